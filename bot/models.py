@@ -1,0 +1,68 @@
+"""The one value every interface shows: an ``Answer`` with its citations and timings."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Citation:
+    """One numbered source of an answer: ``[n]`` in the text maps to this."""
+
+    n: int
+    file: str
+    title: str
+    quote: str
+    score: float
+    chunk_id: str = ""
+
+
+@dataclass(frozen=True)
+class Timings:
+    """Wall time of each stage, in milliseconds."""
+
+    retrieve: float = 0.0
+    generate: float = 0.0
+    total: float = 0.0
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What ``answer()`` returns; the CLI, Discord and the evaluator only format it.
+
+    ``retrieved_files`` lists the files of every retrieved chunk, best first (with repeats
+    removed); the evaluator scores retrieval from it without touching the store.
+    """
+
+    question: str
+    text: str
+    citations: tuple[Citation, ...] = ()
+    refused: bool = False
+    backend: str = ""
+    timings: Timings = field(default_factory=Timings)
+    retrieved_files: tuple[str, ...] = ()
+    unsupported_citations: int = 0
+
+    def to_json(self) -> dict[str, Any]:
+        """The ``--json`` schema of ``newsbot ask``."""
+        return {
+            "question": self.question,
+            "answer": self.text,
+            "refused": self.refused,
+            "backend": self.backend,
+            "citations": [
+                {"n": c.n, "file": c.file, "title": c.title, "quote": c.quote,
+                 "score": round(c.score, 4)}
+                for c in self.citations
+            ],
+            "timings_ms": {k: round(v, 1) for k, v in asdict(self.timings).items()},
+        }
+
+
+@dataclass(frozen=True)
+class Turn:
+    """One earlier exchange of a conversation, for follow-up questions."""
+
+    question: str
+    answer: str = ""

@@ -1,0 +1,56 @@
+"""The contract every interface (CLI, Discord, evaluator) relies on.
+
+``NewsBot`` in ``bot.engine`` implements it; tests of the interfaces may use a small fake that
+implements the same protocol.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from bot.models import Answer, Turn
+
+
+@dataclass(frozen=True)
+class SourceInfo:
+    """One indexed article, as `/sources` and `newsbot status` list it."""
+
+    file: str
+    title: str
+    chunks: int
+
+
+class AnswerService(Protocol):
+    """What an interface may ask of the answering engine."""
+
+    def answer(
+        self,
+        question: str,
+        history: Sequence[Turn] = (),
+        *,
+        on_token: Callable[[str], None] | None = None,
+        top_k: int | None = None,
+    ) -> Answer:
+        """Answer ``question`` from the articles, citing them.
+
+        ``history`` holds earlier turns of the same conversation (oldest first) for follow-ups.
+        ``on_token`` receives the raw text as an LLM backend streams it (never called by the
+        extractive backend). Blocking: async callers run it in a worker thread.
+        Raises ``BadInputError`` for an empty or over-long question and
+        ``ServiceUnavailableError`` when the store or the LLM endpoint fails.
+        """
+        ...
+
+    def sources(self) -> list[SourceInfo]:
+        """The indexed articles, sorted by file name."""
+        ...
+
+    def status(self) -> dict[str, Any]:
+        """Corpus dir, store, collection, files, chunks, embedding model, backend."""
+        ...
+
+    def reindex(self, on_progress: Callable[[str], None] | None = None) -> dict[str, Any]:
+        """Re-ingest the configured corpus; returns the ingest summary (``--json`` schema)."""
+        ...
