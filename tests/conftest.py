@@ -1,0 +1,75 @@
+"""Shared fixtures: real parts on loopback and an environment free of the developer's settings.
+
+Tests build settings explicitly and never read a stray ``.env``::
+
+    settings = Settings(_env_file=None, data_dir=tmp_path / "data")
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+# The project is not pip-installed; make `bot`, `ingest` and `tests.fakes` importable.
+REPO_ROOT = Path(__file__).resolve().parents[1]
+if str(REPO_ROOT) not in sys.path:
+    sys.path.insert(0, str(REPO_ROOT))
+
+from tests.fakes.chroma_server import ChromaServer  # noqa: E402
+from tests.fakes.openai_server import FakeOpenAIServer  # noqa: E402
+
+CORPUS_DIR = REPO_ROOT / "data" / "articles"
+_ISOLATED_PREFIXES = ("NEWSBOT_", "CHROMA_", "OPENAI_", "DISCORD_")
+
+
+@pytest.fixture(autouse=True)
+def _isolated_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Drop the developer's newsbot/chroma/openai/discord variables for every test.
+
+    The working directory is left alone (some tests need the repo root), so pass
+    ``_env_file=None`` to ``Settings`` in tests to keep a local ``.env`` out.
+    """
+    for name in list(os.environ):
+        if name.startswith(_ISOLATED_PREFIXES):
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("ANONYMIZED_TELEMETRY", "False")  # chromadb clients must not phone home
+
+
+@pytest.fixture
+def openai_server() -> Iterator[FakeOpenAIServer]:
+    """A fresh OpenAI-compatible server on 127.0.0.1 (see tests/fakes/openai_server.py)."""
+    with FakeOpenAIServer() as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def _chroma_server_session(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ChromaServer]:
+    root = tmp_path_factory.mktemp("chroma")
+    with ChromaServer(root / "db", log_path=root / "chroma.log") as server:
+        yield server
+
+
+@pytest.fixture
+def chroma_server(_chroma_server_session: ChromaServer) -> ChromaServer:
+    """One `chroma run` server shared by the session (starting one takes ~1.5 s).
+
+    Tests share its data, so each should use its own collection name. A test may stop it; the
+    next test that asks for it gets it started again on the same path and port.
+    """
+    return _chroma_server_session.start()
+
+
+@pytest.fixture
+def tmp_corpus(tmp_path: Path) -> Path:
+    """A private copy of ``data/articles`` that a test may edit freely."""
+    target = tmp_path / "articles"
+    target.mkdir()
+    for article in sorted(CORPUS_DIR.iterdir()):
+        if article.is_file():
+            shutil.copy2(article, target / article.name)
+    return target
