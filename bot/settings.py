@@ -7,11 +7,10 @@ arguments, so a test or a user changes behaviour by configuration, not by patchi
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
-from typing_extensions import Annotated
 
 EmbedKind = Literal["local", "openai"]
 LlmChoice = Literal["auto", "openai", "extractive"]

@@ -1,0 +1,110 @@
+"""The embedded default backend: answer with the articles' own sentences, no LLM.
+
+Grounded by construction: every sentence of the answer is a verbatim sentence of a retrieved
+chunk, cited to it. Candidates are scored by embedding similarity to the question and by
+IDF-weighted keyword overlap; near-duplicates (the same sentence in several articles, common in
+syndicated news) are dropped so the answer does not repeat itself.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from bot.retrieval import RetrievedChunk
+from bot.sentences import split_sentences
+from ingest.text_terms import terms
+
+if TYPE_CHECKING:
+    from ingest.embedding import Encoder
+
+LABEL = "Extractive answer (sentences quoted from the articles; no LLM):"
+MAX_SENTENCES = 3
+# Sentences embedded per answer: the best by keyword overlap and chunk rank. Bounds latency.
+MAX_CANDIDATES = 24
+MIN_WORDS = 4
+# Weights of the two signals, and how close to the best a further sentence must be.
+DENSE_WEIGHT = 0.65
+KEYWORD_WEIGHT = 0.35
+KEEP_RATIO = 0.8
+DUPLICATE_JACCARD = 0.6
+
+
+@dataclass(frozen=True)
+class Candidate:
+    source: int  # 1-based index into the retrieved chunks
+    text: str
+    terms: frozenset[str]
+    keyword: float
+    prior: float  # from the chunk's rank
+    dense: float = 0.0
+
+    @property
+    def score(self) -> float:
+        return DENSE_WEIGHT * self.dense + KEYWORD_WEIGHT * self.keyword
+
+
+@dataclass(frozen=True)
+class ExtractiveResult:
+    raw_text: str  # with [n] markers referring to retrieved chunk numbers; no LABEL
+    quotes: dict[int, str]
+    best_score: float
+    best_dense: float
+
+
+def _candidates(question_terms: list[str], chunks: list[RetrievedChunk]) -> list[Candidate]:
+    pool: list[tuple[int, str, frozenset[str], int]] = []
+    for number, retrieved in enumerate(chunks, start=1):
+        for sentence in split_sentences(retrieved.chunk.text):
+            words = terms(sentence.text)
+            if len(sentence.text.split()) >= MIN_WORDS:
+                pool.append((number, sentence.text, frozenset(words), number))
+    # IDF over the pool: words every candidate shares (the corpus topic) weigh little.
+    document_frequency = Counter(t for _, _, words, _ in pool for t in words)
+    idf = {t: math.log(1 + len(pool) / df) for t, df in document_frequency.items()}
+    wanted = set(question_terms)
+    total = sum(idf.get(t, math.log(1 + len(pool))) for t in wanted) or 1.0
+    return [
+        Candidate(number, text, words, sum(idf[t] for t in wanted & words) / total,
+                  prior=1.0 / rank)
+        for number, text, words, rank in pool
+    ]
+
+
+def _near_duplicate(a: Candidate, b: Candidate) -> bool:
+    union = a.terms | b.terms
+    return bool(union) and len(a.terms & b.terms) / len(union) >= DUPLICATE_JACCARD
+
+
+def extract(question: str, query_vector: np.ndarray, chunks: list[RetrievedChunk],
+            encoder: Encoder) -> ExtractiveResult:
+    """Pick the few sentences that best answer ``question``, with ``[n]`` markers."""
+    candidates = _candidates(terms(question), chunks)
+    if not candidates:
+        return ExtractiveResult("", {}, 0.0, 0.0)
+    candidates.sort(key=lambda c: (c.keyword + 0.1 * c.prior), reverse=True)
+    shortlist = candidates[:MAX_CANDIDATES]
+    vectors = encoder.encode([c.text for c in shortlist])
+    similarities = vectors @ query_vector
+    scored = sorted(
+        (Candidate(c.source, c.text, c.terms, c.keyword, c.prior, float(s))
+         for c, s in zip(shortlist, similarities, strict=True)),
+        key=lambda c: c.score, reverse=True)
+
+    best = scored[0]
+    chosen: list[Candidate] = []
+    for candidate in scored:
+        if len(chosen) == MAX_SENTENCES or candidate.score < KEEP_RATIO * best.score:
+            break
+        if any(_near_duplicate(candidate, other) for other in chosen):
+            continue
+        chosen.append(candidate)
+    raw = " ".join(f"{c.text} [{c.source}]" for c in chosen)
+    quotes: dict[int, str] = {}
+    for c in chosen:
+        quotes[c.source] = f"{quotes[c.source]} … {c.text}" if c.source in quotes else c.text
+    return ExtractiveResult(raw, quotes, best.score, max(c.dense for c in scored))

@@ -1,0 +1,116 @@
+"""Split a cleaned article into chunks with llama-index's SentenceSplitter.
+
+Each chunk keeps what a citation needs: the file, the title, its index, character offsets into
+the *original* file, and the file's content hash. Chunk ids are deterministic, derived from
+(file, content hash, chunking parameters, index): re-ingesting the same file yields the same ids,
+which is what makes an interrupted ingest resumable without duplicates.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import TYPE_CHECKING
+
+from ingest.cleaning import CleanedText
+
+if TYPE_CHECKING:
+    from llama_index.core.node_parser import SentenceSplitter
+
+TITLE_MAX_CHARS = 200
+# Bump when cleaning or chunking changes meaning: stored chunks made by an older version are
+# then re-made on the next ingest, as if the file had changed.
+PIPELINE_VERSION = "1"
+
+
+@dataclass(frozen=True)
+class Chunk:
+    id: str
+    text: str
+    file: str
+    title: str
+    index: int
+    count: int
+    start_char: int
+    end_char: int
+    content_hash: str
+    chunking: str  # the signature of the parameters that made it
+
+    def metadata(self) -> dict[str, str | int]:
+        """What Chroma stores beside the text and vector."""
+        return {
+            "file": self.file,
+            "title": self.title,
+            "chunk_index": self.index,
+            "chunk_count": self.count,
+            "start_char": self.start_char,
+            "end_char": self.end_char,
+            "content_hash": self.content_hash,
+            "chunking": self.chunking,
+        }
+
+
+def chunking_signature(chunk_size: int, chunk_overlap: int) -> str:
+    return f"v{PIPELINE_VERSION}-s{chunk_size}-o{chunk_overlap}"
+
+
+def chunk_id(file: str, content_hash: str, chunking: str, index: int) -> str:
+    digest = hashlib.sha256(f"{file}\0{content_hash}\0{chunking}\0{index}".encode())
+    return digest.hexdigest()[:32]
+
+
+@lru_cache(maxsize=4)
+def _splitter(chunk_size: int, chunk_overlap: int) -> SentenceSplitter:
+    # Imported here: llama-index costs ~2 s to import and only ingest needs the splitter.
+    from llama_index.core.node_parser import SentenceSplitter
+
+    return SentenceSplitter(chunk_size=chunk_size, chunk_overlap=chunk_overlap)
+
+
+def title_of(text: str) -> str:
+    """The first non-empty line, shortened: news files start with their headline."""
+    for line in text.splitlines():
+        if line.strip():
+            title = line.strip()
+            return title if len(title) <= TITLE_MAX_CHARS else title[: TITLE_MAX_CHARS - 1] + "…"
+    return ""
+
+
+def chunk_article(
+    file: str,
+    original: str,
+    cleaned: CleanedText,
+    content_hash: str,
+    chunk_size: int,
+    chunk_overlap: int,
+) -> list[Chunk]:
+    """Chunks of ``cleaned`` with offsets mapped back into ``original``."""
+    if not cleaned.text.strip():
+        return []
+    signature = chunking_signature(chunk_size, chunk_overlap)
+    pieces = _splitter(chunk_size, chunk_overlap).split_text(cleaned.text)
+    title = title_of(original)
+    chunks: list[Chunk] = []
+    search_from = 0
+    for index, piece in enumerate(pieces):
+        # The splitter returns substrings of its input; find each one after the previous start
+        # (overlapping chunks begin before the previous one ends).
+        start = cleaned.text.find(piece, search_from)
+        if start < 0:  # defensive: whitespace normalised by the splitter
+            start = search_from
+        search_from = start + 1
+        end = start + len(piece)
+        chunks.append(Chunk(
+            id=chunk_id(file, content_hash, signature, index),
+            text=piece,
+            file=file,
+            title=title,
+            index=index,
+            count=len(pieces),
+            start_char=cleaned.original_offset(start),
+            end_char=cleaned.original_offset(max(end - 1, start)) + 1,
+            content_hash=content_hash,
+            chunking=signature,
+        ))
+    return chunks

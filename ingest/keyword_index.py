@@ -1,0 +1,116 @@
+"""The keyword (BM25) half of hybrid retrieval, persisted next to the collection.
+
+Why bm25s directly and not llama-index's BM25Retriever: that retriever persists every node as
+JSON and reloads them all at start-up, which at 100,000 chunks costs seconds per process. Here
+only the sparse matrix (memory-mapped) and the chunk ids are stored; texts stay in Chroma.
+
+The index records the fingerprint of the chunk-id set it was built from. Ingest writes the same
+fingerprint into the collection's metadata when it finishes (and "dirty" while it works), so a
+reader can tell a stale index from a current one without listing the collection.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import shutil
+import tempfile
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ingest.text_terms import terms
+
+_IDS_FILE = "chunk_ids.json"
+_META_FILE = "newsbot_keyword.json"
+
+
+def fingerprint(chunk_ids: Iterable[str]) -> str:
+    """A digest of a set of chunk ids (ids already encode file, content and chunking)."""
+    digest = hashlib.sha256()
+    for chunk_id in sorted(chunk_ids):
+        digest.update(chunk_id.encode())
+        digest.update(b"\n")
+    return digest.hexdigest()[:32]
+
+
+def index_dir_for(data_dir: Path, store_location: str, collection: str) -> Path:
+    """Where the keyword index of one collection of one store lives (local even in server mode)."""
+    key = re.sub(r"[^A-Za-z0-9._-]+", "_", f"{store_location}__{collection}")[-120:]
+    return data_dir / "keyword" / key
+
+
+class KeywordIndex:
+    """A loaded BM25 index: ``search`` returns (chunk id, score) pairs, best first."""
+
+    def __init__(self, retriever: Any, chunk_ids: list[str], index_fingerprint: str) -> None:
+        self._retriever = retriever
+        self._chunk_ids = chunk_ids
+        self.fingerprint = index_fingerprint
+
+    def __len__(self) -> int:
+        return len(self._chunk_ids)
+
+    def search(self, query: str, k: int) -> list[tuple[str, float]]:
+        query_terms = terms(query)
+        if not query_terms or not self._chunk_ids:
+            return []
+        k = min(k, len(self._chunk_ids))
+        documents, scores = self._retriever.retrieve(
+            [query_terms], k=k, show_progress=False, n_threads=1)
+        return [(self._chunk_ids[int(doc)], float(score))
+                for doc, score in zip(documents[0], scores[0], strict=True) if score > 0]
+
+    @classmethod
+    def build(cls, pages: Iterable[tuple[list[str], list[str]]]) -> KeywordIndex:
+        import bm25s
+
+        chunk_ids: list[str] = []
+        corpus_terms: list[list[str]] = []
+        for ids, texts in pages:
+            chunk_ids.extend(ids)
+            corpus_terms.extend(terms(text) or ["\u2205"] for text in texts)
+        retriever = bm25s.BM25()
+        if corpus_terms:
+            retriever.index(corpus_terms, show_progress=False)
+        return cls(retriever, chunk_ids, fingerprint(chunk_ids))
+
+    def save(self, directory: Path) -> None:
+        """Write atomically: a reader sees the old index or the new one, never half of one."""
+        directory.parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=".kw-", dir=directory.parent))
+        if self._chunk_ids:
+            self._retriever.save(str(staging))
+        (staging / _IDS_FILE).write_text(json.dumps(self._chunk_ids))
+        (staging / _META_FILE).write_text(json.dumps({"fingerprint": self.fingerprint}))
+        retired = directory.with_name(directory.name + f".old-{os.getpid()}")
+        if directory.exists():
+            os.replace(directory, retired)
+        os.replace(staging, directory)
+        shutil.rmtree(retired, ignore_errors=True)
+
+    @classmethod
+    def load(cls, directory: Path) -> KeywordIndex | None:
+        """The saved index, or None if there is none (or it is unreadable)."""
+        try:
+            meta = json.loads((directory / _META_FILE).read_text())
+            chunk_ids = json.loads((directory / _IDS_FILE).read_text())
+            retriever: Any = None
+            if chunk_ids:
+                import bm25s
+
+                retriever = bm25s.BM25.load(str(directory), mmap=True)
+            else:
+                retriever = _EmptyRetriever()
+            return cls(retriever, chunk_ids, str(meta["fingerprint"]))
+        except (OSError, ValueError, KeyError):
+            return None
+
+
+class _EmptyRetriever:
+    def retrieve(self, *args: Any, **kwargs: Any) -> tuple[np.ndarray, np.ndarray]:
+        return np.zeros((1, 0), dtype=int), np.zeros((1, 0))

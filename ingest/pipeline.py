@@ -1,0 +1,244 @@
+"""The ingest run: corpus folder → cleaned chunks → embeddings → Chroma + keyword index.
+
+Incremental by content hash, and safe to kill at any moment:
+- chunk ids are deterministic, so re-upserting a file's chunks never duplicates them;
+- a file's new chunks are all written *before* its old version's chunks are deleted, so a
+  reader always finds some version of every file;
+- a file counts as unchanged only if exactly one version is stored and all of its chunks are
+  present, so a run killed half-way through a file redoes that file next time;
+- the collection is marked "dirty" for the keyword index before the first write and gets the
+  new fingerprint only after the keyword index is saved.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
+
+from ingest.chunking import Chunk, chunk_article, chunking_signature
+from ingest.cleaning import clean_text
+from ingest.errors import BadInputError
+from ingest.keyword_index import KeywordIndex, fingerprint
+from ingest.loaders import DEFAULT_MAX_FILE_BYTES, SkippedFile, discover, iter_articles
+from ingest.store import KEYWORD_DIRTY, ArticleStore, FileState
+
+if TYPE_CHECKING:
+    from ingest.embedding import Encoder
+
+# Chunks embedded per call: large enough to keep the model busy, small enough that memory
+# stays flat and progress moves.
+EMBED_BATCH = 64
+
+
+class IngestProgress(Protocol):
+    """Receives progress as the run goes (the CLI draws bars from it)."""
+
+    def start(self, files_total: int) -> None: ...
+    def file_done(self, name: str) -> None: ...
+    def chunks_planned(self, count: int) -> None: ...
+    def chunks_embedded(self, count: int) -> None: ...
+
+
+@dataclass
+class IngestReport:
+    files_added: int = 0
+    files_updated: int = 0
+    files_unchanged: int = 0
+    files_removed: int = 0
+    files_skipped: int = 0
+    chunks_embedded: int = 0
+    chunks_total: int = 0
+    lines_dropped: int = 0
+    seconds: float = 0.0
+    skipped: list[SkippedFile] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        """The ``newsbot ingest --json`` schema."""
+        return {
+            "files_added": self.files_added,
+            "files_updated": self.files_updated,
+            "files_unchanged": self.files_unchanged,
+            "files_removed": self.files_removed,
+            "files_skipped": self.files_skipped,
+            "chunks_embedded": self.chunks_embedded,
+            "chunks_total": self.chunks_total,
+            "lines_dropped": self.lines_dropped,
+            "seconds": round(self.seconds, 3),
+        }
+
+
+def embedding_text(chunk: Chunk) -> str:
+    """What gets embedded: later chunks carry the headline, so they keep the article's topic."""
+    return chunk.text if chunk.index == 0 else f"{chunk.title}\n{chunk.text}"
+
+
+@dataclass
+class _PendingFile:
+    name: str
+    version: tuple[str, str]
+    replaces_old: bool
+    chunks_left: int
+
+
+class _Writer:
+    """Embeds and upserts batches on one worker thread while the caller reads and chunks the
+    next files, so the model is kept busy; finishes files once all their chunks are stored."""
+
+    def __init__(self, store: ArticleStore, encoder: Encoder, report: IngestReport,
+                 progress: IngestProgress | None) -> None:
+        self.store = store
+        self.encoder = encoder
+        self.report = report
+        self.progress = progress
+        self.buffer: list[Chunk] = []
+        self.files: dict[str, _PendingFile] = {}
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="newsbot-embed")
+        self._in_flight: tuple[Future[None], list[Chunk]] | None = None
+
+    def add(self, pending: _PendingFile, chunks: list[Chunk]) -> None:
+        self.files[pending.name] = pending
+        self.buffer.extend(chunks)
+        while len(self.buffer) >= EMBED_BATCH:
+            batch, self.buffer = self.buffer[:EMBED_BATCH], self.buffer[EMBED_BATCH:]
+            self._submit(batch)
+
+    def _submit(self, batch: list[Chunk]) -> None:
+        self._wait()
+        self._in_flight = (self._pool.submit(self._write, batch), batch)
+
+    def _write(self, batch: Sequence[Chunk]) -> None:
+        vectors = self.encoder.encode([embedding_text(c) for c in batch])
+        self.store.upsert(batch, vectors)
+
+    def _wait(self) -> None:
+        if self._in_flight is None:
+            return
+        future, batch = self._in_flight
+        self._in_flight = None
+        future.result()  # re-raises a failure of the worker here, in the caller's thread
+        self.report.chunks_embedded += len(batch)
+        if self.progress:
+            self.progress.chunks_embedded(len(batch))
+        for chunk in batch:
+            pending = self.files[chunk.file]
+            pending.chunks_left -= 1
+            if pending.chunks_left == 0:
+                self._finish_file(pending)
+
+    def _finish_file(self, pending: _PendingFile) -> None:
+        if pending.replaces_old:
+            self.store.delete_file(pending.name, keep=pending.version)
+        del self.files[pending.name]
+
+    def close(self) -> None:
+        if self.buffer:
+            batch, self.buffer = self.buffer, []
+            self._submit(batch)
+        self._wait()
+        self._pool.shutdown()
+
+
+def run_ingest(
+    corpus_dir: Path,
+    store: ArticleStore,
+    encoder: Encoder,
+    keyword_dir: Path,
+    *,
+    chunk_size: int,
+    chunk_overlap: int,
+    prune: bool = True,
+    rebuild: bool = False,
+    max_file_bytes: int = DEFAULT_MAX_FILE_BYTES,
+    progress: IngestProgress | None = None,
+) -> IngestReport:
+    """Bring the store in line with ``corpus_dir``; see the module docstring for guarantees."""
+    started = time.perf_counter()
+    if not corpus_dir.is_dir():
+        raise BadInputError(f"corpus folder '{corpus_dir}' does not exist or is not a folder")
+    if rebuild:
+        store.drop()
+    store.open(create=True)
+    states = store.file_states()
+    names = discover(corpus_dir)
+    signature = chunking_signature(chunk_size, chunk_overlap)
+    report = IngestReport()
+    if progress:
+        progress.start(len(names))
+
+    marked_dirty = False
+
+    def mark_dirty() -> None:
+        nonlocal marked_dirty
+        if not marked_dirty:
+            store.set_keyword_fingerprint(KEYWORD_DIRTY)
+            marked_dirty = True
+
+    writer = _Writer(store, encoder, report, progress)
+    seen: set[str] = set()
+    try:
+        for article in iter_articles(corpus_dir, names, max_file_bytes):
+            seen.add(article.name)
+            if isinstance(article, SkippedFile):
+                # A file that cannot be read now keeps the chunks it had: a passing permission
+                # problem must not lose indexed data. Prune removes it once it is gone.
+                report.files_skipped += 1
+                report.skipped.append(article)
+            else:
+                version = (article.content_hash, signature)
+                state: FileState | None = states.get(article.name)
+                if state is not None and state.is_complete(version):
+                    report.files_unchanged += 1
+                else:
+                    cleaned = clean_text(article.text)
+                    chunks = chunk_article(article.name, article.text, cleaned,
+                                           article.content_hash, chunk_size, chunk_overlap)
+                    report.lines_dropped += cleaned.lines_dropped
+                    if state is None:
+                        report.files_added += 1
+                    else:
+                        report.files_updated += 1
+                    mark_dirty()
+                    if progress:
+                        progress.chunks_planned(len(chunks))
+                    if chunks:
+                        writer.add(_PendingFile(article.name, version, state is not None,
+                                                len(chunks)), chunks)
+                    elif state is not None:
+                        store.delete_file(article.name)
+            if progress:
+                progress.file_done(article.name)
+    finally:
+        writer.close()
+
+    if prune:
+        for name in sorted(set(states) - seen):
+            mark_dirty()
+            store.delete_file(name)
+            report.files_removed += 1
+
+    refresh_keyword_index(store, keyword_dir, force=marked_dirty)
+    report.chunks_total = store.count()
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def refresh_keyword_index(store: ArticleStore, keyword_dir: Path, force: bool = False) -> \
+        KeywordIndex:
+    """Load the keyword index if it matches the collection, else rebuild and save it."""
+    stored = store.keyword_fingerprint()
+    if not force and stored != KEYWORD_DIRTY:
+        index = KeywordIndex.load(keyword_dir)
+        if index is not None and index.fingerprint == stored:
+            return index
+    index = KeywordIndex.build(store.iter_texts())
+    index.save(keyword_dir)
+    if index.fingerprint != stored:
+        store.set_keyword_fingerprint(index.fingerprint)
+    return index
+
+
+__all__ = ["IngestProgress", "IngestReport", "fingerprint", "refresh_keyword_index", "run_ingest"]

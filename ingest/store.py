@@ -1,0 +1,274 @@
+"""The Chroma side of the index: the client factory and the article collection.
+
+Why not only llama-index's ChromaVectorStore: the answer path must start in well under 1.5 s
+and importing llama-index costs ~2 s, and ingest needs per-file bookkeeping (content hashes,
+complete chunk sets) that the vector-store interface does not expose. So this module talks to
+chromadb directly; llama-index's ChromaVectorStore is used over the same collection by the
+baseline (see ``bot.evaluation.baseline``).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from ingest.chunking import Chunk
+from ingest.errors import EmbeddingMismatchError, ServiceUnavailableError
+
+if TYPE_CHECKING:
+    from chromadb.api import ClientAPI
+    from chromadb.api.models.Collection import Collection
+
+log = logging.getLogger(__name__)
+
+PAGE_SIZE = 5000
+# The keyword index is rebuilt whenever this differs from the fingerprint it was built for.
+KEYWORD_DIRTY = "dirty"
+
+
+def make_chroma_client(data_dir: Path, host: str | None = None, port: int = 8000) -> ClientAPI:
+    """An embedded ``PersistentClient`` under ``data_dir``, or an ``HttpClient`` if ``host``.
+
+    Telemetry is off either way. Raises ``ServiceUnavailableError`` if the server is unreachable.
+    """
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    chroma_settings = ChromaSettings(anonymized_telemetry=False)
+    if not host:
+        path = data_dir / "chroma"
+        path.mkdir(parents=True, exist_ok=True)
+        return chromadb.PersistentClient(path=str(path), settings=chroma_settings)
+    try:
+        client = chromadb.HttpClient(host=host, port=port, settings=chroma_settings)
+        client.heartbeat()
+    except Exception as exc:
+        raise ServiceUnavailableError(
+            f"Chroma server at http://{host}:{port} is unreachable ({exc.__class__.__name__}); "
+            "start it with `chroma run` or unset CHROMA_HOST") from exc
+    return client
+
+
+def chroma_call_failed(exc: Exception, where: str) -> ServiceUnavailableError:
+    """A one-line error for a failed Chroma request (typically the server went away)."""
+    return ServiceUnavailableError(f"Chroma {where} failed: {exc.__class__.__name__}: "
+                                   f"{str(exc).splitlines()[0][:200] if str(exc) else ''}")
+
+
+@dataclass(frozen=True)
+class StoredChunk:
+    id: str
+    text: str
+    metadata: dict[str, Any]
+
+    @property
+    def file(self) -> str:
+        return str(self.metadata.get("file", ""))
+
+    @property
+    def title(self) -> str:
+        return str(self.metadata.get("title", ""))
+
+
+@dataclass
+class FileState:
+    """What the collection holds for one file: chunk indices per (content hash, chunking)."""
+
+    versions: dict[tuple[str, str], set[int]] = field(default_factory=lambda: defaultdict(set))
+    expected: dict[tuple[str, str], int] = field(default_factory=dict)
+    title: str = ""
+
+    def is_complete(self, version: tuple[str, str]) -> bool:
+        """True if exactly one version is stored and all its chunks are there."""
+        if set(self.versions) != {version}:
+            return False
+        return self.versions[version] == set(range(self.expected.get(version, -1)))
+
+    @property
+    def chunk_total(self) -> int:
+        return sum(len(indices) for indices in self.versions.values())
+
+
+class ArticleStore:
+    """The collection of article chunks, bound to one embedding model."""
+
+    def __init__(self, client: ClientAPI, name: str, embed_model: str, embed_dim: int) -> None:
+        self.client = client
+        self.name = name
+        self.embed_model = embed_model
+        self.embed_dim = embed_dim
+        self._collection: Collection | None = None
+
+    # -- opening -----------------------------------------------------------------------------
+
+    def open(self, create: bool) -> bool:
+        """Bind to the collection; create it if ``create``. False if it does not exist.
+
+        Refuses a collection built with another embedding model.
+        """
+        try:
+            if create:
+                collection = self.client.get_or_create_collection(
+                    self.name,
+                    embedding_function=None,  # never chromadb's default: it downloads a model
+                    configuration={"hnsw": {"space": "cosine"}},
+                    metadata={"embed_model": self.embed_model, "embed_dim": self.embed_dim,
+                              "keyword_fingerprint": KEYWORD_DIRTY},
+                )
+            else:
+                names = {c if isinstance(c, str) else c.name
+                         for c in self.client.list_collections()}
+                if self.name not in names:
+                    return False
+                collection = self.client.get_collection(self.name, embedding_function=None)
+        except Exception as exc:
+            raise chroma_call_failed(exc, "open collection") from exc
+        built_with = (collection.metadata or {}).get("embed_model")
+        if built_with and built_with != self.embed_model:
+            raise EmbeddingMismatchError(
+                f"collection '{self.name}' was built with embedding model '{built_with}', but "
+                f"'{self.embed_model}' is configured; run `newsbot ingest --rebuild` to rebuild "
+                "it with the configured model")
+        self._collection = collection
+        return True
+
+    def drop(self) -> None:
+        """Delete the whole collection (for ``--rebuild``)."""
+        try:
+            names = {c if isinstance(c, str) else c.name for c in self.client.list_collections()}
+            if self.name in names:
+                self.client.delete_collection(self.name)
+        except Exception as exc:
+            raise chroma_call_failed(exc, "delete collection") from exc
+        self._collection = None
+
+    @property
+    def collection(self) -> Collection:
+        if self._collection is None:
+            raise RuntimeError("ArticleStore.open() was not called")
+        return self._collection
+
+    # -- metadata ----------------------------------------------------------------------------
+
+    def _metadata(self) -> dict[str, Any]:
+        # Re-read: another process (an ingest) may have changed it.
+        try:
+            fresh = self.client.get_collection(self.name, embedding_function=None)
+        except Exception as exc:
+            raise chroma_call_failed(exc, "read collection") from exc
+        return dict(fresh.metadata or {})
+
+    def keyword_fingerprint(self) -> str:
+        return str(self._metadata().get("keyword_fingerprint", KEYWORD_DIRTY))
+
+    def set_keyword_fingerprint(self, fingerprint: str) -> None:
+        metadata = self._metadata()
+        metadata.pop("hnsw:space", None)  # cannot be modified after creation
+        metadata["keyword_fingerprint"] = fingerprint
+        try:
+            self.collection.modify(metadata=metadata)
+        except Exception as exc:
+            raise chroma_call_failed(exc, "update collection metadata") from exc
+
+    # -- reading -----------------------------------------------------------------------------
+
+    def count(self) -> int:
+        try:
+            return self.collection.count()
+        except Exception as exc:
+            raise chroma_call_failed(exc, "count") from exc
+
+    def _pages(self, include: list[str]) -> Iterator[dict[str, Any]]:
+        offset = 0
+        while True:
+            try:
+                page = self.collection.get(include=include, limit=PAGE_SIZE,  # type: ignore[arg-type]
+                                           offset=offset)
+            except Exception as exc:
+                raise chroma_call_failed(exc, "read") from exc
+            if not page["ids"]:
+                return
+            yield dict(page)
+            offset += len(page["ids"])
+
+    def file_states(self) -> dict[str, FileState]:
+        """Per file, which chunk versions are stored: the basis of incremental ingest."""
+        states: dict[str, FileState] = defaultdict(FileState)
+        for page in self._pages(["metadatas"]):
+            for metadata in page["metadatas"]:
+                state = states[str(metadata["file"])]
+                version = (str(metadata["content_hash"]), str(metadata.get("chunking", "")))
+                state.versions[version].add(int(metadata["chunk_index"]))
+                state.expected[version] = int(metadata["chunk_count"])
+                state.title = str(metadata.get("title", ""))
+        return dict(states)
+
+    def iter_texts(self) -> Iterator[tuple[list[str], list[str]]]:
+        """All (ids, texts) pages, for building the keyword index."""
+        for page in self._pages(["documents"]):
+            yield list(page["ids"]), [doc or "" for doc in page["documents"]]
+
+    def get(self, ids: Sequence[str]) -> list[StoredChunk]:
+        """Chunks by id, in the order asked (missing ids are left out)."""
+        if not ids:
+            return []
+        try:
+            result = self.collection.get(ids=list(ids), include=["documents", "metadatas"])
+        except Exception as exc:
+            raise chroma_call_failed(exc, "get") from exc
+        by_id = {
+            chunk_id: StoredChunk(chunk_id, doc or "", dict(meta or {}))
+            for chunk_id, doc, meta in zip(
+                result["ids"], result["documents"] or [], result["metadatas"] or [], strict=True)
+        }
+        return [by_id[i] for i in ids if i in by_id]
+
+    def query(self, embedding: np.ndarray, k: int) -> list[tuple[StoredChunk, float]]:
+        """The ``k`` nearest chunks with cosine similarity, best first."""
+        try:
+            result = self.collection.query(
+                query_embeddings=[embedding.astype(np.float32).tolist()], n_results=k,
+                include=["documents", "metadatas", "distances"])
+        except Exception as exc:
+            raise chroma_call_failed(exc, "query") from exc
+        hits: list[tuple[StoredChunk, float]] = []
+        for chunk_id, doc, meta, distance in zip(
+            result["ids"][0], (result["documents"] or [[]])[0], (result["metadatas"] or [[]])[0],
+            (result["distances"] or [[]])[0], strict=True,
+        ):
+            hits.append((StoredChunk(chunk_id, doc or "", dict(meta or {})), 1.0 - float(distance)))
+        return hits
+
+    # -- writing -----------------------------------------------------------------------------
+
+    def upsert(self, chunks: Sequence[Chunk], embeddings: np.ndarray) -> None:
+        if not chunks:
+            return
+        try:
+            self.collection.upsert(
+                ids=[c.id for c in chunks],
+                embeddings=embeddings.astype(np.float32),
+                documents=[c.text for c in chunks],
+                metadatas=[c.metadata() for c in chunks],
+            )
+        except Exception as exc:
+            raise chroma_call_failed(exc, "upsert") from exc
+
+    def delete_file(self, file: str, keep: tuple[str, str] | None = None) -> None:
+        """Remove a file's chunks, except those of version ``keep`` (hash, chunking)."""
+        where: dict[str, Any] = {"file": file}
+        if keep is not None:
+            where = {"$and": [
+                {"file": file},
+                {"$or": [{"content_hash": {"$ne": keep[0]}}, {"chunking": {"$ne": keep[1]}}]},
+            ]}
+        try:
+            self.collection.delete(where=where)
+        except Exception as exc:
+            raise chroma_call_failed(exc, "delete") from exc
