@@ -36,8 +36,10 @@ class AnswerService(Protocol):
         """Answer ``question`` from the articles, citing them.
 
         ``history`` holds earlier turns of the same conversation (oldest first) for follow-ups.
-        ``on_token`` receives the raw text as an LLM backend streams it (never called by the
-        extractive backend). Blocking: async callers run it in a worker thread.
+        ``on_token`` receives the raw text *so far* (cumulative, not a delta) each time an LLM
+        backend streams more of it; if a broken stream is restarted it starts again from the
+        beginning. Never called by the extractive backend. The final ``Answer.text`` differs
+        from the streamed text: its ``[n]`` markers are validated and renumbered. Blocking: async callers run it in a worker thread.
         Raises ``BadInputError`` for an empty or over-long question and
         ``ServiceUnavailableError`` when the store or the LLM endpoint fails.
         """
