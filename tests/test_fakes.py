@@ -14,12 +14,8 @@ import openai
 import pytest
 
 from tests.fakes.chroma_server import ChromaServer
-from tests.fakes.openai_server import (
-    FakeOpenAIServer,
-    default_responder,
-    embed_text,
-    parse_sources,
-)
+from tests.fakes.fake_model import default_responder, embed_text, parse_sources
+from tests.fakes.openai_server import FakeOpenAIServer
 
 SOURCES_PROMPT = (
     "Answer from the sources and cite them.\n\n"

@@ -5,6 +5,7 @@ through its real HTTP clients, retries and timeouts.
 """
 
 from tests.fakes.chroma_server import ChromaServer
-from tests.fakes.openai_server import FakeOpenAIServer, RecordedRequest, embed_text
+from tests.fakes.fake_model import default_responder, embed_text
+from tests.fakes.openai_server import FakeOpenAIServer, RecordedRequest
 
-__all__ = ["ChromaServer", "FakeOpenAIServer", "RecordedRequest", "embed_text"]
+__all__ = ["ChromaServer", "FakeOpenAIServer", "RecordedRequest", "default_responder", "embed_text"]
