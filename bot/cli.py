@@ -83,8 +83,13 @@ class RichIngestProgress:
     """Two bars: files read and chunks embedded (its total grows as files are chunked)."""
 
     def __init__(self, console: Console) -> None:
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, \
-            TimeElapsedColumn
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeElapsedColumn,
+        )
 
         self.progress = Progress(TextColumn("{task.description:<7}"), BarColumn(),
                                  MofNCompleteColumn(), TimeElapsedColumn(), console=console,
@@ -219,7 +224,6 @@ class _StreamPrinter:
 @app.command()
 def chat(llm: LlmOption = None) -> None:
     """Ask questions in a loop; follow-up questions use the conversation so far."""
-    from bot.models import Turn
 
     with expected_errors():
         settings = load_settings(llm=llm)
