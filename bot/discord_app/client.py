@@ -4,6 +4,7 @@ and ``on_message``. Following discord.py's ``examples/app_commands``.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Any
 
@@ -40,6 +41,9 @@ class NewsbotClient(discord.Client):
         # Privileged (enable it in the developer portal): mentions and thread follow-ups
         # need the text of messages.
         intents.message_content = True
+        # newsbot never joins voice: skip the start-up warnings about missing voice libraries.
+        discord.VoiceClient.warn_nacl = False
+        discord.VoiceClient.warn_dave = False
         super().__init__(intents=intents, allowed_mentions=NO_PINGS, **options)
         self.ctx = ctx
         self.tree: app_commands.CommandTree[NewsbotClient] = app_commands.CommandTree(self)
@@ -51,12 +55,22 @@ class NewsbotClient(discord.Client):
         await super().login(token)
 
     async def setup_hook(self) -> None:
+        # Runs after login (a bad token has already failed fast) and before the gateway.
+        await self._warm_up()
         # Buttons are matched by their custom_id pattern, so votes on answers posted before a
         # restart still arrive.
         self.add_dynamic_items(VoteButton)
         if self.ctx.config.api_base:
             await self._use_api_gateway()
         await self._sync_commands()
+
+    async def _warm_up(self) -> None:
+        """Load the embedding model and open the store now, so a broken store stops the bot
+        with one line before it goes online and the first question does not pay for it."""
+        status = await asyncio.to_thread(self.ctx.service.status)
+        if not status.get("chunks"):
+            log.warning("the index is empty: run `newsbot ingest` (or /reindex in Discord); "
+                        "until then every question is declined")
 
     async def _use_api_gateway(self) -> None:
         """Connect to the gateway the configured API names (``GET /gateway/bot``).

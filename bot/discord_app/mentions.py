@@ -29,9 +29,20 @@ THREAD_HINT = "Ask follow-up questions here; no need to mention me in this threa
 MAX_TURNS = 6
 
 
-def strip_mention(content: str, me_id: int) -> str:
-    """The question without the bot's own ``<@id>`` / ``<@!id>`` mention."""
-    return re.sub(rf"<@!?{me_id}>", " ", content).strip()
+def strip_mention(content: str, me_id: int, role_id: int | None = None) -> str:
+    """The question without the bot's own ``<@id>`` / ``<@!id>`` (or its role's) mention."""
+    content = re.sub(rf"<@!?{me_id}>", " ", content)
+    if role_id is not None:
+        content = content.replace(f"<@&{role_id}>", " ")
+    return content.strip()
+
+
+def _mentions_me(message: discord.Message, me_id: int, role_id: int | None) -> bool:
+    """A mention of the bot, or of its own role: Discord's autocomplete offers both for
+    "@newsbot", and people often pick the role."""
+    if any(user.id == me_id for user in message.mentions):
+        return True
+    return role_id is not None and any(role.id == role_id for role in message.role_mentions)
 
 
 def _is_our_thread(channel: object, me_id: int) -> bool:
@@ -117,14 +128,15 @@ async def handle_message(ctx: BotContext, message: discord.Message,
         return
     channel = message.channel
     in_our_thread = _is_our_thread(channel, me.id)
-    mentioned = any(user.id == me.id for user in message.mentions)
-    if not (mentioned or in_our_thread):
+    own_role = message.guild.self_role
+    role_id = own_role.id if own_role is not None else None
+    if not (in_our_thread or _mentions_me(message, me.id, role_id)):
         return
     parent_id = channel.parent_id if isinstance(channel, discord.Thread) else None
     if not channel_allowed(channel.id, parent_id, ctx.config.channels):
         return  # silently: a mention elsewhere is not ours to answer
 
-    question = strip_mention(message.content, me.id)
+    question = strip_mention(message.content, me.id, role_id)
     problem = question_problem(question, ctx.config.max_question_chars)
     wait = 0.0 if problem else ctx.cooldown.retry_after(message.author.id)
     if problem or wait:

@@ -20,6 +20,7 @@ from tests.fakes.discord_gateway import (
     ADMIN,
     ADMIN_ROLE_ID,
     BOT_ID,
+    BOT_ROLE_ID,
     CHANNEL_ID,
     GUILD_ID,
     OTHER_BOT,
@@ -114,6 +115,15 @@ async def test_mention_replies_opens_thread_and_follow_up_uses_history(
     assert history[0].question == "what did Trump say about the call?"
     assert "[1]" in history[0].answer
     _assert_no_pings(fake_discord)
+
+
+async def test_a_mention_of_the_bots_role_is_answered(
+        start_bot: StartBot, fake_discord: FakeDiscord, service: FakeService) -> None:
+    await start_bot(service)
+    await fake_discord.user_message(f"<@&{BOT_ROLE_ID}> what did Trump say?")
+    await fake_discord.wait_for_call("POST", rf"/channels/{CHANNEL_ID}/messages",
+                                     _has_citation_embed)
+    assert service.calls == [("what did Trump say?", ())]
 
 
 async def test_a_rest_429_is_waited_out_and_retried(

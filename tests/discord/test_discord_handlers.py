@@ -127,9 +127,11 @@ def make_message(outbox: Outbox, content: str, *, author: MagicMock | None = Non
     message.author = author or make_user()
     message.channel = channel or make_channel(outbox)
     message.mentions = [make_user(ME_ID, bot=True)] if mention_me else []
+    message.role_mentions = []
     message.guild = MagicMock(spec=discord.Guild) if in_guild else None
     if message.guild is not None:
         message.guild.id = GUILD_ID
+        message.guild.self_role = None
     message.reply = outbox.mock("reply", lambda: _reply(outbox))
     return message
 
@@ -315,6 +317,19 @@ async def test_a_mention_is_answered_as_a_reply_and_opens_a_thread(outbox: Outbo
     thread = outbox.results("create_thread")[0]
     thread.send.assert_awaited_once_with(THREAD_HINT, allowed_mentions=NO_PINGS)
     outbox.assert_no_pings()
+
+
+async def test_a_mention_of_the_bots_own_role_counts(
+        outbox: Outbox, ctx: BotContext, service: FakeService) -> None:
+    message = make_message(outbox, "<@&555> what did Trump say?", mention_me=False)
+    assert message.guild is not None
+    message.guild.self_role = MagicMock(spec=discord.Role)
+    message.guild.self_role.id = 555
+    other_role = MagicMock(spec=discord.Role)
+    other_role.id = 555
+    message.role_mentions = [other_role]
+    await handle_message(ctx, message, make_me())
+    assert service.calls == [("what did Trump say?", ())]
 
 
 @pytest.mark.parametrize("author", [make_user(5, bot=True), make_user(ME_ID, bot=True)],

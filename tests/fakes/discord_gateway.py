@@ -53,6 +53,7 @@ USER_ID = 900000000000000300  # an ordinary member
 ADMIN_ID = 900000000000000301  # a member with Manage Server
 OTHER_BOT_ID = 900000000000000302
 ADMIN_ROLE_ID = 900000000000000400
+BOT_ROLE_ID = 900000000000000401  # the bot's own managed role, created when it is invited
 
 # Permission bits (https://discord.com/developers/docs/topics/permissions).
 MANAGE_GUILD = 1 << 5
@@ -108,7 +109,8 @@ class _RateLimit:
 class FakeDiscord:
     """The stub: start it, point a client at it, drive it with the helpers, read ``calls``."""
 
-    def __init__(self, *, heartbeat_interval_ms: int = 41250) -> None:
+    def __init__(self, *, token: str | None = None, heartbeat_interval_ms: int = 41250) -> None:
+        self.token = token  # if set, REST calls with another token get a 401
         self.heartbeat_interval_ms = heartbeat_interval_ms
         self.calls: list[RecordedCall] = []
         self.messages: dict[int, Json] = {}
@@ -227,9 +229,12 @@ class FakeDiscord:
                 {"id": str(ADMIN_ROLE_ID), "name": "admins",
                  "permissions": str(MEMBER_PERMISSIONS | MANAGE_GUILD), "position": 1,
                  "color": 0, "hoist": False, "managed": False, "mentionable": True, "flags": 0},
+                {"id": str(BOT_ROLE_ID), "name": "newsbot", "permissions": str(MEMBER_PERMISSIONS),
+                 "position": 2, "color": 0, "hoist": False, "managed": True,
+                 "mentionable": False, "flags": 0, "tags": {"bot_id": str(BOT_ID)}},
             ],
             "channels": text_channels,
-            "members": [self._member(BOT_USER), self._member(USER),
+            "members": [self._member(BOT_USER, [BOT_ROLE_ID]), self._member(USER),
                         self._member(ADMIN, [ADMIN_ROLE_ID]), self._member(OTHER_BOT)],
         }
 
@@ -319,6 +324,7 @@ class FakeDiscord:
             mentions.append(BOT_USER)
         payload = self._message(channel_id=channel_id, author=author, content=content,
                                 mentions=mentions)
+        payload["mention_roles"] = re.findall(r"<@&(\d+)>", content)
         await self.dispatch("MESSAGE_CREATE", payload)
         return payload
 
@@ -408,6 +414,11 @@ class FakeDiscord:
                 body = json.loads(str(raw)) if raw is not None else None
         call = RecordedCall(request.method, path, dict(request.query), body)
         try:
+            authorization = request.headers.get("Authorization")
+            if (self.token is not None and authorization is not None
+                    and authorization != f"Bot {self.token}"):
+                call.status = 401
+                return _json_response({"message": "401: Unauthorized", "code": 0}, status=401)
             limit = next((r for r in self._rate_limits
                           if r.method == request.method and r.pattern.search(path)), None)
             if limit is not None:
