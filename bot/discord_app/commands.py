@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import math
 from collections.abc import Mapping
 from typing import Any
 
@@ -19,7 +18,12 @@ from discord import app_commands
 
 from bot.discord_app.answering import APOLOGY, deliver_answer, error_text, log_failure
 from bot.discord_app.context import BotContext
-from bot.discord_app.formatting import NO_PINGS, sources_list_embed, status_embed
+from bot.discord_app.formatting import (
+    NO_PINGS,
+    cooldown_text,
+    sources_list_embed,
+    status_embed,
+)
 from bot.discord_app.limits import MAX_QUESTION_CHARS, channel_allowed, question_problem
 from bot.discord_app.replies import AnswerPost, InteractionSender, StreamPump
 
@@ -28,10 +32,6 @@ log = logging.getLogger(__name__)
 NOT_HERE = "I don't answer questions in this channel; please ask in one of: {channels}."
 REINDEX_FORBIDDEN = "Only members with the **Manage Server** permission can re-index the articles."
 REINDEX_BUSY = "A re-index is already running; please wait for it to finish."
-
-
-def cooldown_text(seconds: float) -> str:
-    return f"Slow down a little: you can ask again in {math.ceil(seconds)} s."
 
 
 async def _refuse(interaction: discord.Interaction[Any], text: str) -> None:

@@ -7,6 +7,7 @@ characters in total across title, description, fields, footer and author.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
@@ -188,6 +189,10 @@ def status_embed(status: Mapping[str, Any]) -> discord.Embed:
             break
         embed.add_field(name=name, value=text, inline=len(text) < 40)
     return embed
+
+
+def cooldown_text(seconds: float) -> str:
+    return f"Slow down a little: you can ask again in {math.ceil(seconds)} s."
 
 
 def queued_text(position: int) -> str:

@@ -16,9 +16,8 @@ from typing import Any
 import discord
 
 from bot.discord_app.answering import deliver_answer
-from bot.discord_app.commands import cooldown_text
 from bot.discord_app.context import BotContext
-from bot.discord_app.formatting import NO_PINGS, thread_name
+from bot.discord_app.formatting import NO_PINGS, cooldown_text, thread_name
 from bot.discord_app.limits import channel_allowed, question_problem
 from bot.discord_app.replies import AnswerPost, MessageSender
 from bot.models import Turn

@@ -160,7 +160,7 @@ async def test_slow_answer_does_not_block_the_event_loop(
     started = time.perf_counter()
     interaction = await fake_discord.slash_command("sources")
     await fake_discord.wait_for_call("POST", rf"/webhooks/{BOT_ID}/{interaction['token']}")
-    assert time.perf_counter() - started < 0.5  # /sources was not stuck behind the answer
+    assert time.perf_counter() - started < 0.75  # /sources was not stuck behind the answer
     await fake_discord.wait_for_call("POST", rf"/channels/{CHANNEL_ID}/messages",
                                      _has_citation_embed)
     assert all(name != "MainThread" for name in slow.threads)
