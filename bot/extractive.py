@@ -9,6 +9,7 @@ syndicated news) are dropped so the answer does not repeat itself.
 from __future__ import annotations
 
 import math
+import re
 from collections import Counter
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -61,7 +62,7 @@ def _candidates(question_terms: list[str], chunks: list[RetrievedChunk]) -> list
     for number, retrieved in enumerate(chunks, start=1):
         for sentence in split_sentences(retrieved.chunk.text):
             words = terms(sentence.text)
-            if len(sentence.text.split()) >= MIN_WORDS:
+            if len(sentence.text.split()) >= MIN_WORDS and not _HEADING.search(sentence.text):
                 pool.append((number, sentence.text, frozenset(words), number))
     # IDF over the pool: words every candidate shares (the corpus topic) weigh little.
     document_frequency = Counter(t for _, _, words, _ in pool for t in words)
@@ -75,6 +76,17 @@ def _candidates(question_terms: list[str], chunks: list[RetrievedChunk]) -> list
     ]
 
 
+_QUESTION_PHRASE = re.compile(r"\bhow\s+(long|many|much|far|often|old|big|large|soon)\b",
+                              re.IGNORECASE)
+_HEADING = re.compile(r":\s*$")
+
+
+def question_terms(question: str) -> list[str]:
+    """Content words of the question, without the "how long/many/…" that only ask for a kind
+    of answer (otherwise "How long…" favours sentences about "long-lasting" peace)."""
+    return terms(_QUESTION_PHRASE.sub("how", question))
+
+
 def _near_duplicate(a: Candidate, b: Candidate) -> bool:
     union = a.terms | b.terms
     return bool(union) and len(a.terms & b.terms) / len(union) >= DUPLICATE_JACCARD
@@ -83,7 +95,7 @@ def _near_duplicate(a: Candidate, b: Candidate) -> bool:
 def extract(question: str, query_vector: np.ndarray, chunks: list[RetrievedChunk],
             encoder: Encoder) -> ExtractiveResult:
     """Pick the few sentences that best answer ``question``, with ``[n]`` markers."""
-    candidates = _candidates(terms(question), chunks)
+    candidates = _candidates(question_terms(question), chunks)
     if not candidates:
         return ExtractiveResult("", {}, 0.0, 0.0)
     candidates.sort(key=lambda c: (c.keyword + 0.1 * c.prior), reverse=True)

@@ -50,7 +50,7 @@ class Settings(BaseSettings):
     llm_timeout: float = Field(30.0, alias="NEWSBOT_LLM_TIMEOUT", gt=0)
     llm_max_retries: int = Field(2, alias="NEWSBOT_LLM_MAX_RETRIES", ge=0, le=10)
     top_k: int = Field(5, alias="NEWSBOT_TOP_K", ge=1, le=50)
-    relevance_floor: float = Field(0.30, alias="NEWSBOT_RELEVANCE_FLOOR")
+    relevance_floor: float = Field(0.20, alias="NEWSBOT_RELEVANCE_FLOOR")
     max_question_chars: int = Field(2000, alias="NEWSBOT_MAX_QUESTION_CHARS", ge=1)
 
     # Discord.

@@ -55,6 +55,11 @@ class KeywordIndex:
     def __len__(self) -> int:
         return len(self._chunk_ids)
 
+    def knows(self, term: str) -> bool:
+        """True if the (stemmed) term occurs in at least one indexed chunk."""
+        vocabulary: dict[str, int] = getattr(self._retriever, "vocab_dict", None) or {}
+        return term in vocabulary
+
     def search(self, query: str, k: int) -> list[tuple[str, float]]:
         query_terms = terms(query)
         if not query_terms or not self._chunk_ids:
