@@ -73,3 +73,15 @@ def tmp_corpus(tmp_path: Path) -> Path:
         if article.is_file():
             shutil.copy2(article, target / article.name)
     return target
+
+
+# ---------------------------------------------------------------------------------------------
+# Core test fixtures (tests/core_fixtures.py): one local embedding model and one ingested sample
+# corpus per session, shared by the ingest, answering, CLI and server-mode tests.
+# ---------------------------------------------------------------------------------------------
+from tests.core_fixtures import (  # noqa: E402, F401
+    extractive_bot,
+    indexed_corpus,
+    local_encoder,
+    private_index,
+)

@@ -1,0 +1,89 @@
+"""The persisted BM25 keyword index and the word normalisation it shares with the answerer."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ingest.keyword_index import KeywordIndex, fingerprint, index_dir_for
+from ingest.text_terms import terms
+
+PAGES = [
+    (["c1", "c2"], ["Negotiations were held in Saudi Arabia last week.",
+                    "Trump will speak with Putin by phone on Tuesday."]),
+    (["c3"], ["The Zaporizhzhia nuclear power plant is under Russian occupation."]),
+    (["c4"], [""]),
+]
+
+
+def test_terms_are_stemmed_lowercase_content_words() -> None:
+    assert terms("The Talks were HELD in Saudi Arabia") == ["talk", "held", "saudi", "arabia"]
+    assert terms("Trump’s envoy said") == ["trump", "envoy"]  # possessive and a stop word
+    assert terms("What is it?") == []
+
+
+def test_search_ranks_the_matching_chunk_first() -> None:
+    index = KeywordIndex.build(PAGES)
+    assert len(index) == 4
+    assert index.search("Where were the negotiations held?", 3)[0][0] == "c1"
+    assert index.search("nuclear plant", 3)[0][0] == "c3"
+    hits = index.search("phone call Tuesday", 10)
+    assert [chunk_id for chunk_id, _ in hits] == ["c2"]  # only positive scores are returned
+    assert hits[0][1] > 0
+
+
+def test_no_terms_or_no_match_gives_nothing() -> None:
+    index = KeywordIndex.build(PAGES)
+    assert index.search("what is the", 3) == []
+    assert index.search("kangaroo", 3) == []
+
+
+def test_save_and_load_round_trip(tmp_path: Path) -> None:
+    index = KeywordIndex.build(PAGES)
+    index.save(tmp_path / "kw")
+    loaded = KeywordIndex.load(tmp_path / "kw")
+    assert loaded is not None
+    assert loaded.fingerprint == index.fingerprint == fingerprint(["c1", "c2", "c3", "c4"])
+    assert loaded.search("Saudi Arabia", 2) == index.search("Saudi Arabia", 2)
+
+
+def test_save_replaces_an_older_index_atomically(tmp_path: Path) -> None:
+    KeywordIndex.build(PAGES).save(tmp_path / "kw")
+    newer = KeywordIndex.build([(["n1"], ["Kangaroos live in Australia."])])
+    newer.save(tmp_path / "kw")
+    loaded = KeywordIndex.load(tmp_path / "kw")
+    assert loaded is not None and loaded.fingerprint == newer.fingerprint
+    assert loaded.search("kangaroo", 3)[0][0] == "n1"
+    assert loaded.search("Saudi", 3) == []
+    # No staging or retired directories are left behind.
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["kw"]
+
+
+def test_an_empty_index_saves_loads_and_finds_nothing(tmp_path: Path) -> None:
+    empty = KeywordIndex.build([])
+    empty.save(tmp_path / "kw")
+    loaded = KeywordIndex.load(tmp_path / "kw")
+    assert loaded is not None and len(loaded) == 0
+    assert loaded.search("anything at all", 5) == []
+
+
+def test_load_of_a_missing_or_corrupt_index_is_none(tmp_path: Path) -> None:
+    assert KeywordIndex.load(tmp_path / "nothing") is None
+    KeywordIndex.build(PAGES).save(tmp_path / "kw")
+    (tmp_path / "kw" / "newsbot_keyword.json").write_text("{not json")
+    assert KeywordIndex.load(tmp_path / "kw") is None
+
+
+def test_fingerprint_is_order_independent_and_content_sensitive() -> None:
+    assert fingerprint(["a", "b"]) == fingerprint(["b", "a"])
+    assert fingerprint(["a", "b"]) != fingerprint(["a", "c"])
+    assert fingerprint([]) != fingerprint(["a"])
+
+
+def test_index_dir_is_per_store_and_collection_and_filesystem_safe(tmp_path: Path) -> None:
+    local = index_dir_for(tmp_path, str(tmp_path / "chroma"), "articles")
+    server = index_dir_for(tmp_path, "http://127.0.0.1:8000", "articles")
+    other = index_dir_for(tmp_path, "http://127.0.0.1:8000", "other")
+    assert len({local, server, other}) == 3
+    for path in (local, server, other):
+        assert path.parent == tmp_path / "keyword"
+        assert "/" not in path.name and ":" not in path.name
