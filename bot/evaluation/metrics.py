@@ -1,0 +1,225 @@
+"""Scoring ``Answer`` values against golden cases: per case, then in aggregate.
+
+Every definition here is written out in ``docs/evaluation.md``; keep the two in step. The same
+functions score our engine and the vanilla baseline, so their numbers are comparable.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from bot.citations import SUPPORT_THRESHOLD, support
+from bot.evaluation.golden import GoldenCase, contains_phrase
+from bot.models import Answer
+from bot.sentences import split_sentences
+
+_MARKER = re.compile(r"\[(\d+(?:\s*,\s*\d+)*)\]")
+
+#: Scores in [0, 1] where higher is better, in the order tables and charts show them.
+RATE_METRICS: tuple[str, ...] = (
+    "pass_rate", "fact_accuracy", "hit@1", "hit@k", "mrr", "citation_precision",
+    "citation_support", "refusal_accuracy",
+)
+
+
+@dataclass(frozen=True)
+class CaseScore:
+    """What one answer got right and wrong."""
+
+    case: GoldenCase
+    answer: Answer
+    facts_ok: bool  # every fact group present (False for refuse cases)
+    refusal_ok: bool  # refused exactly when the case says it should be
+    hit1: bool
+    hitk: bool
+    reciprocal_rank: float
+    citations: int
+    precise_files: int  # distinct cited files that are among the case's files
+    supported_citations: int  # citations whose quote supports a sentence citing it
+
+    @property
+    def cited_files(self) -> list[str]:
+        return list(dict.fromkeys(c.file for c in self.answer.citations))
+
+    @property
+    def passed(self) -> bool:
+        """Refuse case: refused. Answerable: answered, all facts, and a right file cited."""
+        if self.case.refuse:
+            return self.answer.refused
+        return not self.answer.refused and self.facts_ok and self.precise_files > 0
+
+    @property
+    def latency_ms(self) -> float:
+        return self.answer.timings.total
+
+    def problems(self) -> list[str]:
+        """Why the case failed, in words (empty when it passed)."""
+        if self.case.refuse:
+            return [] if self.answer.refused else ["answered a question it should refuse"]
+        found: list[str] = []
+        if self.answer.refused:
+            found.append("refused an answerable question")
+        if not self.facts_ok:
+            missing = [" | ".join(g) for g in self.case.facts if not _group_present(self.answer, g)]
+            found.append("missing facts: " + "; ".join(missing))
+        if not self.answer.refused and self.precise_files == 0:
+            found.append("cites none of the expected files")
+        if not self.hitk:
+            found.append("no expected file retrieved")
+        return found
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.case.id, "kind": self.case.kind, "question": self.case.question,
+            "passed": self.passed, "refused": self.answer.refused,
+            "expected_refusal": self.case.refuse, "facts_ok": self.facts_ok,
+            "hit@1": self.hit1, "hit@k": self.hitk,
+            "reciprocal_rank": round(self.reciprocal_rank, 4),
+            "answer": self.answer.text, "cited_files": self.cited_files,
+            "expected_files": list(self.case.files),
+            "retrieved_files": list(self.answer.retrieved_files),
+            "citations": self.citations, "unsupported_citations":
+                self.citations - self.supported_citations,
+            "latency_ms": round(self.latency_ms, 1), "problems": self.problems(),
+        }
+
+
+def answer_body(answer: Answer) -> str:
+    """The answer text without ``[n]`` markers (a marker must not split or join words)."""
+    return _MARKER.sub(" ", answer.text)
+
+
+def _group_present(answer: Answer, group: Sequence[str]) -> bool:
+    body = answer_body(answer)
+    return any(contains_phrase(body, alternative) for alternative in group)
+
+
+def facts_present(answer: Answer, facts: Sequence[Sequence[str]]) -> bool:
+    """All fact groups occur in the answer, each as a whole phrase (case-insensitive)."""
+    return bool(facts) and all(_group_present(answer, group) for group in facts)
+
+
+def supported_citations(answer: Answer) -> int:
+    """Citations whose quote covers enough of at least one sentence that cites them.
+
+    The same rule the engine logs (``bot.citations.support`` ≥ ``SUPPORT_THRESHOLD``),
+    recomputed here so the baseline is judged by the identical test. A citation that no
+    sentence of the text refers to is unsupported.
+    """
+    claims: dict[int, list[str]] = {}
+    for sentence in split_sentences(answer.text):
+        for match in _MARKER.finditer(sentence.text):
+            for number in match.group(1).split(","):
+                claims.setdefault(int(number), []).append(sentence.text)
+    return sum(
+        1 for c in answer.citations
+        if any(support(claim, c.quote) >= SUPPORT_THRESHOLD for claim in claims.get(c.n, []))
+    )
+
+
+def score_case(case: GoldenCase, answer: Answer, k: int) -> CaseScore:
+    """Score one answer; ``k`` is the retrieval depth the answer was produced with."""
+    expected = set(case.files)
+    retrieved = list(answer.retrieved_files)
+    rank = next((i for i, name in enumerate(retrieved, start=1) if name in expected), 0)
+    top_k = retrieved[:k]  # files of the top-k chunks (retrieved_files is one per chunk, deduped)
+    return CaseScore(
+        case=case, answer=answer,
+        facts_ok=not case.refuse and facts_present(answer, case.facts),
+        refusal_ok=answer.refused == case.refuse,
+        hit1=rank == 1, hitk=any(name in expected for name in top_k),
+        reciprocal_rank=1.0 / rank if rank else 0.0,
+        citations=len(answer.citations),
+        precise_files=sum(1 for name in {c.file for c in answer.citations} if name in expected),
+        supported_citations=supported_citations(answer),
+    )
+
+
+def percentile(values: Sequence[float], q: float) -> float:
+    """The ``q``-th percentile (0–100) by linear interpolation, as numpy's default."""
+    if not values:
+        return 0.0
+    ordered = sorted(values)
+    position = (len(ordered) - 1) * q / 100
+    low, high = math.floor(position), math.ceil(position)
+    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
+
+
+def _ratio(numerator: float, denominator: float) -> float:
+    return numerator / denominator if denominator else 0.0
+
+
+@dataclass(frozen=True)
+class Metrics:
+    """Aggregate scores of one run; ``scores()`` is what tables, JSON and the gate read."""
+
+    cases: int
+    answerable: int
+    refuse_cases: int
+    k: int
+    pass_rate: float
+    fact_accuracy: float
+    hit1: float
+    hitk: float
+    mrr: float
+    citation_precision: float
+    citation_support: float
+    refusal_accuracy: float
+    missed_refusals: int
+    false_refusals: int
+    latency_p50_ms: float
+    latency_p95_ms: float
+    cited_files_scored: int = 0  # the denominator of citation precision
+    extra: dict[str, float] = field(default_factory=dict)
+
+    def scores(self) -> dict[str, float]:
+        """Rates keyed by name; ``hit@k`` also appears under its real depth (``hit@5``)."""
+        rates = {
+            "pass_rate": self.pass_rate, "fact_accuracy": self.fact_accuracy,
+            "hit@1": self.hit1, "hit@k": self.hitk, f"hit@{self.k}": self.hitk,
+            "mrr": self.mrr, "citation_precision": self.citation_precision,
+            "citation_support": self.citation_support,
+            "refusal_accuracy": self.refusal_accuracy,
+        }
+        return {**rates, **self.extra}
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            **{name: round(value, 4) for name, value in self.scores().items()},
+            "k": self.k, "cases": self.cases, "answerable": self.answerable,
+            "refuse_cases": self.refuse_cases, "missed_refusals": self.missed_refusals,
+            "false_refusals": self.false_refusals, "cited_files_scored": self.cited_files_scored,
+            "latency_p50_ms": round(self.latency_p50_ms, 1),
+            "latency_p95_ms": round(self.latency_p95_ms, 1),
+        }
+
+
+def aggregate(results: Sequence[CaseScore], k: int) -> Metrics:
+    """Aggregate per-case scores (definitions: docs/evaluation.md)."""
+    answerable = [r for r in results if not r.case.refuse]
+    refuse = [r for r in results if r.case.refuse]
+    answered = [r for r in answerable if not r.answer.refused]
+    # Citation support is about every answer that was shown, refuse cases included.
+    shown = [r for r in results if not r.answer.refused]
+    cited_files = sum(len(r.cited_files) for r in answered)
+    latencies = [r.latency_ms for r in results]
+    return Metrics(
+        cases=len(results), answerable=len(answerable), refuse_cases=len(refuse), k=k,
+        pass_rate=_ratio(sum(r.passed for r in results), len(results)),
+        fact_accuracy=_ratio(sum(r.facts_ok for r in answerable), len(answerable)),
+        hit1=_ratio(sum(r.hit1 for r in answerable), len(answerable)),
+        hitk=_ratio(sum(r.hitk for r in answerable), len(answerable)),
+        mrr=_ratio(sum(r.reciprocal_rank for r in answerable), len(answerable)),
+        citation_precision=_ratio(sum(r.precise_files for r in answered), cited_files),
+        citation_support=_ratio(sum(r.supported_citations for r in shown),
+                                sum(r.citations for r in shown)),
+        refusal_accuracy=_ratio(sum(r.refusal_ok for r in results), len(results)),
+        missed_refusals=sum(1 for r in refuse if not r.answer.refused),
+        false_refusals=sum(1 for r in answerable if r.answer.refused),
+        latency_p50_ms=percentile(latencies, 50), latency_p95_ms=percentile(latencies, 95),
+        cited_files_scored=cited_files,
+    )

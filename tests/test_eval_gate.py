@@ -1,0 +1,66 @@
+"""The CI quality gate: the golden set on the embedded default (extractive backend, local MiniLM).
+
+Thresholds live in ``bot/evaluation/thresholds.py`` only. The set runs once per module through
+``NewsBot.answer()`` — the entry point the CLI and Discord use — and each threshold is its own
+test, so a failure names the metric and prints every failing case (question, answer, sources).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from bot.engine import NewsBot
+from bot.evaluation.golden import load_golden
+from bot.evaluation.metrics import CaseScore
+from bot.evaluation.report import failure_details
+from bot.evaluation.runner import EvalRun, bot_answer_fn, evaluate
+from bot.evaluation.thresholds import GATE, GATE_TOP_K
+from bot.settings import Settings
+
+REPO = Path(__file__).resolve().parents[1]
+GOLDEN = REPO / "tests" / "eval" / "golden.yaml"
+CORPUS = REPO / "data" / "articles"
+
+pytestmark = pytest.mark.slow
+
+# The cases that pull each gated metric down, shown when it fails.
+CULPRITS: dict[str, Callable[[CaseScore], bool]] = {
+    "fact_accuracy": lambda r: not r.case.refuse and not r.facts_ok,
+    "hit@5": lambda r: not r.case.refuse and not r.hitk,
+    "citation_precision": lambda r: (not r.case.refuse and not r.answer.refused
+                                     and r.precise_files < len(r.cited_files)),
+    "refusal_accuracy": lambda r: not r.refusal_ok,
+}
+
+
+@pytest.fixture(scope="module")
+def gate_run(tmp_path_factory: pytest.TempPathFactory) -> EvalRun:
+    settings = Settings(_env_file=None, NEWSBOT_DATA_DIR=tmp_path_factory.mktemp("gate"),
+                        NEWSBOT_LLM="extractive", NEWSBOT_TOP_K=GATE_TOP_K)
+    bot = NewsBot(settings)
+    bot.ingest(CORPUS)
+    return evaluate("newsbot", bot.backend, bot_answer_fn(bot, GATE_TOP_K),
+                    load_golden(GOLDEN), GATE_TOP_K)
+
+
+def test_every_gated_metric_explains_its_failures() -> None:
+    assert set(CULPRITS) == set(GATE)
+
+
+@pytest.mark.parametrize("metric", sorted(GATE))
+def test_quality_gate(gate_run: EvalRun, metric: str) -> None:
+    measured = gate_run.metrics.scores()[metric]
+    if measured < GATE[metric]:
+        pytest.fail(
+            f"{metric} = {measured:.3f}, the gate needs ≥ {GATE[metric]:.2f}\n"
+            f"all metrics: {gate_run.metrics.to_json()}\n"
+            f"cases that lower it:\n{failure_details(gate_run.results, CULPRITS[metric])}",
+            pytrace=False)
+
+
+def test_every_case_was_answered_by_the_extractive_backend(gate_run: EvalRun) -> None:
+    assert {r.answer.backend for r in gate_run.results if not r.answer.refused} <= {"extractive"}
+    assert gate_run.metrics.cases == len(load_golden(GOLDEN))
