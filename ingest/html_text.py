@@ -20,7 +20,7 @@ _BLOCK_TAGS = frozenset(
     ]
 )
 _SKIPPED_TAGS = frozenset({"script", "style", "noscript", "template", "svg", "head"})
-_SPACES = re.compile(r"[ \t\r\f\v]+")
+_SPACES = re.compile(r"[ \t\r\n\f\v]+")  # not \s: a no-break space is content
 
 
 class _TextCollector(HTMLParser):
@@ -48,10 +48,11 @@ class _TextCollector(HTMLParser):
             self.parts.append("\n")
 
     def handle_data(self, data: str) -> None:
+        # Line breaks inside text are just wrapping: only block tags end a line.
         if self._in_title:
             self._title.append(data)
         elif not self._skip_depth:
-            self.parts.append(data)
+            self.parts.append(_SPACES.sub(" ", data))
 
     @property
     def title(self) -> str:

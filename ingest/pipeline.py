@@ -196,6 +196,18 @@ def run_ingest(
                     cleaned = clean_text(article.text)
                     chunks = chunk_article(article.name, article.text, cleaned,
                                            article.content_hash, chunk_size, chunk_overlap)
+                    if not chunks:
+                        # Nothing but boilerplate: nothing to store, so it is "skipped" on
+                        # every run rather than "added" again each time.
+                        report.files_skipped += 1
+                        report.skipped.append(SkippedFile(article.name, "no article text "
+                                                          "left after removing boilerplate"))
+                        if state is not None:
+                            mark_dirty()
+                            store.delete_file(article.name)
+                        if progress:
+                            progress.file_done(article.name)
+                        continue
                     report.lines_dropped += cleaned.lines_dropped
                     if state is None:
                         report.files_added += 1
@@ -204,11 +216,8 @@ def run_ingest(
                     mark_dirty()
                     if progress:
                         progress.chunks_planned(len(chunks))
-                    if chunks:
-                        writer.add(_PendingFile(article.name, version, state is not None,
-                                                len(chunks)), chunks)
-                    elif state is not None:
-                        store.delete_file(article.name)
+                    writer.add(_PendingFile(article.name, version, state is not None,
+                                            len(chunks)), chunks)
             if progress:
                 progress.file_done(article.name)
     finally:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
-
 from ingest.html_text import html_to_text
 
 
@@ -29,9 +27,6 @@ def test_title_goes_first_unless_the_body_starts_with_it() -> None:
         "Top story\nBody."
 
 
-@pytest.mark.xfail(strict=True, reason="BUG ingest/html_text.py: _TextCollector.title collapses "
-                   "spaces but not newlines, so a <title> wrapped over two source lines becomes "
-                   "two lines of text (and is not recognised as the body's first line)")
 def test_a_wrapped_title_is_one_line() -> None:
     assert html_to_text("<title> Spaced \n title </title>") == "Spaced title"
     assert html_to_text("<title>Top\n story</title><h1>Top story</h1><p>B.</p>") == "Top story\nB."
@@ -42,9 +37,6 @@ def test_entities_and_whitespace_are_normalised() -> None:
     assert html_to_text(markup) == "Rock & roll\xa0— café “q” spaced out"
 
 
-@pytest.mark.xfail(strict=True, reason="BUG ingest/html_text.py: newlines inside a block's text "
-                   "are kept as line breaks, so a hard-wrapped <p> becomes several lines and "
-                   "the sentence splitter (which breaks at newlines) cuts its sentences in half")
 def test_a_hard_wrapped_paragraph_stays_one_line() -> None:
     markup = "<p>The talks were held\n  in Saudi Arabia on\n  Tuesday.</p>\n<p>Next.</p>"
     assert html_to_text(markup) == "The talks were held in Saudi Arabia on Tuesday.\nNext."

@@ -103,21 +103,19 @@ def test_json_report_schema(indexed_corpus: IndexedCorpus) -> None:
     assert isinstance(data["seconds"], float) and data["seconds"] > 0
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG ingest/pipeline.py run_ingest: a file whose cleaned text is empty (all boilerplate) "
-    "stores no chunks, so every later run counts it as added again, re-cleans it (lines_dropped "
-    "> 0) and marks the keyword index dirty, which is then rebuilt on every run"))
-def test_an_all_boilerplate_file_counts_as_unchanged_next_run(tmp_path: Path) -> None:
+def test_an_all_boilerplate_file_is_skipped_every_run_and_never_re_added(tmp_path: Path) -> None:
     corpus = tmp_path / "corpus"
     corpus.mkdir()
     (corpus / "story.txt").write_text("Headline\nThe talks were held in Riyadh on Tuesday.\n")
     (corpus / "junk.txt").write_text("More In Politics MORE...\nRead: another story\n")
     settings = make_settings(tmp_path / "data", corpus)
     first = NewsBot(settings, encoder=HashEncoder()).ingest()
-    assert first.files_added == 2 and first.chunks_total == 1
+    assert (first.files_added, first.files_skipped, first.chunks_total) == (1, 1, 1)
+    assert "boilerplate" in first.skipped[0].reason
     second = NewsBot(settings, encoder=HashEncoder()).ingest()
     assert second.chunks_embedded == 0
-    assert (second.files_added, second.files_unchanged, second.lines_dropped) == (0, 2, 0)
+    assert (second.files_added, second.files_unchanged, second.files_skipped,
+            second.lines_dropped) == (0, 1, 1, 0)
 
 
 # -- a changed file ----------------------------------------------------------------------------
