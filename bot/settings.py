@@ -38,9 +38,9 @@ class Settings(BaseSettings):
     openai_embed_model: str = Field("text-embedding-3-small", alias="NEWSBOT_OPENAI_EMBED_MODEL")
     embed_batch_size: int = Field(32, alias="NEWSBOT_EMBED_BATCH_SIZE", ge=1, le=2048)
 
-    # Chunking (chosen by measuring on the golden set; see docs/chunking.md).
-    chunk_size: int = Field(256, alias="NEWSBOT_CHUNK_SIZE", ge=32, le=8192)
-    chunk_overlap: int = Field(32, alias="NEWSBOT_CHUNK_OVERLAP", ge=0, le=1024)
+    # Chunking: 128/16 tokens, chosen by a sweep on the golden set (docs/evaluation.md).
+    chunk_size: int = Field(128, alias="NEWSBOT_CHUNK_SIZE", ge=32, le=8192)
+    chunk_overlap: int = Field(16, alias="NEWSBOT_CHUNK_OVERLAP", ge=0, le=1024)
 
     # Answering.
     llm: LlmChoice = Field("auto", alias="NEWSBOT_LLM")
