@@ -65,8 +65,11 @@ class KeywordIndex:
         if not query_terms or not self._chunk_ids:
             return []
         k = min(k, len(self._chunk_ids))
+        # n_threads=0 scores in this thread; any other value makes bm25s start a thread pool
+        # per query, and waiting for that thread cost ~7 ms p50 at 100,000 chunks on a busy
+        # machine, for one query's worth of work (docs/benchmarks.md).
         documents, scores = self._retriever.retrieve(
-            [query_terms], k=k, show_progress=False, n_threads=1)
+            [query_terms], k=k, show_progress=False, n_threads=0)
         return [(self._chunk_ids[int(doc)], float(score))
                 for doc, score in zip(documents[0], scores[0], strict=True) if score > 0]
 
