@@ -69,9 +69,12 @@ def openai_like(settings: Settings) -> LLM:
     from llama_index.llms.openai_like import OpenAILike
 
     key = settings.openai_api_key.get_secret_value() if settings.openai_api_key else None
+    # reuse_client=False: each sync evaluate() runs in a fresh event loop, and a reused async
+    # client keeps pooled connections bound to the previous loop ("Connection error").
     return OpenAILike(model=settings.llm_model, api_base=settings.openai_base_url,
                       api_key=key or "not-needed", is_chat_model=True, temperature=0.0,
-                      max_retries=settings.llm_max_retries, timeout=settings.llm_timeout)
+                      max_retries=settings.llm_max_retries, timeout=settings.llm_timeout,
+                      reuse_client=False)
 
 
 def parse_score(text: str) -> tuple[float | None, str]:
