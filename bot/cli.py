@@ -58,7 +58,6 @@ def load_settings(**overrides: Any) -> Settings:
 def make_bot(settings: Settings) -> NewsBot:
     logging.basicConfig(level=settings.log_level.upper(), stream=sys.stderr,
                         format="%(levelname)s %(name)s: %(message)s")
-    logging.getLogger("bm25s").setLevel(logging.WARNING)  # it logs every index build
     from bot.engine import NewsBot
 
     return NewsBot(settings)

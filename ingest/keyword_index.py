@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 import re
 import shutil
@@ -27,6 +28,15 @@ from ingest.text_terms import terms
 
 _IDS_FILE = "chunk_ids.json"
 _META_FILE = "newsbot_keyword.json"
+
+
+def _import_bm25s() -> Any:
+    import bm25s
+
+    # bm25s sets its own logger to DEBUG on import, which would print "Building index from
+    # tokens" under any application log level; give the level back to the application.
+    logging.getLogger("bm25s").setLevel(logging.NOTSET)
+    return bm25s
 
 
 def fingerprint(chunk_ids: Iterable[str]) -> str:
@@ -75,7 +85,7 @@ class KeywordIndex:
 
     @classmethod
     def build(cls, pages: Iterable[tuple[list[str], list[str]]]) -> KeywordIndex:
-        import bm25s
+        bm25s = _import_bm25s()
 
         chunk_ids: list[str] = []
         corpus_terms: list[list[str]] = []
@@ -109,9 +119,7 @@ class KeywordIndex:
             chunk_ids = json.loads((directory / _IDS_FILE).read_text())
             retriever: Any = None
             if chunk_ids:
-                import bm25s
-
-                retriever = bm25s.BM25.load(str(directory), mmap=True)
+                retriever = _import_bm25s().BM25.load(str(directory), mmap=True)
             else:
                 retriever = _EmptyRetriever()
             return cls(retriever, chunk_ids, str(meta["fingerprint"]))
