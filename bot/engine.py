@@ -91,7 +91,7 @@ class NewsBot:
     @cached_property
     def store(self) -> ArticleStore:
         s = self.settings
-        client = make_chroma_client(s.data_dir, s.chroma_host, s.chroma_port)
+        client = make_chroma_client(s.data_dir, s.chroma_host, s.chroma_port, s.chroma_timeout)
         return ArticleStore(client, s.collection, self.encoder.name, self.encoder.dim)
 
     @cached_property
@@ -217,10 +217,12 @@ class NewsBot:
                     on_token: Callable[[str], None] | None) -> Answer:
         raw = self.chat_model.chat(answer_messages(standalone, retrieval.chunks), on_token)
         cited = resolve_citations(raw, retrieval.chunks)
-        if not cited.citations or raw.strip().startswith(NOT_COVERED.rstrip(".")):
-            # An answer that cites nothing is not grounded in the articles: never show it.
-            if raw.strip() and not raw.strip().startswith(NOT_COVERED.rstrip(".")):
-                log.warning("LLM answer without valid citations was replaced by a refusal")
+        if raw.strip().startswith(NOT_COVERED.rstrip(".")):
+            return self._refusal(question)
+        if not cited.citations or cited.unsupported == len(cited.citations):
+            # An answer that cites nothing, or whose every citation fails the support check
+            # (e.g. "PWNED [1]" obeying an injected instruction), is not grounded: never show it.
+            log.warning("LLM answer without supported citations was replaced by a refusal")
             return self._refusal(question)
         return Answer(question=question, text=cited.text, citations=cited.citations,
                       backend=self.chat_model.label, unsupported_citations=cited.unsupported)

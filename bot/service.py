@@ -39,7 +39,8 @@ class AnswerService(Protocol):
         ``on_token`` receives the raw text *so far* (cumulative, not a delta) each time an LLM
         backend streams more of it; if a broken stream is restarted it starts again from the
         beginning. Never called by the extractive backend. The final ``Answer.text`` differs
-        from the streamed text: its ``[n]`` markers are validated and renumbered. Blocking: async callers run it in a worker thread.
+        from the streamed text: its ``[n]`` markers are validated and renumbered.
+        Blocking: async callers run it in a worker thread.
         Raises ``BadInputError`` for an empty or over-long question and
         ``ServiceUnavailableError`` when the store or the LLM endpoint fails.
         """

@@ -30,6 +30,7 @@ class Settings(BaseSettings):
                             max_length=512)
     chroma_host: str | None = Field(None, alias="CHROMA_HOST")
     chroma_port: int = Field(8000, alias="CHROMA_PORT")
+    chroma_timeout: float = Field(15.0, alias="NEWSBOT_CHROMA_TIMEOUT", gt=0)
 
     # Embeddings.
     embed: EmbedKind = Field("local", alias="NEWSBOT_EMBED")

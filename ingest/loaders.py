@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import stat
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,6 +37,10 @@ class ArticleFile:
 class SkippedFile:
     name: str
     reason: str
+    # True when the file may read fine next time (a permission or I/O error): its indexed
+    # chunks are kept. False when it was read and is not an article (empty, binary, too large):
+    # its old chunks quote text it no longer has, so they go.
+    transient: bool = False
 
 
 def discover(corpus_dir: Path) -> list[str]:
@@ -63,17 +68,28 @@ def read_article(
     try:
         resolved = path.resolve(strict=True)
     except (OSError, RuntimeError) as exc:  # RuntimeError: symlink loop on older Pythons
-        return SkippedFile(name, f"cannot resolve path ({exc.__class__.__name__})")
+        return SkippedFile(name, f"cannot resolve path ({exc.__class__.__name__})",
+                           transient=isinstance(exc, PermissionError))
     if not resolved.is_relative_to(root):
         return SkippedFile(name, "symlink points outside the corpus folder")
     try:
-        size = resolved.stat().st_size
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return SkippedFile(name.encode("utf-8", "backslashreplace").decode(),
+                           "file name is not valid UTF-8; rename the file")
+    try:
+        status = resolved.stat()
+        if not stat.S_ISREG(status.st_mode):
+            # A FIFO or device named *.txt would block or never end.
+            return SkippedFile(name, "not a regular file")
+        size = status.st_size
         if size > max_bytes:
             return SkippedFile(
                 name, f"too large ({size / 1e6:.1f} MB > {max_bytes / 1e6:.1f} MB limit)")
         raw = resolved.read_bytes()
     except OSError as exc:
-        return SkippedFile(name, f"unreadable ({exc.strerror or exc.__class__.__name__})")
+        return SkippedFile(name, f"unreadable ({exc.strerror or exc.__class__.__name__})",
+                           transient=True)
     if b"\x00" in raw[:8192]:
         return SkippedFile(name, "binary file (NUL bytes)")
     text, encoding = decode(raw)

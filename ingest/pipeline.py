@@ -184,9 +184,13 @@ def run_ingest(
             seen.add(article.name)
             if isinstance(article, SkippedFile):
                 # A file that cannot be read now keeps the chunks it had: a passing permission
-                # problem must not lose indexed data. Prune removes it once it is gone.
+                # problem must not lose indexed data. One read and found not to be an article
+                # (emptied, binary, too large) loses them: they quote text it no longer has.
                 report.files_skipped += 1
                 report.skipped.append(article)
+                if not article.transient and article.name in states:
+                    mark_dirty()
+                    store.delete_file(article.name)
             else:
                 version = (article.content_hash, signature)
                 state: FileState | None = states.get(article.name)

@@ -28,11 +28,14 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 PAGE_SIZE = 5000
+# Per-request limit for a Chroma server: a frozen server must give an error, not a hang.
+CHROMA_HTTP_TIMEOUT_SECONDS = 15.0
 # The keyword index is rebuilt whenever this differs from the fingerprint it was built for.
 KEYWORD_DIRTY = "dirty"
 
 
-def make_chroma_client(data_dir: Path, host: str | None = None, port: int = 8000) -> ClientAPI:
+def make_chroma_client(data_dir: Path, host: str | None = None, port: int = 8000,
+                       timeout: float = CHROMA_HTTP_TIMEOUT_SECONDS) -> ClientAPI:
     """An embedded ``PersistentClient`` under ``data_dir``, or an ``HttpClient`` if ``host``.
 
     Telemetry is off either way. Raises ``ServiceUnavailableError`` if the server is unreachable.
@@ -47,12 +50,29 @@ def make_chroma_client(data_dir: Path, host: str | None = None, port: int = 8000
         return chromadb.PersistentClient(path=str(path), settings=chroma_settings)
     try:
         client = chromadb.HttpClient(host=host, port=port, settings=chroma_settings)
+        _limit_request_time(client, timeout)
         client.heartbeat()
     except Exception as exc:
         raise ServiceUnavailableError(
             f"Chroma server at http://{host}:{port} is unreachable ({exc.__class__.__name__}); "
             "start it with `chroma run` or unset CHROMA_HOST") from exc
     return client
+
+
+def _limit_request_time(client: ClientAPI, seconds: float) -> None:
+    """Give the HTTP client's requests a timeout.
+
+    Why an internal: chromadb's FastAPI client builds its httpx session with ``timeout=None``
+    and offers no setting for it (chromadb 1.5), so a server that stops answering would block
+    every caller forever. httpx's ``Client.timeout`` is a public, settable property.
+    """
+    import httpx
+
+    session = getattr(getattr(client, "_server", None), "_session", None)
+    if isinstance(session, httpx.Client):
+        session.timeout = httpx.Timeout(seconds, connect=min(seconds, 5.0))
+    else:  # pragma: no cover - a chromadb upgrade changed its internals
+        log.warning("could not set a timeout on the Chroma HTTP client")
 
 
 def chroma_call_failed(exc: Exception, where: str) -> ServiceUnavailableError:
