@@ -59,12 +59,14 @@ def test_answers_resume_after_the_server_returns(crash: bool, chroma_server: Chr
     assert_answers(bot)
 
     chroma_server.stop(kill=crash)
+    failed_in: list[float] = []
     try:
         for _ in range(3):  # every question during the outage fails fast and clearly
             started = time.monotonic()
             with pytest.raises(ServiceUnavailableError, match="Chroma") as raised:
                 bot.answer(QUESTION)
-            assert time.monotonic() - started < OUTAGE_BOUND_SECONDS
+            failed_in.append(time.monotonic() - started)
+            assert failed_in[-1] < OUTAGE_BOUND_SECONDS
             message = str(raised.value)
             assert "\n" not in message and len(message) < 400
         with pytest.raises(ServiceUnavailableError):
@@ -74,6 +76,8 @@ def test_answers_resume_after_the_server_returns(crash: bool, chroma_server: Chr
 
     assert_answers(bot)  # the same NewsBot instance, no restart
     assert bot.status()["chunks"] > 0
+    print(f"\n[chroma] {'SIGKILL' if crash else 'stop'}: errors in "
+          f"{', '.join(f'{s * 1000:.0f} ms' for s in failed_in)}: {raised.value}")
 
 
 @pytest.mark.xfail(strict=True, reason=(
