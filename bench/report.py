@@ -186,6 +186,7 @@ def plot(results: Results, series: dict[int, Any], query_sizes: list[int], path:
         left.plot([s for s, _ in vanilla], [v["chunks_per_s"] for _, v in vanilla],
                   "^:", label="vanilla LlamaIndex (its 1,024-token chunks)")
     left.set_xscale("log")
+    left.set_ylim(bottom=0)
     left.set_xlabel("corpus size (articles)")
     left.set_ylabel("chunks per second (wall; see load avg in the table)")
     left.set_title("Ingest throughput")
