@@ -20,7 +20,8 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 OUT_DIR = REPO_ROOT / "bench" / "out"
 SAMPLE_DIR = REPO_ROOT / "data" / "articles"
 GOLDEN_FILE = REPO_ROOT / "tests" / "eval" / "golden.yaml"
-SQUAD_FILE = Path("/work/shared/bench/squad_v2_normans/dev-v2.0.json")
+# shared/ sits beside the repository (as on CI and every developer machine).
+SQUAD_FILE = REPO_ROOT.parent / "shared" / "bench" / "squad_v2_normans" / "dev-v2.0.json"
 VENV_BIN = Path(sys.executable).parent
 _DROPPED_ENV_PREFIXES = ("NEWSBOT_", "CHROMA_", "OPENAI_", "DISCORD_")
 

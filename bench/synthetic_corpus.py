@@ -23,7 +23,8 @@ from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 SAMPLE_DIR = REPO_ROOT / "data" / "articles"
-SQUAD_FILE = Path("/work/shared/bench/squad_v2_normans/dev-v2.0.json")
+# shared/ sits beside the repository (as on CI and every developer machine).
+SQUAD_FILE = REPO_ROOT.parent / "shared" / "bench" / "squad_v2_normans" / "dev-v2.0.json"
 DEFAULT_SEED = 7
 _MARKER = ".synthetic.json"
 
