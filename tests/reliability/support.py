@@ -161,3 +161,23 @@ def index_problems(snap: IndexSnapshot, corpus: Path) -> list[str]:
     if snap.keyword_ids is not None and sorted(snap.keyword_ids) != sorted(snap.ids):
         problems.append("keyword index ids differ from the collection's")
     return problems
+
+
+_SOURCE_BLOCK = re.compile(r"^Source (\d+) \(file: [^\n]*\):\n(.*?)(?=^Source \d+ \(file: |\Z)",
+                           re.MULTILINE | re.DOTALL)
+_SENTENCE = re.compile(r".+?[.!?](?=\s|$)", re.DOTALL)
+
+
+def citing_responder(messages: list[dict[str, Any]]) -> str:
+    """A model that answers with source 1's first sentence and cites it: ``"<sentence> [1]"``.
+
+    Why not the fake server's ``default_responder``: it reads a source header up to the first
+    colon, so with our ``Source N (file: F; title: T):`` blocks it quotes "F; title: T" (the
+    headline, often not in the chunk) and the citation fails the support check."""
+    prompt = "\n".join(str(m.get("content", "")) for m in messages if m.get("role") == "user")
+    blocks = {int(n): text for n, text in _SOURCE_BLOCK.findall(prompt)}
+    if 1 not in blocks:
+        return "The articles don't cover this."
+    body = " ".join(blocks[1].split("\n\nQuestion:")[0].split())
+    first = _SENTENCE.match(body)
+    return f"{(first.group(0) if first else body).strip()} [1]"

@@ -162,10 +162,6 @@ def test_concurrent_editor_thread(corpus: Path, tmp_path: Path,
     assert_matches_clean_ingest(data_dir, corpus, tmp_path)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "core: ingest/pipeline.py run_ingest keeps the stored chunks of every SkippedFile; right "
-    "for a passing read error (permissions), but a file read fine and found empty or binary "
-    "keeps chunks quoting text it no longer contains, on every later run too"))
 @pytest.mark.parametrize("change", ["emptied", "made-binary"])
 def test_file_that_becomes_unindexable_loses_its_old_chunks(change: str, corpus: Path,
                                                             tmp_path: Path) -> None:

@@ -104,10 +104,6 @@ def test_model_quoting_the_planted_source_honestly_is_shown(
     assert_not_hijacked(answer)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "core: bot/engine.py _llm_answer shows any reply with at least one valid [n] marker; "
-    "'PWNED [1]' citing an unrelated source is shown (only counted in unsupported_citations) "
-    "instead of refused"))
 def test_obeying_model_with_a_bogus_citation_is_refused(
         llm_bot: NewsBot, openai_server: FakeOpenAIServer) -> None:
     def bogus(messages: list[Message]) -> str:
