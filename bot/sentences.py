@@ -12,11 +12,14 @@ from dataclasses import dataclass
 
 # A sentence ends at . ! ? … (plus closing quotes/brackets and citation markers like "[2]",
 # which belong to the sentence they follow) followed by space and an opening quote, bracket,
-# capital or digit; or at a line break.
+# capital or digit; or at a line break (except inside hard-wrapped sentences).
 _MARKERS = r"(?:\s*\[\d+(?:\s*,\s*\d+)*\])*"
 _CLOSING = re.compile(r"[\"'”’)\]]*" + _MARKERS)
 _BOUNDARY = re.compile(
-    r"(?<=[.!?…])[\"'”’)\]]*" + _MARKERS + r"\s+(?=[\"'“‘(A-Z0-9]|\[(?!\d))|\n+")
+    r"(?<=[.!?…])[\"'”’)\]]*" + _MARKERS + r"\s+(?=[\"'“‘(A-Z0-9]|\[(?!\d))"
+    # A line break ends a sentence unless the text was hard-wrapped mid-sentence: the line
+    # runs on into a lower-case word.
+    r"|\n+(?![ \t]*[a-z])")
 # Abbreviations that end with a period but do not end a sentence.
 _ABBREVIATIONS = re.compile(
     r"(\b(?:Mr|Mrs|Ms|Dr|Prof|Sr|Jr|St|Gen|Sen|Rep|Gov|Lt|Col|Sgt|Capt|No|vs|etc|Inc|Ltd|Co)"

@@ -140,19 +140,31 @@ def test_a_rate_limit_is_retried(openai_bot: NewsBot, openai_server: FakeOpenAIS
 
 def test_a_loosely_cited_claim_is_counted_as_unsupported(
         openai_bot: NewsBot, openai_server: FakeOpenAIServer) -> None:
+    sources: dict[int, tuple[str, str]] = {}
+
     def respond(messages: list[Message]) -> str:
-        [n] = [n for n, (file, _) in prompt_sources(messages).items() if file == SAUDI_FILE][:1]
-        return (f"Negotiations for a 30-day ceasefire were held in Saudi Arabia [{n}]. "
-                f"Kangaroos hop around Canberra every morning [{n}].")
+        sources.update(prompt_sources(messages))
+        [saudi] = [n for n, (file, _) in sources.items() if file == SAUDI_FILE][:1]
+        other = next(n for n in sources if n != saudi)
+        return (f"Negotiations for a 30-day ceasefire were held in Saudi Arabia [{saudi}]. "
+                f"Kangaroos hop around Canberra every morning [{other}].")
 
     openai_server.responder = respond
     answer = openai_bot.answer(SAUDI_QUESTION)
-    assert not answer.refused
-    assert [c.file for c in answer.citations] == [SAUDI_FILE]
-    assert answer.unsupported_citations == 0  # the source supports its best-matching claim
-    openai_server.responder = lambda messages: respond(messages).split(". ", 1)[1]
-    loose = openai_bot.answer(SAUDI_QUESTION)
-    assert loose.unsupported_citations == 1
+    assert not answer.refused  # one citation holds up, so the answer is shown …
+    assert answer.citations[0].file == SAUDI_FILE
+    assert answer.unsupported_citations == 1  # … and the loose one is counted
+
+
+def test_an_answer_whose_every_citation_is_unsupported_is_refused(
+        openai_bot: NewsBot, openai_server: FakeOpenAIServer) -> None:
+    def respond(messages: list[Message]) -> str:
+        [n] = [n for n, (file, _) in prompt_sources(messages).items() if file == SAUDI_FILE][:1]
+        return f"Kangaroos hop around Canberra every morning [{n}]."
+
+    openai_server.responder = respond
+    answer = openai_bot.answer(SAUDI_QUESTION)
+    assert answer.refused and not answer.citations
 
 
 # -- refusals ----------------------------------------------------------------------------------

@@ -22,7 +22,8 @@ _WORDS_PER_CHUNK = 2
 # role prefix is allowed because completion-style clients flatten chat into "user: Source 1:".
 _SOURCE_HEADER = re.compile(
     r"^[ \t]*(?:(?:system|user|human|assistant):[ \t]*)?"
-    r"(?:source[ \t]+(\d+)\b[^\n:]{0,80}:|\[(\d+)\])[ \t]*",
+    # "Source 1:", "Source 1 (file: a.txt; title: T):" (newsbot's own header) or "[1]".
+    r"(?:source[ \t]+(\d+)\b(?:[ \t]*\([^\n]*\))?[^\n:]{0,80}:|\[(\d+)\])[ \t]*",
     re.IGNORECASE | re.MULTILINE,
 )
 # LlamaIndex puts node metadata ("file_name: x") before the text; skip such lines.
