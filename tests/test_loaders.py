@@ -147,10 +147,10 @@ def test_oversized_file_is_skipped(tmp_path: Path) -> None:
     assert isinstance(read_article(tmp_path, "big.txt", max_bytes=1000), ArticleFile)
 
 
-def test_unreadable_path_is_skipped(tmp_path: Path) -> None:
-    # A directory with an article's name: reading it fails for every user, root included.
+def test_a_path_that_is_not_a_regular_file_is_skipped(tmp_path: Path) -> None:
+    # A directory with an article's name: never opened, for every user, root included.
     (tmp_path / "folder.txt").mkdir()
-    assert "unreadable" in _skipped(tmp_path, "folder.txt").reason
+    assert _skipped(tmp_path, "folder.txt").reason == "not a regular file"
 
 
 @pytest.mark.skipif(os.name != "posix" or os.geteuid() == 0,
