@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
 
 import discord
 from discord import app_commands
@@ -27,6 +27,7 @@ from bot.discord_app.formatting import (
 from bot.discord_app.limits import MAX_QUESTION_CHARS, channel_allowed, question_problem
 from bot.discord_app.replies import AnswerPost, InteractionSender, StreamPump
 
+T = TypeVar("T")
 log = logging.getLogger(__name__)
 
 NOT_HERE = "I don't answer questions in this channel; please ask in one of: {channels}."
@@ -73,26 +74,26 @@ async def _followup(interaction: discord.Interaction[Any], text: str = "",
     await interaction.followup.send(text, ephemeral=True, allowed_mentions=NO_PINGS, **extras)
 
 
-async def sources(ctx: BotContext, interaction: discord.Interaction[Any]) -> None:
-    """`/sources`: the indexed articles (only the asker sees the list)."""
+async def _private_report(interaction: discord.Interaction[Any], command: str,
+                          fetch: Callable[[], T], render: Callable[[T], discord.Embed]) -> None:
+    """Defer privately, fetch off the event loop, follow up with an embed or an apology."""
     await interaction.response.defer(ephemeral=True, thinking=True)
     try:
-        items = await asyncio.to_thread(ctx.service.sources)
+        result = await asyncio.to_thread(fetch)
     except Exception as exc:
-        log_failure(exc, "/sources", interaction.guild_id, interaction.channel_id)
+        log_failure(exc, command, interaction.guild_id, interaction.channel_id)
         return await _followup(interaction, error_text(exc))
-    await _followup(interaction, embed=sources_list_embed(items))
+    await _followup(interaction, embed=render(result))
+
+
+async def sources(ctx: BotContext, interaction: discord.Interaction[Any]) -> None:
+    """`/sources`: the indexed articles (only the asker sees the list)."""
+    await _private_report(interaction, "/sources", ctx.service.sources, sources_list_embed)
 
 
 async def status(ctx: BotContext, interaction: discord.Interaction[Any]) -> None:
     """`/status`: the index and the answering backend."""
-    await interaction.response.defer(ephemeral=True, thinking=True)
-    try:
-        info = await asyncio.to_thread(ctx.service.status)
-    except Exception as exc:
-        log_failure(exc, "/status", interaction.guild_id, interaction.channel_id)
-        return await _followup(interaction, error_text(exc))
-    await _followup(interaction, embed=status_embed(info))
+    await _private_report(interaction, "/status", ctx.service.status, status_embed)
 
 
 def reindex_summary(summary: Mapping[str, Any]) -> str:
