@@ -175,12 +175,17 @@ def ensure_index(bot: NewsBot) -> None:
     print_ingest_summary(run_ingest_with_progress(bot, None, False, True, err.is_terminal))
 
 
+def quoted(text: str) -> str:
+    """Wrap in quotation marks, unless the text already is a quotation."""
+    return text if text[:1] in "“\"" and text[-1:] in "”\"" else f"“{text}”"
+
+
 def print_answer(answer: Answer) -> None:
     out.print(answer.text, markup=False)
     if answer.citations:
         out.print("\nSources:", style="bold")
         for c in answer.citations:
-            out.print(f"  [{c.n}] {c.file} — “{c.quote}”", markup=False)
+            out.print(f"  [{c.n}] {c.file} — {quoted(c.quote)}", markup=False)
 
 
 @app.command()
