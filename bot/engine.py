@@ -14,6 +14,7 @@ import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from functools import cached_property
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from bot import extractive
@@ -95,7 +96,7 @@ class NewsBot:
         return ArticleStore(client, s.collection, self.encoder.name, self.encoder.dim)
 
     @cached_property
-    def keyword_dir(self) -> Any:
+    def keyword_dir(self) -> Path:
         s = self.settings
         return index_dir_for(s.data_dir, s.store_location(), s.collection)
 
@@ -121,7 +122,7 @@ class NewsBot:
         """True if the collection exists and holds at least one chunk."""
         return self.store.open(create=False) and self.store.count() > 0
 
-    def ingest(self, corpus_dir: Any = None, *, rebuild: bool = False, prune: bool = True,
+    def ingest(self, corpus_dir: Path | None = None, *, rebuild: bool = False, prune: bool = True,
                progress: IngestProgress | None = None) -> IngestReport:
         s = self.settings
         return run_ingest(

@@ -17,7 +17,7 @@ import numpy as np
 
 from ingest.keyword_index import KeywordIndex
 from ingest.pipeline import refresh_keyword_index
-from ingest.store import ArticleStore, StoredChunk, chroma_call_failed
+from ingest.store import ArticleStore, StoredChunk
 
 if TYPE_CHECKING:
     from ingest.embedding import Encoder
@@ -92,19 +92,5 @@ class HybridRetriever:
     def _with_similarity(self, ids: list[str], vector: np.ndarray) -> \
             dict[str, tuple[StoredChunk, float]]:
         """Keyword-only hits lack a dense score: compute it from their stored vectors."""
-        if not ids:
-            return {}
-        try:
-            result = self.store.collection.get(
-                ids=ids, include=["documents", "metadatas", "embeddings"])
-        except Exception as exc:
-            raise chroma_call_failed(exc, "get") from exc
-        found: dict[str, tuple[StoredChunk, float]] = {}
-        embeddings = result["embeddings"] if result["embeddings"] is not None else []
-        for chunk_id, doc, meta, emb in zip(
-            result["ids"], result["documents"] or [], result["metadatas"] or [], embeddings,
-            strict=True,
-        ):
-            similarity = float(np.dot(np.asarray(emb, dtype=np.float32), vector))
-            found[chunk_id] = (StoredChunk(chunk_id, doc or "", dict(meta or {})), similarity)
-        return found
+        return {chunk.id: (chunk, float(np.dot(chunk.vector, vector)))
+                for chunk in self.store.get(ids, with_vectors=True) if chunk.vector is not None}

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from ingest.chunking import Chunk, chunk_article, chunking_signature
 from ingest.cleaning import clean_text
 from ingest.errors import BadInputError
-from ingest.keyword_index import KeywordIndex, fingerprint
+from ingest.keyword_index import KeywordIndex
 from ingest.loaders import DEFAULT_MAX_FILE_BYTES, SkippedFile, discover, iter_articles
 from ingest.store import KEYWORD_DIRTY, ArticleStore, FileState
 
@@ -253,5 +253,3 @@ def refresh_keyword_index(store: ArticleStore, keyword_dir: Path, force: bool = 
         store.set_keyword_fingerprint(index.fingerprint)
     return index
 
-
-__all__ = ["IngestProgress", "IngestReport", "fingerprint", "refresh_keyword_index", "run_ingest"]

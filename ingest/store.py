@@ -86,6 +86,8 @@ class StoredChunk:
     id: str
     text: str
     metadata: dict[str, Any]
+    # The stored embedding, only when asked for (``get(..., with_vectors=True)``).
+    vector: np.ndarray | None = field(default=None, compare=False, repr=False)
 
     @property
     def file(self) -> str:
@@ -234,18 +236,23 @@ class ArticleStore:
         for page in self._pages(["documents"]):
             yield list(page["ids"]), [doc or "" for doc in page["documents"]]
 
-    def get(self, ids: Sequence[str]) -> list[StoredChunk]:
+    def get(self, ids: Sequence[str], with_vectors: bool = False) -> list[StoredChunk]:
         """Chunks by id, in the order asked (missing ids are left out)."""
         if not ids:
             return []
+        include = ["documents", "metadatas", *(["embeddings"] if with_vectors else [])]
         try:
-            result = self.collection.get(ids=list(ids), include=["documents", "metadatas"])
+            result = self.collection.get(ids=list(ids), include=include)  # type: ignore[arg-type]
         except Exception as exc:
             raise chroma_call_failed(exc, "get") from exc
+        vectors = result["embeddings"] if with_vectors and result["embeddings"] is not None \
+            else [None] * len(result["ids"])
         by_id = {
-            chunk_id: StoredChunk(chunk_id, doc or "", dict(meta or {}))
-            for chunk_id, doc, meta in zip(
-                result["ids"], result["documents"] or [], result["metadatas"] or [], strict=True)
+            chunk_id: StoredChunk(chunk_id, doc or "", dict(meta or {}),
+                                  None if vec is None else np.asarray(vec, dtype=np.float32))
+            for chunk_id, doc, meta, vec in zip(
+                result["ids"], result["documents"] or [], result["metadatas"] or [], vectors,
+                strict=True)
         }
         return [by_id[i] for i in ids if i in by_id]
 
