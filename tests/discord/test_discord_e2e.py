@@ -39,18 +39,10 @@ def _has_citation_embed(call: RecordedCall, file: str = CITED_FILE) -> bool:
 
 def _assert_no_pings(fake: FakeDiscord) -> None:
     """Every message the bot sent or edited carried allowed_mentions with nothing to parse."""
-    checked = 0
-    for call in fake.calls:
-        body = call.body or {}
-        if call.path.endswith("/callback"):
-            body = body.get("data") or {}
-        elif not (call.method in ("POST", "PATCH")
-                  and ("/messages" in call.path or call.path.startswith("/webhooks/"))):
-            continue
-        if "content" in body:
-            assert body.get("allowed_mentions", {}).get("parse") == [], call
-            checked += 1
-    assert checked
+    bodies = fake.sent_message_bodies()
+    assert bodies
+    for body in bodies:
+        assert body.get("allowed_mentions", {}).get("parse") == [], body
 
 
 async def test_login_syncs_guild_commands_and_connects(

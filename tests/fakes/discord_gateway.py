@@ -377,6 +377,21 @@ class FakeDiscord:
         """Answer the next ``method`` call whose path matches with a 429 (once)."""
         self._rate_limits.append(_RateLimit(method, re.compile(path_pattern), retry_after))
 
+    def sent_message_bodies(self) -> list[Json]:
+        """The body of every message the bot created or edited: interaction callbacks,
+        channel messages and webhook (follow-up) messages that carry content."""
+        bodies: list[Json] = []
+        for call in self.calls:
+            body = call.body if isinstance(call.body, dict) else {}
+            if call.path.endswith("/callback"):
+                body = body.get("data") or {}
+            elif not (call.method in ("POST", "PATCH")
+                      and ("/messages" in call.path or call.path.startswith("/webhooks/"))):
+                continue
+            if "content" in body:
+                bodies.append(body)
+        return bodies
+
     def calls_to(self, method: str, path_pattern: str) -> list[RecordedCall]:
         pattern = re.compile(path_pattern + "$")
         return [c for c in self.calls if c.method == method and pattern.match(c.path)]

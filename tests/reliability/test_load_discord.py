@@ -51,23 +51,8 @@ def member(n: int) -> dict[str, Any]:
             "flags": 0}
 
 
-def bot_sends(fake: FakeDiscord) -> list[dict[str, Any]]:
-    """The body of every message the bot created or edited (content-bearing REST calls)."""
-    bodies = []
-    for call in fake.calls:
-        body = call.body if isinstance(call.body, dict) else {}
-        if call.path.endswith("/callback"):
-            body = body.get("data") or {}
-        elif not (call.method in ("POST", "PATCH")
-                  and ("/messages" in call.path or call.path.startswith("/webhooks/"))):
-            continue
-        if "content" in body:
-            bodies.append(body)
-    return bodies
-
-
 def assert_no_pings(fake: FakeDiscord) -> int:
-    sends = bot_sends(fake)
+    sends = fake.sent_message_bodies()
     assert sends
     for body in sends:
         assert (body.get("allowed_mentions") or {}).get("parse") == [], body
