@@ -18,11 +18,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from bot import extractive
-from bot.answerability import unknown_subject
+from bot.answerability import only_planned, unknown_subject
 from bot.citations import resolve_citations
 from bot.llm_backend import NOT_COVERED, OpenAIChat, answer_messages, condense_messages
 from bot.models import Answer, Timings, Turn
 from bot.retrieval import HybridRetriever, Retrieval
+from bot.sentences import split_sentences
 from bot.service import SourceInfo
 from bot.settings import Settings
 from ingest.errors import BadInputError
@@ -36,13 +37,18 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 REFUSAL = "The articles don't cover this, so I can't answer it from them."
-# Below this question–sentence similarity the best extractive sentence is not an answer.
-# Measured on the golden set (see docs/evaluation.md): off-topic questions peak at 0.23,
-# answerable ones start at 0.30.
+# The best extractive sentence is not an answer when both its embedding similarity to the
+# question and its score (similarity blended with keyword overlap) are below this. Measured on
+# the golden set (docs/evaluation.md): off-topic questions peak at 0.23 similarity and 0.25
+# score; answerable ones reach at least 0.29 and 0.34 on one or the other. Either signal alone
+# refused a paraphrase ("club of wealthy nations" → G7) or a meta question ("described as the
+# current or the former president?").
 SENTENCE_FLOOR = 0.30
 # Words carried over from the previous question when the extractive backend has no LLM to
 # rewrite a follow-up.
 CARRIED_TOPIC_TURNS = 1
+# How much deeper the extractive backend looks for a narrow answer type (see answer_types).
+DEEPER_FACTOR = 3
 
 
 def clean_question(question: str, max_chars: int) -> str:
@@ -169,17 +175,18 @@ class NewsBot:
             self.store.open(create=True)  # an empty collection: every question is refused
 
         standalone = self._standalone(question, history, use_llm)
-        retrieval = self.retriever.retrieve(standalone, top_k or self.settings.top_k)
+        depth = top_k or self.settings.top_k
+        retrieval = self.retriever.retrieve(standalone, depth)
         retrieved_at = time.perf_counter()
-        retrieved_files = tuple(dict.fromkeys(c.chunk.file for c in retrieval.chunks))
 
         if retrieval.best_similarity < self.settings.relevance_floor:
             answer = self._refusal(question)
         elif use_llm:
             answer = self._llm_answer(question, standalone, retrieval, on_token)
         else:
-            answer = self._extractive_answer(question, standalone, retrieval)
+            answer, retrieval = self._extractive_answer(question, standalone, retrieval, depth)
         finished = time.perf_counter()
+        retrieved_files = tuple(dict.fromkeys(c.chunk.file for c in retrieval.chunks))
         return replace(
             answer, retrieved_files=retrieved_files,
             timings=Timings(retrieve=(retrieved_at - started) * 1000,
@@ -199,20 +206,39 @@ class NewsBot:
     def _refusal(self, question: str) -> Answer:
         return Answer(question=question, text=REFUSAL, refused=True, backend=self.backend)
 
-    def _extractive_answer(self, question: str, standalone: str,
-                           retrieval: Retrieval) -> Answer:
+    def _extractive_answer(self, question: str, standalone: str, retrieval: Retrieval,
+                           depth: int) -> tuple[Answer, Retrieval]:
+        """The extractive answer, and the retrieval it quotes (deeper than ``depth`` when the
+        first chunks lack the kind of value the question asks for)."""
         missing = unknown_subject(question, self.retriever.keyword_index().knows)
         if missing:
             return replace(self._refusal(question),
-                           text=f"{REFUSAL} (No article mentions “{missing}”.)")
+                           text=f"{REFUSAL} (No article mentions “{missing}”.)"), retrieval
+        sentences = [sentence.text for chunk in retrieval.chunks
+                     for sentence in split_sentences(chunk.chunk.text)]
+        planned_day = only_planned(question, sentences)
+        if planned_day:
+            return replace(self._refusal(question), text=(
+                f"{REFUSAL} (They speak of {planned_day} only as planned, written before it; "
+                "they don't report what came of it.)")), retrieval
         result = extractive.extract(standalone, retrieval.query_vector, retrieval.chunks,
                                     self.encoder)
-        if not result.raw_text or result.best_dense < SENTENCE_FLOOR:
-            return self._refusal(question)
+        if result.missing_type is not None:
+            # "How long…" retrieves chunks about the subject; the one giving the duration may
+            # rank a little lower. Look deeper once before concluding the articles lack it.
+            retrieval = self.retriever.retrieve(standalone, depth * DEEPER_FACTOR)
+            result = extractive.extract(standalone, retrieval.query_vector, retrieval.chunks,
+                                        self.encoder)
+        if result.missing_type is not None:
+            return replace(self._refusal(question),
+                           text=f"{REFUSAL} (No article gives the {result.missing_type.value} "
+                                "it asks for.)"), retrieval
+        if not result.raw_text or max(result.best_dense, result.best_score) < SENTENCE_FLOOR:
+            return self._refusal(question), retrieval
         cited = resolve_citations(result.raw_text, retrieval.chunks, quotes=result.quotes)
         return Answer(question=question, text=f"{extractive.LABEL}\n{cited.text}",
                       citations=cited.citations, backend="extractive",
-                      unsupported_citations=cited.unsupported)
+                      unsupported_citations=cited.unsupported), retrieval
 
     def _llm_answer(self, question: str, standalone: str, retrieval: Retrieval,
                     on_token: Callable[[str], None] | None) -> Answer:
