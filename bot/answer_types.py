@@ -33,6 +33,7 @@ class AnswerType(Enum):
     DURATION = "duration"
     AGE = "age"
     COUNT = "count"
+    SIZE = "size"  # "how large/big/high/far": usually a number, but "how high are tensions?"
     TIME = "time"
     PERSON = "person"
     PLACE = "place"
@@ -50,12 +51,14 @@ _QUESTION_TYPES: list[tuple[re.Pattern[str], AnswerType]] = [
     (re.compile(r"^\W*when\b|\b(?:what|which|in what) (?:day|date|year|month|time|century|"
                 r"decade|period)\b|\bwhen (?:did|does|do|was|were|is|will)\b", re.I),
      AnswerType.TIME),
+    (re.compile(r"\bhow (?:large|big|high|far|fast|tall|deep|wide)\b", re.I), AnswerType.SIZE),
     (re.compile(r"^\W*(?:who|whom|whose)\b|\b(?:who|whom)\b", re.I), AnswerType.PERSON),
     (re.compile(r"^\W*where\b|\b(?:which|what) (?:country|countries|city|cities|town|region|"
                 r"place|capital|state)\b|\bwhere (?:did|does|do|was|were|is|will)\b", re.I),
      AnswerType.PLACE),
 ]
 
+_QUANTITY = re.compile(rf"\b{_NUMBER}\b|\b\d+%|[$€£]\s?\d", re.I)
 _VALUE_PATTERNS: dict[AnswerType, re.Pattern[str]] = {
     AnswerType.DURATION: re.compile(
         rf"\b{_NUMBER}[- ]{_UNIT}\b|\b(?:for|over|within|after) (?:{_UNIT}|(?:a|an|several|"
@@ -64,7 +67,8 @@ _VALUE_PATTERNS: dict[AnswerType, re.Pattern[str]] = {
     AnswerType.AGE: re.compile(
         r"\b\d{1,3}[- ]years?[- ]old\b|\baged? \d{1,3}\b|\bage of \d{1,3}\b|"
         r"[A-Z][a-z]+,\s\d{1,3},\s"),  # "Zelensky, 47, said…"
-    AnswerType.COUNT: re.compile(rf"\b{_NUMBER}\b|\b\d+%|[$€£]\s?\d", re.I),
+    AnswerType.COUNT: _QUANTITY,
+    AnswerType.SIZE: _QUANTITY,
     AnswerType.TIME: re.compile(
         rf"\b{_WEEKDAY}\b|\b{_MONTH}(?:\s\d{{1,2}})?\b|\b(?:1[0-9]|20)\d{{2}}s?\b|"
         rf"\b\d{{1,2}}(?:st|nd|rd|th) century\b|\b(?:yesterday|today|tomorrow|tonight|"

@@ -23,6 +23,7 @@ from tests.core_fixtures import HashEncoder
     ("For how many days did the talks last?", AnswerType.DURATION),
     ("How many troops would be sent?", AnswerType.COUNT),
     ("How much did the plant cost?", AnswerType.COUNT),
+    ("How large would the peacekeeping force be?", AnswerType.SIZE),
     ("When did Russia seize Crimea?", AnswerType.TIME),
     ("On which day did Trump speak to reporters?", AnswerType.TIME),
     ("In what year was the treaty signed?", AnswerType.TIME),
@@ -126,6 +127,14 @@ def test_a_sentence_with_the_asked_value_wins() -> None:
     question = "How long is the ceasefire Ukraine accepted?"
     result = extractive.extract(question, encoder.encode([question])[0], chunks, encoder)
     assert result.raw_text.startswith("The ceasefire Ukraine accepted would last 30 days.")
+
+
+def test_a_size_is_not_narrow_because_it_may_be_answered_in_words() -> None:
+    encoder = HashEncoder(dim=256)
+    chunks = [_retrieved("a.txt", "Tensions between the two navies are higher than ever.")]
+    question = "How high are tensions between the navies?"
+    result = extractive.extract(question, encoder.encode([question])[0], chunks, encoder)
+    assert result.missing_type is None and result.raw_text
 
 
 def test_a_narrow_type_nothing_holds_reports_what_is_missing() -> None:
