@@ -16,8 +16,9 @@ known when its country is.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable
 
+from bot.sentences import split_sentences
 from ingest.text_terms import STOP_WORDS, terms
 
 # Capitals that news writes for their governments → the words the country goes by.
@@ -85,10 +86,12 @@ _PLANNED = re.compile(
 PLANNED_SHARE = 0.75
 
 
-def only_planned(question: str, sentences: Sequence[str]) -> str | None:
-    """The day an outcome question asks about, if the sentences naming it only plan for it."""
-    if not _ASKS_OUTCOME.search(question):
-        return None
+def only_planned(question: str, passages: Iterable[str]) -> str | None:
+    """The day an outcome question asks about, if the passages' sentences naming it only plan
+    for it."""
+    if not _ASKS_OUTCOME.search(question) or not _WEEKDAY_OR_DATE.search(question):
+        return None  # most questions: no need to split the passages
+    sentences = [s.text for passage in passages for s in split_sentences(passage)]
     for match in _WEEKDAY_OR_DATE.finditer(question):
         day = match.group(0)
         naming = {s for s in sentences if day.lower() in s.lower()}

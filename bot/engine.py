@@ -23,7 +23,6 @@ from bot.citations import resolve_citations
 from bot.llm_backend import NOT_COVERED, OpenAIChat, answer_messages, condense_messages
 from bot.models import Answer, Timings, Turn
 from bot.retrieval import HybridRetriever, Retrieval
-from bot.sentences import split_sentences
 from bot.service import SourceInfo
 from bot.settings import Settings
 from ingest.errors import BadInputError
@@ -214,9 +213,7 @@ class NewsBot:
         if missing:
             return replace(self._refusal(question),
                            text=f"{REFUSAL} (No article mentions “{missing}”.)"), retrieval
-        sentences = [sentence.text for chunk in retrieval.chunks
-                     for sentence in split_sentences(chunk.chunk.text)]
-        planned_day = only_planned(question, sentences)
+        planned_day = only_planned(question, (c.chunk.text for c in retrieval.chunks))
         if planned_day:
             return replace(self._refusal(question), text=(
                 f"{REFUSAL} (They speak of {planned_day} only as planned, written before it; "
