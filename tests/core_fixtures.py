@@ -28,6 +28,7 @@ from tests.fakes.fake_model import embed_text
 
 if TYPE_CHECKING:
     from bot.engine import NewsBot
+    from bot.retrieval import RetrievedChunk
     from bot.settings import Settings
     from ingest.embedding import Encoder
     from ingest.pipeline import IngestReport
@@ -91,6 +92,15 @@ class HashEncoder:
         if not texts:
             return np.empty((0, self.dim), dtype=np.float32)
         return np.asarray([embed_text(t, self.dim) for t in texts], dtype=np.float32)
+
+
+def retrieved_chunk(file: str, text: str) -> RetrievedChunk:
+    """A retrieved chunk of ``text`` from ``file``, for feeding the extractive answerer."""
+    from bot.retrieval import RetrievedChunk
+    from ingest.store import StoredChunk
+
+    return RetrievedChunk(StoredChunk(f"id-{file}", text, {"file": file, "title": file}),
+                          0.8, 0.0, 0.0)
 
 
 # -- settings and bots -------------------------------------------------------------------------

@@ -9,9 +9,7 @@ from bot import extractive
 from bot.answer_types import AnswerType, holds_answer, question_type
 from bot.answerability import only_planned, unknown_subject
 from bot.engine import REFUSAL, NewsBot
-from bot.retrieval import RetrievedChunk
-from ingest.store import StoredChunk
-from tests.core_fixtures import HashEncoder
+from tests.core_fixtures import HashEncoder, retrieved_chunk
 
 # -- answer types ------------------------------------------------------------------------------
 
@@ -113,16 +111,12 @@ def test_a_reported_outcome_is_not_only_planned() -> None:
 # -- the extractive answerer uses them ----------------------------------------------------------
 
 
-def _retrieved(file: str, text: str) -> RetrievedChunk:
-    return RetrievedChunk(StoredChunk(f"id-{file}", text, {"file": file, "title": file}),
-                          0.8, 0.0, 0.0)
-
 
 def test_a_sentence_with_the_asked_value_wins() -> None:
     encoder = HashEncoder(dim=256)
     chunks = [
-        _retrieved("a.txt", "Ukraine accepted the ceasefire proposal after long talks."),
-        _retrieved("b.txt", "The ceasefire Ukraine accepted would last 30 days."),
+        retrieved_chunk("a.txt", "Ukraine accepted the ceasefire proposal after long talks."),
+        retrieved_chunk("b.txt", "The ceasefire Ukraine accepted would last 30 days."),
     ]
     question = "How long is the ceasefire Ukraine accepted?"
     result = extractive.extract(question, encoder.encode([question])[0], chunks, encoder)
@@ -131,7 +125,7 @@ def test_a_sentence_with_the_asked_value_wins() -> None:
 
 def test_a_size_is_not_narrow_because_it_may_be_answered_in_words() -> None:
     encoder = HashEncoder(dim=256)
-    chunks = [_retrieved("a.txt", "Tensions between the two navies are higher than ever.")]
+    chunks = [retrieved_chunk("a.txt", "Tensions between the two navies are higher than ever.")]
     question = "How high are tensions between the navies?"
     result = extractive.extract(question, encoder.encode([question])[0], chunks, encoder)
     assert result.missing_type is None and result.raw_text
@@ -139,7 +133,7 @@ def test_a_size_is_not_narrow_because_it_may_be_answered_in_words() -> None:
 
 def test_a_narrow_type_nothing_holds_reports_what_is_missing() -> None:
     encoder = HashEncoder(dim=256)
-    chunks = [_retrieved("a.txt", "Zelensky accused Putin of prolonging the war on purpose.")]
+    chunks = [retrieved_chunk("a.txt", "Zelensky accused Putin of prolonging the war on purpose.")]
     question = "How old is Zelensky?"
     result = extractive.extract(question, encoder.encode([question])[0], chunks, encoder)
     assert result.missing_type is AnswerType.AGE and result.raw_text == ""
@@ -147,7 +141,7 @@ def test_a_narrow_type_nothing_holds_reports_what_is_missing() -> None:
 
 def test_title_case_headings_are_not_quoted() -> None:
     encoder = HashEncoder(dim=256)
-    chunks = [_retrieved("a.txt", "Kremlin Confirms Planned Talks With Trump\n"
+    chunks = [retrieved_chunk("a.txt", "Kremlin Confirms Planned Talks With Trump\n"
                                   "Peskov confirmed that the two leaders will talk on Tuesday.")]
     question = "Who confirmed the planned talks for the Kremlin?"
     result = extractive.extract(question, np.ones(encoder.dim) / 16, chunks, encoder)

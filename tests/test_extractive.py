@@ -17,15 +17,14 @@ import yaml
 from bot import extractive
 from bot.engine import REFUSAL, NewsBot, clean_question
 from bot.models import Answer, Turn
-from bot.retrieval import RetrievedChunk
 from ingest.errors import BadInputError
-from ingest.store import StoredChunk
 from tests.core_fixtures import (
     CORPUS_DIR,
     OFF_TOPIC_QUESTION,
     SAUDI_FILE,
     SAUDI_QUESTION,
     HashEncoder,
+    retrieved_chunk,
 )
 from tests.test_golden_schema import GOLDEN, normalize, phrase_pattern
 
@@ -133,18 +132,14 @@ def test_clean_question_strips_control_characters() -> None:
 # -- the sentence picker on its own ------------------------------------------------------------
 
 
-def _retrieved(file: str, text: str) -> RetrievedChunk:
-    return RetrievedChunk(StoredChunk(f"id-{file}", text, {"file": file, "title": file}),
-                          0.8, 0.0, 0.0)
-
 
 def test_near_duplicates_across_articles_are_dropped() -> None:
     encoder = HashEncoder(dim=256)
     chunks = [
-        _retrieved("a.txt", "The ceasefire talks were held in Saudi Arabia on Tuesday."),
-        _retrieved("b.txt", "The ceasefire talks were held in Saudi Arabia on Tuesday, "
+        retrieved_chunk("a.txt", "The ceasefire talks were held in Saudi Arabia on Tuesday."),
+        retrieved_chunk("b.txt", "The ceasefire talks were held in Saudi Arabia on Tuesday, "
                             "officials said."),
-        _retrieved("c.txt", "Ceasefire talks in Saudi Arabia lasted eight hours overnight."),
+        retrieved_chunk("c.txt", "Ceasefire talks in Saudi Arabia lasted eight hours overnight."),
     ]
     question = "Where were the ceasefire talks held?"
     result = extractive.extract(question, encoder.encode([question])[0], chunks, encoder)
@@ -156,7 +151,7 @@ def test_near_duplicates_across_articles_are_dropped() -> None:
 
 def test_short_fragments_are_not_candidates() -> None:
     encoder = HashEncoder()
-    chunks = [_retrieved("a.txt", "Saudi Arabia.\nTalks held.")]
+    chunks = [retrieved_chunk("a.txt", "Saudi Arabia.\nTalks held.")]
     result = extractive.extract("Saudi Arabia talks", np.ones(encoder.dim) / 8, chunks, encoder)
     assert result.raw_text == "" and result.quotes == {}
 
