@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 
+from bot.answer_types import MONTH_NAME, WEEKDAY
 from bot.sentences import split_sentences
 from ingest.text_terms import STOP_WORDS, terms
 
@@ -69,10 +70,7 @@ def _all_known(word: str, known: Callable[[str], bool]) -> bool:
     return all(known(term) for term in terms(word))
 
 
-_WEEKDAY_OR_DATE = re.compile(
-    r"\b(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|tomorrow|"
-    r"(?:January|February|March|April|May|June|July|August|September|October|November|"
-    r"December)\s\d{1,2})\b")
+_WEEKDAY_OR_DATE = re.compile(rf"\b(?:{WEEKDAY}|tomorrow|{MONTH_NAME}\s\d{{1,2}})\b")
 # A question about what already happened: its outcome, or what was agreed or decided.
 _ASKS_OUTCOME = re.compile(
     r"\b(?:outcome|result|results|conclusion|happened|came of|come of|agreed|decided|"

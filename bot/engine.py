@@ -202,8 +202,9 @@ class NewsBot:
         previous = " ".join(turn.question for turn in history[-CARRIED_TOPIC_TURNS:])
         return f"{question} ({previous})"
 
-    def _refusal(self, question: str) -> Answer:
-        return Answer(question=question, text=REFUSAL, refused=True, backend=self.backend)
+    def _refusal(self, question: str, reason: str | None = None) -> Answer:
+        text = f"{REFUSAL} ({reason})" if reason else REFUSAL
+        return Answer(question=question, text=text, refused=True, backend=self.backend)
 
     def _extractive_answer(self, question: str, standalone: str, retrieval: Retrieval,
                            depth: int) -> tuple[Answer, Retrieval]:
@@ -211,13 +212,12 @@ class NewsBot:
         first chunks lack the kind of value the question asks for)."""
         missing = unknown_subject(question, self.retriever.keyword_index().knows)
         if missing:
-            return replace(self._refusal(question),
-                           text=f"{REFUSAL} (No article mentions “{missing}”.)"), retrieval
+            return self._refusal(question, f"No article mentions “{missing}”."), retrieval
         planned_day = only_planned(question, (c.chunk.text for c in retrieval.chunks))
         if planned_day:
-            return replace(self._refusal(question), text=(
-                f"{REFUSAL} (They speak of {planned_day} only as planned, written before it; "
-                "they don't report what came of it.)")), retrieval
+            return self._refusal(question, (
+                f"They speak of {planned_day} only as planned, written before it; "
+                "they don't report what came of it.")), retrieval
         result = extractive.extract(standalone, retrieval.query_vector, retrieval.chunks,
                                     self.encoder)
         if result.missing_type is not None:
@@ -227,9 +227,9 @@ class NewsBot:
             result = extractive.extract(standalone, retrieval.query_vector, retrieval.chunks,
                                         self.encoder)
         if result.missing_type is not None:
-            return replace(self._refusal(question),
-                           text=f"{REFUSAL} (No article gives the {result.missing_type.value} "
-                                "it asks for.)"), retrieval
+            return self._refusal(
+                question, f"No article gives the {result.missing_type.value} it asks for."
+            ), retrieval
         if not result.raw_text or max(result.best_dense, result.best_score) < SENTENCE_FLOOR:
             return self._refusal(question), retrieval
         cited = resolve_citations(result.raw_text, retrieval.chunks, quotes=result.quotes)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -70,7 +70,7 @@ class ExtractiveResult:
     missing_type: AnswerType | None = None
 
 
-def _candidates(question: str, question_terms: list[str],
+def _candidates(question: str, kind: AnswerType | None,
                 chunks: list[RetrievedChunk]) -> list[Candidate]:
     pool: list[tuple[int, str, frozenset[str], int]] = []
     for number, retrieved in enumerate(chunks, start=1):
@@ -81,9 +81,8 @@ def _candidates(question: str, question_terms: list[str],
     # IDF over the pool: words every candidate shares (the corpus topic) weigh little.
     document_frequency = Counter(t for _, _, words, _ in pool for t in words)
     idf = {t: math.log(1 + len(pool) / df) for t, df in document_frequency.items()}
-    wanted = set(question_terms)
+    wanted = set(question_terms(question))
     total = sum(idf.get(t, math.log(1 + len(pool))) for t in wanted) or 1.0
-    kind = question_type(question)
     return [
         Candidate(number, text, words, sum(idf[t] for t in wanted & words) / total,
                   prior=1.0 / rank,
@@ -123,10 +122,10 @@ def _near_duplicate(a: Candidate, b: Candidate) -> bool:
 def extract(question: str, query_vector: np.ndarray, chunks: list[RetrievedChunk],
             encoder: Encoder) -> ExtractiveResult:
     """Pick the few sentences that best answer ``question``, with ``[n]`` markers."""
-    candidates = _candidates(question, question_terms(question), chunks)
+    kind = question_type(question)
+    candidates = _candidates(question, kind, chunks)
     if not candidates:
         return ExtractiveResult("", {}, 0.0, 0.0)
-    kind = question_type(question)
     if kind in NARROW and not any(c.typed for c in candidates):
         return ExtractiveResult("", {}, 0.0, 0.0, missing_type=kind)
     candidates.sort(key=lambda c: (c.keyword + 0.1 * c.prior + TYPE_BONUS * c.typed),
@@ -135,8 +134,7 @@ def extract(question: str, query_vector: np.ndarray, chunks: list[RetrievedChunk
     vectors = encoder.encode([c.text for c in shortlist])
     similarities = vectors @ query_vector
     scored = sorted(
-        (Candidate(c.source, c.text, c.terms, c.keyword, c.prior, c.typed, float(s))
-         for c, s in zip(shortlist, similarities, strict=True)),
+        (replace(c, dense=float(s)) for c, s in zip(shortlist, similarities, strict=True)),
         key=lambda c: c.score, reverse=True)
 
     best = scored[0]
