@@ -25,6 +25,7 @@ from bot.models import Answer, Timings, Turn
 from bot.retrieval import HybridRetriever, Retrieval
 from bot.service import SourceInfo
 from bot.settings import Settings
+from ingest.embedding.cache import CachingEncoder
 from ingest.errors import BadInputError
 from ingest.keyword_index import index_dir_for
 from ingest.pipeline import IngestProgress, IngestReport, run_ingest
@@ -70,6 +71,7 @@ class NewsBot:
     def __init__(self, settings: Settings, *, encoder: Encoder | None = None) -> None:
         self.settings = settings
         self._encoder = encoder
+        self._sentence_encoder: CachingEncoder | None = None
         self._lock = threading.Lock()
 
     @classmethod
@@ -93,6 +95,16 @@ class NewsBot:
                     openai_base_url=s.openai_base_url, timeout=s.llm_timeout,
                     max_retries=s.llm_max_retries)
             return self._encoder
+
+    @property
+    def sentence_encoder(self) -> CachingEncoder:
+        """The encoder the extractive backend scores candidate sentences with: remembers
+        sentences already embedded, which in a running bot are most of them."""
+        encoder = self.encoder
+        with self._lock:
+            if self._sentence_encoder is None:
+                self._sentence_encoder = CachingEncoder(encoder)
+            return self._sentence_encoder
 
     @cached_property
     def store(self) -> ArticleStore:
@@ -219,13 +231,13 @@ class NewsBot:
                 f"They speak of {planned_day} only as planned, written before it; "
                 "they don't report what came of it.")), retrieval
         result = extractive.extract(standalone, retrieval.query_vector, retrieval.chunks,
-                                    self.encoder)
+                                    self.sentence_encoder)
         if result.missing_type is not None:
             # "How long…" retrieves chunks about the subject; the one giving the duration may
             # rank a little lower. Look deeper once before concluding the articles lack it.
             retrieval = self.retriever.retrieve(standalone, depth * DEEPER_FACTOR)
             result = extractive.extract(standalone, retrieval.query_vector, retrieval.chunks,
-                                        self.encoder)
+                                        self.sentence_encoder)
         if result.missing_type is not None:
             return self._refusal(
                 question, f"No article gives the {result.missing_type.value} it asks for."

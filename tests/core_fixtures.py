@@ -1,11 +1,12 @@
 """Shared helpers and fixtures of the core's tests (registered in tests/conftest.py).
 
 Embedding the sample corpus with the local MiniLM model is the slow part of these tests
-(~5-10 s on a loaded 2-core machine), so the model is loaded once per session and wrapped in a
-``CachingEncoder`` that remembers vectors by text: the first ingest pays for embedding, every
-later ingest of the same texts (server mode, a mutated copy, a rebuild) costs only chunking and
-Chroma writes. The ingest *pipeline* still asks for every vector it needs, so ``chunks_embedded``
-and the texts recorded by ``RecordingEncoder`` show exactly what it would have embedded.
+(~5-10 s on a loaded 2-core machine), so the model is loaded once per session and wrapped in
+the product's ``CachingEncoder`` that remembers vectors by text: the first ingest pays for
+embedding, every later ingest of the same texts (server mode, a mutated copy, a rebuild) costs
+only chunking and Chroma writes. The ingest *pipeline* still asks for every vector it needs, so
+``chunks_embedded`` and the texts recorded by ``RecordingEncoder`` show exactly what it would
+have embedded.
 """
 
 from __future__ import annotations
@@ -14,7 +15,6 @@ import os
 import shutil
 import subprocess
 import sys
-import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +24,7 @@ import numpy as np
 import pytest
 from numpy.typing import NDArray
 
+from ingest.embedding.cache import CachingEncoder
 from tests.fakes.fake_model import embed_text
 
 if TYPE_CHECKING:
@@ -43,27 +44,6 @@ _ISOLATED_PREFIXES = ("NEWSBOT_", "CHROMA_", "OPENAI_", "DISCORD_")
 
 
 # -- encoders ----------------------------------------------------------------------------------
-
-
-class CachingEncoder:
-    """Wraps an encoder (same name and dim) and memoises its vectors by text."""
-
-    def __init__(self, inner: Encoder) -> None:
-        self.inner = inner
-        self.name = inner.name
-        self.dim = inner.dim
-        self._cache: dict[str, NDArray[np.float32]] = {}
-        self._lock = threading.Lock()
-
-    def encode(self, texts: Sequence[str]) -> NDArray[np.float32]:
-        with self._lock:
-            missing = list(dict.fromkeys(t for t in texts if t not in self._cache))
-            if missing:
-                for text, vector in zip(missing, self.inner.encode(missing), strict=True):
-                    self._cache[text] = vector
-            if not texts:
-                return np.empty((0, self.dim), dtype=np.float32)
-            return np.stack([self._cache[t] for t in texts]).astype(np.float32)
 
 
 class RecordingEncoder:
@@ -148,7 +128,8 @@ def local_encoder() -> CachingEncoder:
     """The real local MiniLM model, loaded once, with vectors memoised by text."""
     from ingest.embedding import make_encoder
 
-    return CachingEncoder(make_encoder("local"))
+    # Unbounded in effect: a test session embeds a few thousand distinct texts at most.
+    return CachingEncoder(make_encoder("local"), max_bytes=2**30)
 
 
 @pytest.fixture(scope="session")
