@@ -63,7 +63,7 @@ def test_a_returned_array_is_the_callers_own() -> None:
 
 
 def test_concurrent_callers_get_their_own_rows() -> None:
-    cache, inner = _cache(max_entries=50)
+    cache, _ = _cache(max_entries=50)
     reference = HashEncoder(dim=16)
     errors: list[str] = []
 
