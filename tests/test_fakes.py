@@ -323,3 +323,20 @@ def test_chroma_server_reports_log_tail_when_it_cannot_start(tmp_path: Path) -> 
 def test_tmp_corpus_is_a_private_copy(tmp_corpus: Path) -> None:
     names = sorted(p.name for p in tmp_corpus.iterdir())
     assert len(names) == 5 and all(n.endswith(".txt") for n in names)
+
+
+def test_a_client_hanging_up_is_not_logged_as_a_server_error(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    from tests.fakes.openai_server import _TrackingHTTPServer
+
+    httpd = _TrackingHTTPServer(("127.0.0.1", 0), FakeOpenAIServer())
+    try:
+        for error in (BrokenPipeError(), ConnectionResetError(), ValueError("a real bug")):
+            try:
+                raise error
+            except Exception:
+                httpd.handle_error(None, ("127.0.0.1", 1))
+    finally:
+        httpd.server_close()
+    log = capsys.readouterr().err
+    assert log.count("Exception occurred") == 1 and "a real bug" in log
