@@ -1,4 +1,5 @@
-"""Keeps the golden question set (tests/eval/golden.yaml) well-formed and honest.
+"""Keeps the question sets (tests/eval/golden.yaml and the held-out tests/eval/holdout.yaml)
+well-formed and honest.
 
 "Honest" means every required fact can actually be found in an article the case
 cites, so a failing evaluation points at the bot, never at a typo in the set.
@@ -16,12 +17,15 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 GOLDEN = ROOT / "tests" / "eval" / "golden.yaml"
+HOLDOUT = ROOT / "tests" / "eval" / "holdout.yaml"
 ARTICLES = ROOT / "data" / "articles"
 
 KINDS = {"single", "multi", "paraphrase", "conflict", "unanswerable"}
-# Minimum number of cases per kind; the mix is part of what the set measures.
-MINIMUMS = {"single": 16, "multi": 6, "paraphrase": 8, "conflict": 5, "unanswerable": 10}
-MIN_TOTAL = 44
+# Minimum number of cases per kind, and in all; the mix is part of what a set measures.
+MINIMUMS = {
+    GOLDEN: ({"single": 16, "multi": 6, "paraphrase": 8, "conflict": 5, "unanswerable": 10}, 44),
+    HOLDOUT: ({"single": 8, "multi": 2, "paraphrase": 4, "conflict": 1, "unanswerable": 8}, 24),
+}
 MAX_FACT_GROUPS = 2  # a concise correct answer must be able to pass
 ALLOWED_KEYS = {"id", "kind", "question", "facts", "files", "note", "refuse"}
 ID_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -44,13 +48,14 @@ def phrase_pattern(phrase: str) -> re.Pattern[str]:
     return re.compile(start + re.escape(norm) + end)
 
 
-def load_cases() -> list[dict[str, Any]]:
-    data = yaml.safe_load(GOLDEN.read_text(encoding="utf-8"))
-    assert isinstance(data, list), "golden.yaml must be a YAML list of cases"
+def load_cases(path: Path = GOLDEN) -> list[dict[str, Any]]:
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    assert isinstance(data, list), f"{path.name} must be a YAML list of cases"
     return data
 
 
-CASES = load_cases()
+SETS = {path: load_cases(path) for path in (GOLDEN, HOLDOUT)}
+CASES = [case for cases in SETS.values() for case in cases]
 ANSWERABLE = [c for c in CASES if not c.get("refuse")]
 REFUSALS = [c for c in CASES if c.get("refuse")]
 
@@ -70,18 +75,22 @@ def test_case_shape() -> None:
         assert "note" not in case or isinstance(case["note"], str), case["id"]
 
 
-def test_ids_and_questions_unique() -> None:
+def test_ids_and_questions_unique_across_both_sets() -> None:
+    # A held-out question that is also in the golden set would no longer be held out.
     ids = Counter(c["id"] for c in CASES)
     assert [i for i, n in ids.items() if n > 1] == []
     questions = Counter(normalize(c["question"]) for c in CASES)
     assert [q for q, n in questions.items() if n > 1] == []
 
 
-def test_kind_minimums() -> None:
-    counts = Counter(c["kind"] for c in CASES)
-    assert len(CASES) >= MIN_TOTAL
-    for kind, minimum in MINIMUMS.items():
-        assert counts[kind] >= minimum, f"{kind}: {counts[kind]} < {minimum}"
+@pytest.mark.parametrize("path", list(SETS), ids=lambda p: p.name)
+def test_kind_minimums(path: Path) -> None:
+    cases = SETS[path]
+    minimums, total = MINIMUMS[path]
+    counts = Counter(c["kind"] for c in cases)
+    assert len(cases) >= total
+    for kind, minimum in minimums.items():
+        assert counts[kind] >= minimum, f"{path.name} {kind}: {counts[kind]} < {minimum}"
 
 
 def test_refusal_cases_have_no_answer() -> None:
