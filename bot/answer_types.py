@@ -6,8 +6,9 @@ is not the same as answering: "How long is the ceasefire?" is most similar to se
 (before neural readers) closed that gap with answer types: "how long" wants a duration, "how
 old" an age, "when" a time. Here they do two jobs:
 - a sentence holding an answer of the asked type ranks higher (``bonus`` in the scorer);
-- a question whose type is narrow (an age, a duration, a count) is refused when no retrieved
-  sentence holds such a value at all: the articles cannot answer it, however similar they are.
+- a question whose type is narrow (an age, a duration, a count, an amount of money) is refused
+  when no retrieved sentence holds such a value at all: the articles cannot answer it, however
+  similar they are.
 
 Only what the question itself already says is discounted ("the 30-day ceasefire" in the
 question does not make "30-day" an answer).
@@ -34,6 +35,7 @@ class AnswerType(Enum):
     DURATION = "duration"
     AGE = "age"
     COUNT = "count"
+    MONEY = "amount of money"
     SIZE = "size"  # "how large/big/high/far": usually a number, but "how high are tensions?"
     TIME = "time"
     PERSON = "person"
@@ -41,12 +43,20 @@ class AnswerType(Enum):
 
 
 # Narrow types: a sentence without such a value cannot answer the question.
-NARROW = frozenset({AnswerType.DURATION, AnswerType.AGE, AnswerType.COUNT})
+NARROW = frozenset({AnswerType.DURATION, AnswerType.AGE, AnswerType.COUNT, AnswerType.MONEY})
+
+_CURRENCY_WORDS = (r"(?:dollars?|euros?|pounds? sterling|pounds|roubles?|rubles?|yuan|yen|"
+                   r"hryvnias?|francs?|rupees?)")
 
 _QUESTION_TYPES: list[tuple[re.Pattern[str], AnswerType]] = [
     (re.compile(r"\bhow old\b|\b(?:what|which) age\b|\bat what age\b", re.I), AnswerType.AGE),
     (re.compile(rf"\bhow long\b|\bfor how many {_UNIT}\b|\bhow many {_UNIT}\b", re.I),
      AnswerType.DURATION),
+    # Before COUNT: "how much will it cost" wants money, which a head count does not answer.
+    (re.compile(r"\bhow much (?:money\b|(?:[\w’'-]+\s){0,6}?(?:cost|costs|spend|spent|pay|"
+                r"paid|worth|charge|charged|raise|raised|owe|owes|invest|invested|fund|funded|"
+                r"earn|earned)\b)|\bhow expensive\b|\bwhat (?:is|was|will be|would be) the "
+                r"(?:price|budget|bill)\b", re.I), AnswerType.MONEY),
     (re.compile(r"\bhow (?:many|much)\b|\bwhat (?:number|percentage|proportion|share|amount)\b",
                 re.I), AnswerType.COUNT),
     (re.compile(r"^\W*when\b|\b(?:what|which|in what) (?:day|date|year|month|time|century|"
@@ -69,6 +79,9 @@ _VALUE_PATTERNS: dict[AnswerType, re.Pattern[str]] = {
         r"\b\d{1,3}[- ]years?[- ]old\b|\baged? \d{1,3}\b|\bage of \d{1,3}\b|"
         r"[A-Z][a-z]+,\s\d{1,3},\s"),  # "Zelensky, 47, said…"
     AnswerType.COUNT: _QUANTITY,
+    AnswerType.MONEY: re.compile(
+        rf"[$€£¥₽]\s?\d|\b(?:US|USD|EUR|GBP)\s?\$?\d|\b{_NUMBER}(?:\s(?:million|billion|"
+        rf"trillion|bn|m))?\s{_CURRENCY_WORDS}\b", re.I),
     AnswerType.SIZE: _QUANTITY,
     AnswerType.TIME: re.compile(
         rf"\b{WEEKDAY}\b|\b{_MONTH}(?:\s\d{{1,2}})?\b|\b(?:1[0-9]|20)\d{{2}}s?\b|"

@@ -5,9 +5,10 @@ An extractive answer quotes the closest sentences, and close is not the same as 
 China. Without an LLM to notice, three general rules catch such questions:
 - the question names something (a capitalised name) that no article mentions;
 - the question asks "how many X" and no article mentions X;
-- the question asks what came of a dated event ("the outcome of the call on Tuesday") and the
-  articles, written before it, speak of that day only in the future tense ("will speak on
-  Tuesday", "set to discuss", "scheduled for Tuesday"): they report the plan, not the outcome.
+- the question asks what came of a dated event ("the outcome of the call on Tuesday", "what
+  did Putin say after the call on Tuesday?") and the articles, written before it, speak of
+  that day only in the future tense ("will speak on Tuesday", "set to discuss", "scheduled for
+  Tuesday"): they report the plan, not the outcome.
 Words are compared as stemmed terms against the keyword index's vocabulary. News names
 governments by their capitals ("London said…", "talks with Moscow"), so a capital counts as
 known when its country is.
@@ -71,10 +72,13 @@ def _all_known(word: str, known: Callable[[str], bool]) -> bool:
 
 
 _WEEKDAY_OR_DATE = re.compile(rf"\b(?:{WEEKDAY}|tomorrow|{MONTH_NAME}\s\d{{1,2}})\b")
-# A question about what already happened: its outcome, or what was agreed or decided.
+# A question about what already happened: its outcome, what was agreed or decided, or what
+# followed the event ("what did Putin say after the call on Tuesday?").
 _ASKS_OUTCOME = re.compile(
     r"\b(?:outcome|result|results|conclusion|happened|came of|come of|agreed|decided|"
-    r"did (?:they|the two|both) (?:agree|decide))\b", re.IGNORECASE)
+    r"did (?:they|the two|both) (?:agree|decide)|"
+    r"(?:after|following|since) (?:the|his|her|their|its|this|that)\s(?:[\w’'-]+\s){0,2}?"
+    r"(?:call|conversation|meeting|talks|summit|visit|vote|speech))\b", re.IGNORECASE)
 # Words that place a statement before the event: a plan, schedule or expectation.
 _PLANNED = re.compile(
     r"\b(?:will|’ll|'ll|shall|plans?|planned|planning|set to|scheduled|expected to|due to|"

@@ -20,7 +20,11 @@ from tests.core_fixtures import HashEncoder, retrieved_chunk
     ("How long is the ceasefire?", AnswerType.DURATION),
     ("For how many days did the talks last?", AnswerType.DURATION),
     ("How many troops would be sent?", AnswerType.COUNT),
-    ("How much did the plant cost?", AnswerType.COUNT),
+    ("How much did the plant cost?", AnswerType.MONEY),
+    ("How much money has Britain pledged to the force?", AnswerType.MONEY),
+    ("What is the price of Russian gas?", AnswerType.MONEY),
+    ("How much territory does Russia control?", AnswerType.COUNT),
+    ("What is the cost of the war?", None),  # lives as often as money: not narrowed
     ("How large would the peacekeeping force be?", AnswerType.SIZE),
     ("When did Russia seize Crimea?", AnswerType.TIME),
     ("On which day did Trump speak to reporters?", AnswerType.TIME),
@@ -48,6 +52,11 @@ def test_question_type(question: str, kind: AnswerType | None) -> None:
     ("Russia seized Crimea in 2014.", AnswerType.TIME, True),
     ("Trump spoke to reporters on Sunday evening.", AnswerType.TIME, True),
     ("Trump spoke to reporters aboard his plane.", AnswerType.TIME, False),
+    ("The mission would cost $5 billion a year.", AnswerType.MONEY, True),
+    ("Britain pledged 3 billion pounds.", AnswerType.MONEY, True),
+    ("Kyiv asked for US$20m in aid.", AnswerType.MONEY, True),
+    ("About 35 countries agreed to supply weapons.", AnswerType.MONEY, False),
+    ("Each week brings 2,500 soldier deaths.", AnswerType.MONEY, False),
 ])
 def test_holds_answer(sentence: str, kind: AnswerType, expected: bool) -> None:
     assert holds_answer(sentence, kind, "a question that names nothing") is expected
@@ -93,8 +102,15 @@ def test_an_outcome_the_articles_only_plan_for_is_refused() -> None:
     assert only_planned("What was the outcome of the call on Tuesday?", PLANNED) == "Tuesday"
 
 
+def test_what_followed_a_planned_event_is_an_outcome_question() -> None:
+    assert only_planned("What did Putin say after his call with Trump on Tuesday?",
+                        PLANNED) == "Tuesday"
+    assert only_planned("What happened following the talks on Tuesday?", PLANNED) == "Tuesday"
+
+
 @pytest.mark.parametrize("question", [
     "When is the call planned?",  # not about an outcome
+    "What did Putin say after Tuesday?",  # "after" alone is not about an event's outcome
     "What was the outcome of the call?",  # no day to anchor it
     "What was agreed on Monday?",  # no article sentence names Monday
 ])
@@ -157,6 +173,14 @@ def test_age_the_articles_never_give_is_refused_with_the_reason(
     answer = extractive_bot.answer("How old is Volodymyr Zelensky?")
     assert answer.refused and answer.citations == ()
     assert answer.text.startswith(REFUSAL) and "age" in answer.text
+
+
+def test_a_cost_the_articles_never_give_is_refused_with_the_reason(
+        extractive_bot: NewsBot) -> None:
+    # The articles give the force's size (10,000 troops, 35 countries), never a cost.
+    answer = extractive_bot.answer("How much will the peacekeeping mission cost?")
+    assert answer.refused and answer.citations == ()
+    assert "amount of money" in answer.text
 
 
 def test_outcome_of_a_planned_call_is_refused_with_the_reason(extractive_bot: NewsBot) -> None:
