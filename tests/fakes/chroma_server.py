@@ -15,7 +15,8 @@ import time
 import urllib.error
 import urllib.request
 from pathlib import Path
-from types import TracebackType
+
+from tests.fakes.lifecycle import StartStop
 
 _HEARTBEAT = "/api/v2/heartbeat"
 _LOG_TAIL_CHARS = 3000
@@ -39,7 +40,7 @@ def chroma_executable() -> Path:
     return candidate
 
 
-class ChromaServer:
+class ChromaServer(StartStop):
     """`chroma run --path PATH --host 127.0.0.1 --port PORT` as a managed subprocess."""
 
     host = "127.0.0.1"
@@ -144,14 +145,3 @@ class ChromaServer:
             f"`chroma run` did not answer {self.url}{_HEARTBEAT} within {self.startup_timeout}s. "
             f"Log tail ({self.log_path}):\n{self.log_tail()}"
         )
-
-    def __enter__(self) -> ChromaServer:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()

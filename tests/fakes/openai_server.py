@@ -29,7 +29,6 @@ from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from types import TracebackType
 from typing import Any, Literal
 
 from tests.fakes.fake_model import (
@@ -41,6 +40,7 @@ from tests.fakes.fake_model import (
     message_text,
     split_for_stream,
 )
+from tests.fakes.lifecycle import StartStop
 
 Responder = Callable[[list[Message]], str]
 FaultKind = Literal["429", "500", "401", "hang", "break_stream"]
@@ -123,7 +123,7 @@ class _TrackingHTTPServer(ThreadingHTTPServer):
                 sock.shutdown(socket.SHUT_RDWR)
 
 
-class FakeOpenAIServer:
+class FakeOpenAIServer(StartStop):
     """An OpenAI-compatible server in a background thread on a free 127.0.0.1 port."""
 
     def __init__(
@@ -184,16 +184,6 @@ class FakeOpenAIServer:
             self._thread.join(timeout=5)
             self._thread = None
 
-    def __enter__(self) -> FakeOpenAIServer:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
 
     @property
     def port(self) -> int:
