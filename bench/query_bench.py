@@ -73,7 +73,7 @@ def build(data_dir: Path, target_chunks: int, base: NDArray[np.float32]) -> dict
     from bot.engine import NewsBot
     from ingest.chunking import chunk_article
     from ingest.cleaning import clean_text
-    from ingest.pipeline import refresh_keyword_index
+    from ingest.keyword_index import refresh_keyword_index
     from ingest.store import KEYWORD_DIRTY
 
     bot = NewsBot(bench_settings(data_dir, SAMPLE_DIR))

@@ -28,11 +28,11 @@ from bot.settings import Settings
 from ingest.embedding.cache import CachingEncoder
 from ingest.errors import BadInputError
 from ingest.keyword_index import index_dir_for
-from ingest.pipeline import IngestProgress, IngestReport, run_ingest
 from ingest.store import ArticleStore, make_chroma_client
 
 if TYPE_CHECKING:
     from ingest.embedding import Encoder
+    from ingest.pipeline import IngestProgress, IngestReport
 
 log = logging.getLogger(__name__)
 
@@ -141,6 +141,8 @@ class NewsBot:
 
     def ingest(self, corpus_dir: Path | None = None, *, rebuild: bool = False, prune: bool = True,
                progress: IngestProgress | None = None) -> IngestReport:
+        from ingest.pipeline import run_ingest  # not on the answer path's start-up
+
         s = self.settings
         return run_ingest(
             corpus_dir or s.corpus_dir, self.store, self.encoder, self.keyword_dir,
@@ -222,7 +224,7 @@ class NewsBot:
                            depth: int) -> tuple[Answer, Retrieval]:
         """The extractive answer, and the retrieval it quotes (deeper than ``depth`` when the
         first chunks lack the kind of value the question asks for)."""
-        missing = unknown_subject(question, self.retriever.keyword_index().knows)
+        missing = unknown_subject(question, retrieval.keyword_index.knows)
         if missing:
             return self._refusal(question, f"No article mentions “{missing}”."), retrieval
         planned_day = only_planned(question, (c.chunk.text for c in retrieval.chunks))
@@ -235,7 +237,8 @@ class NewsBot:
         if result.missing_type is not None:
             # "How long…" retrieves chunks about the subject; the one giving the duration may
             # rank a little lower. Look deeper once before concluding the articles lack it.
-            retrieval = self.retriever.retrieve(standalone, depth * DEEPER_FACTOR)
+            retrieval = self.retriever.retrieve(standalone, depth * DEEPER_FACTOR,
+                                                again=retrieval)
             result = extractive.extract(standalone, retrieval.query_vector, retrieval.chunks,
                                         self.sentence_encoder)
         if result.missing_type is not None:

@@ -15,8 +15,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ingest.keyword_index import KeywordIndex
-from ingest.pipeline import refresh_keyword_index
+from ingest.keyword_index import KeywordIndex, refresh_keyword_index
 from ingest.store import ArticleStore, StoredChunk
 
 if TYPE_CHECKING:
@@ -39,6 +38,7 @@ class RetrievedChunk:
 class Retrieval:
     query_vector: np.ndarray
     chunks: list[RetrievedChunk]
+    keyword_index: KeywordIndex  # the one searched: the answerability rules ask it too
 
     @property
     def best_similarity(self) -> float:
@@ -68,14 +68,18 @@ class HybridRetriever:
         with self._lock:
             current = self.store.keyword_fingerprint()
             if self._keyword is None or self._keyword.fingerprint != current:
-                self._keyword = refresh_keyword_index(self.store, self.keyword_dir)
+                self._keyword = refresh_keyword_index(self.store, self.keyword_dir,
+                                                      stored=current)
             return self._keyword
 
-    def retrieve(self, query: str, top_k: int) -> Retrieval:
-        vector = self.encoder.encode([query])[0]
+    def retrieve(self, query: str, top_k: int, *, again: Retrieval | None = None) -> Retrieval:
+        """The ``top_k`` best chunks for ``query``. ``again``: an earlier retrieval of the same
+        query, whose question vector and keyword index are reused (a deeper second look)."""
+        vector = again.query_vector if again else self.encoder.encode([query])[0]
+        keyword_index = again.keyword_index if again else self.keyword_index()
         candidates = max(top_k * CANDIDATES_PER_SLOT, 10)
         dense = self.store.query(vector, candidates)
-        keyword = self.keyword_index().search(query, candidates)
+        keyword = keyword_index.search(query, candidates)
         fused = reciprocal_rank_fusion([[c.id for c, _ in dense], [i for i, _ in keyword]])
         best_ids = sorted(fused, key=lambda i: -fused[i])[:top_k]
 
@@ -87,7 +91,7 @@ class HybridRetriever:
             RetrievedChunk(known[i][0], known[i][1], keyword_scores.get(i, 0.0), fused[i])
             for i in best_ids if i in known  # a stale keyword hit may be gone from the store
         ]
-        return Retrieval(vector, chunks)
+        return Retrieval(vector, chunks, keyword_index)
 
     def _with_similarity(self, ids: list[str], vector: np.ndarray) -> \
             dict[str, tuple[StoredChunk, float]]:

@@ -20,11 +20,15 @@ import shutil
 import tempfile
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from ingest.store import KEYWORD_DIRTY
 from ingest.text_terms import terms
+
+if TYPE_CHECKING:
+    from ingest.store import ArticleStore
 
 _IDS_FILE = "chunk_ids.json"
 _META_FILE = "newsbot_keyword.json"
@@ -130,3 +134,23 @@ class KeywordIndex:
 class _EmptyRetriever:
     def retrieve(self, *args: Any, **kwargs: Any) -> tuple[np.ndarray, np.ndarray]:
         return np.zeros((1, 0), dtype=int), np.zeros((1, 0))
+
+
+def refresh_keyword_index(store: ArticleStore, keyword_dir: Path, force: bool = False,
+                          stored: str | None = None) -> KeywordIndex:
+    """Load the keyword index if it matches the collection, else rebuild and save it.
+
+    ``stored`` is the collection's keyword fingerprint when the caller has just read it (saves
+    reading the collection's metadata a second time).
+    """
+    if stored is None:
+        stored = store.keyword_fingerprint()
+    if not force and stored != KEYWORD_DIRTY:
+        index = KeywordIndex.load(keyword_dir)
+        if index is not None and index.fingerprint == stored:
+            return index
+    index = KeywordIndex.build(store.iter_texts())
+    index.save(keyword_dir)
+    if index.fingerprint != stored:
+        store.set_keyword_fingerprint(index.fingerprint)
+    return index

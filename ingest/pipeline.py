@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from ingest.chunking import Chunk, chunk_article, chunking_signature
 from ingest.cleaning import clean_text
 from ingest.errors import BadInputError
-from ingest.keyword_index import KeywordIndex
+from ingest.keyword_index import refresh_keyword_index
 from ingest.loaders import DEFAULT_MAX_FILE_BYTES, SkippedFile, discover, iter_articles
 from ingest.store import KEYWORD_DIRTY, ArticleStore, FileState
 
@@ -237,19 +237,3 @@ def run_ingest(
     report.chunks_total = store.count()
     report.seconds = time.perf_counter() - started
     return report
-
-
-def refresh_keyword_index(store: ArticleStore, keyword_dir: Path, force: bool = False) -> \
-        KeywordIndex:
-    """Load the keyword index if it matches the collection, else rebuild and save it."""
-    stored = store.keyword_fingerprint()
-    if not force and stored != KEYWORD_DIRTY:
-        index = KeywordIndex.load(keyword_dir)
-        if index is not None and index.fingerprint == stored:
-            return index
-    index = KeywordIndex.build(store.iter_texts())
-    index.save(keyword_dir)
-    if index.fingerprint != stored:
-        store.set_keyword_fingerprint(index.fingerprint)
-    return index
-
