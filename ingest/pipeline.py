@@ -49,12 +49,15 @@ class IngestReport:
     files_updated: int = 0
     files_unchanged: int = 0
     files_removed: int = 0
-    files_skipped: int = 0
     chunks_embedded: int = 0
     chunks_total: int = 0
     lines_dropped: int = 0
     seconds: float = 0.0
     skipped: list[SkippedFile] = field(default_factory=list)
+
+    @property
+    def files_skipped(self) -> int:
+        return len(self.skipped)
 
     def to_json(self) -> dict[str, Any]:
         """The ``newsbot ingest --json`` schema."""
@@ -177,6 +180,10 @@ def run_ingest(
             store.set_keyword_fingerprint(KEYWORD_DIRTY)
             marked_dirty = True
 
+    def remove(name: str) -> None:
+        mark_dirty()
+        store.delete_file(name)
+
     writer = _Writer(store, encoder, report, progress)
     seen: set[str] = set()
     try:
@@ -186,11 +193,9 @@ def run_ingest(
                 # A file that cannot be read now keeps the chunks it had: a passing permission
                 # problem must not lose indexed data. One read and found not to be an article
                 # (emptied, binary, too large) loses them: they quote text it no longer has.
-                report.files_skipped += 1
                 report.skipped.append(article)
                 if not article.transient and article.name in states:
-                    mark_dirty()
-                    store.delete_file(article.name)
+                    remove(article.name)
             else:
                 version = (article.content_hash, signature)
                 state: FileState | None = states.get(article.name)
@@ -203,25 +208,21 @@ def run_ingest(
                     if not chunks:
                         # Nothing but boilerplate: nothing to store, so it is "skipped" on
                         # every run rather than "added" again each time.
-                        report.files_skipped += 1
                         report.skipped.append(SkippedFile(article.name, "no article text "
                                                           "left after removing boilerplate"))
                         if state is not None:
-                            mark_dirty()
-                            store.delete_file(article.name)
-                        if progress:
-                            progress.file_done(article.name)
-                        continue
-                    report.lines_dropped += cleaned.lines_dropped
-                    if state is None:
-                        report.files_added += 1
+                            remove(article.name)
                     else:
-                        report.files_updated += 1
-                    mark_dirty()
-                    if progress:
-                        progress.chunks_planned(len(chunks))
-                    writer.add(_PendingFile(article.name, version, state is not None,
-                                            len(chunks)), chunks)
+                        report.lines_dropped += cleaned.lines_dropped
+                        if state is None:
+                            report.files_added += 1
+                        else:
+                            report.files_updated += 1
+                        mark_dirty()
+                        if progress:
+                            progress.chunks_planned(len(chunks))
+                        writer.add(_PendingFile(article.name, version, state is not None,
+                                                len(chunks)), chunks)
             if progress:
                 progress.file_done(article.name)
     finally:
@@ -229,8 +230,7 @@ def run_ingest(
 
     if prune:
         for name in sorted(set(states) - seen):
-            mark_dirty()
-            store.delete_file(name)
+            remove(name)
             report.files_removed += 1
 
     refresh_keyword_index(store, keyword_dir, force=marked_dirty)
