@@ -7,7 +7,6 @@ cleaner and the sentence splitter need.
 
 from __future__ import annotations
 
-import html
 import re
 from html.parser import HTMLParser
 
@@ -65,7 +64,8 @@ def html_to_text(markup: str) -> str:
     collector = _TextCollector()
     collector.feed(markup)
     collector.close()
-    lines = [_SPACES.sub(" ", html.unescape(line)).strip()
+    # No html.unescape here: convert_charrefs already decoded the entities once.
+    lines = [_SPACES.sub(" ", line).strip()
              for line in "".join(collector.parts).split("\n")]
     body = [line for line in lines if line]
     if collector.title and (not body or body[0] != collector.title):

@@ -50,3 +50,8 @@ def test_unclosed_and_broken_markup_does_not_raise() -> None:
 def test_no_text_at_all() -> None:
     assert html_to_text("") == ""
     assert html_to_text("<script>only()</script>") == ""
+
+
+def test_entities_are_decoded_once() -> None:
+    # "&amp;lt;" is the text "&lt;" written in HTML, not "<".
+    assert html_to_text("<p>x &amp;lt;y&amp;gt; &amp;amp; z</p>") == "x &lt;y&gt; &amp; z"
