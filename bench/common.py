@@ -64,23 +64,13 @@ class Measured:
     stderr: str
 
 
-def run_measured(cmd: Sequence[str], env: dict[str, str] | None = None,
-                 timeout: float | None = None) -> Measured:
+def run_measured(cmd: Sequence[str], env: dict[str, str] | None = None) -> Measured:
     """Run ``cmd`` and read its own rusage (wait4), so the RSS high-water is the child's alone."""
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         started = time.perf_counter()
         proc = subprocess.Popen(list(cmd), cwd=REPO_ROOT, env=env or child_env(),
                                 stdout=out, stderr=err)
-        deadline = None if timeout is None else started + timeout
-        while True:
-            pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
-            if pid:
-                break
-            if deadline is not None and time.perf_counter() > deadline:
-                proc.kill()
-                pid, status, usage = os.wait4(proc.pid, 0)
-                break
-            time.sleep(0.005)
+        _, status, usage = os.wait4(proc.pid, 0)
         seconds = time.perf_counter() - started
         proc.returncode = os.waitstatus_to_exitcode(status)  # reaped here, not by Popen
         out.seek(0)
@@ -90,9 +80,9 @@ def run_measured(cmd: Sequence[str], env: dict[str, str] | None = None,
                         out.read().decode(errors="replace"), err.read().decode(errors="replace"))
 
 
-def run_worker(module: str, args: Sequence[str], timeout: float | None = None) -> dict[str, Any]:
+def run_worker(module: str, args: Sequence[str]) -> dict[str, Any]:
     """Run ``python -m module args`` and parse the JSON object on its last stdout line."""
-    measured = run_measured([sys.executable, "-m", module, *args], timeout=timeout)
+    measured = run_measured([sys.executable, "-m", module, *args])
     if measured.returncode != 0:
         raise RuntimeError(f"{module} {' '.join(args)} failed ({measured.returncode}):\n"
                            f"{measured.stderr[-3000:]}")

@@ -54,14 +54,14 @@ _STATE_FILE = "bench_build.json"
 FIRST_ARTICLE = 100_000
 
 
-def base_vectors(source_data_dir: Path | None, limit: int = 5000) -> NDArray[np.float32]:
-    """Really embedded chunk vectors from an ingested collection (or the sample's own)."""
+def base_vectors(source_data_dir: Path, limit: int = 5000) -> NDArray[np.float32]:
+    """Really embedded chunk vectors from an ingested collection."""
     import numpy as np
 
     from bot.engine import NewsBot
 
-    bot = NewsBot(bench_settings(source_data_dir)) if source_data_dir else None
-    if bot is None or not bot.store.open(create=False):
+    bot = NewsBot(bench_settings(source_data_dir))
+    if not bot.store.open(create=False):
         raise SystemExit(f"no ingested collection under {source_data_dir}")
     got = bot.store.collection.get(include=["embeddings"], limit=limit)
     return np.asarray(got["embeddings"], dtype=np.float32)

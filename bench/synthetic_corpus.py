@@ -111,8 +111,8 @@ _KEEP_MONTHS = ("January", "February", "March", "April", "May", "June", "July", 
                 "September", "October", "November", "December")
 
 
-def iter_corpus(articles: int, seed: int = DEFAULT_SEED, start: int = 0) -> Iterator[Article]:
-    for index in range(start, start + articles):
+def iter_corpus(articles: int, seed: int = DEFAULT_SEED) -> Iterator[Article]:
+    for index in range(articles):
         yield make_article(index, seed)
 
 

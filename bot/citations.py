@@ -48,14 +48,12 @@ def support(claim: str, quote: str) -> float:
 def _claims_by_source(text: str, valid: range) -> tuple[str, dict[int, list[str]]]:
     """Drop invalid markers; collect, per source, the sentences that cite it."""
     claims: dict[int, list[str]] = {}
-    kept_sentences: list[str] = []
     for sentence in split_sentences(text):
         numbers = [int(n) for m in _MARKER.finditer(sentence.text)
                    for n in m.group(1).split(",")]
         for n in numbers:
             if n in valid:
                 claims.setdefault(n, []).append(sentence.text)
-        kept_sentences.append(sentence.text)
 
     def keep_valid(match: re.Match[str]) -> str:
         numbers = [int(n) for n in match.group(1).split(",") if int(n) in valid]

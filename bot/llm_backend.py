@@ -12,15 +12,11 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING
 
 from bot.models import Turn
 from bot.retrieval import RetrievedChunk
 from ingest.errors import BadInputError, ServiceUnavailableError
 from prompts import load_prompt
-
-if TYPE_CHECKING:
-    pass
 
 log = logging.getLogger(__name__)
 

@@ -22,8 +22,6 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
-
 from ingest.store import KEYWORD_DIRTY
 from ingest.text_terms import terms
 
@@ -121,19 +119,12 @@ class KeywordIndex:
         try:
             meta = json.loads((directory / _META_FILE).read_text())
             chunk_ids = json.loads((directory / _IDS_FILE).read_text())
-            retriever: Any = None
-            if chunk_ids:
-                retriever = _import_bm25s().BM25.load(str(directory), mmap=True)
-            else:
-                retriever = _EmptyRetriever()
+            # An empty index has no matrix on disk; search() and knows() need none then.
+            retriever = (_import_bm25s().BM25.load(str(directory), mmap=True) if chunk_ids
+                         else None)
             return cls(retriever, chunk_ids, str(meta["fingerprint"]))
         except (OSError, ValueError, KeyError):
             return None
-
-
-class _EmptyRetriever:
-    def retrieve(self, *args: Any, **kwargs: Any) -> tuple[np.ndarray, np.ndarray]:
-        return np.zeros((1, 0), dtype=int), np.zeros((1, 0))
 
 
 def refresh_keyword_index(store: ArticleStore, keyword_dir: Path, force: bool = False,

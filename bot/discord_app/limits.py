@@ -36,7 +36,6 @@ class AnswerGate:
     """Caps answers in progress; callers beyond the cap wait in line and learn their position."""
 
     def __init__(self, limit: int) -> None:
-        self.limit = limit
         self._slots = asyncio.Semaphore(limit)
         self._waiting = 0
         self.active = 0

@@ -50,6 +50,7 @@ def eval_command(
     with expected_errors():
         from bot.evaluation.golden import load_golden, resolve_set_path
         from bot.evaluation.report import print_report, report_json, save_plot
+        from bot.evaluation.runner import bot_answer_fn
         from bot.evaluation.thresholds import gate_failures
         from ingest.errors import BadInputError
 
@@ -60,7 +61,7 @@ def eval_command(
         settings = load_settings(llm=llm, top_k=top_k)
         bot = _prepare_bot(settings, corpus, show_progress=err.is_terminal)
         k = bot.settings.top_k
-        ours = _run_system("newsbot", bot.backend, _bot_answer(bot, k), cases, k, err)
+        ours = _run_system("newsbot", bot.backend, bot_answer_fn(bot, k), cases, k, err)
         _judge(ours, bot.settings)
         theirs = None
         if baseline:
@@ -93,12 +94,6 @@ def _prepare_bot(settings: Settings, corpus: Path | None, show_progress: bool) -
     if report.files_added or report.files_updated or report.files_removed:
         print_ingest_summary(report)
     return bot
-
-
-def _bot_answer(bot: NewsBot, k: int) -> AnswerFn:
-    from bot.evaluation.runner import bot_answer_fn
-
-    return bot_answer_fn(bot, k)
 
 
 def _run_system(name: str, backend: str, answer: AnswerFn, cases: Sequence[GoldenCase], k: int,

@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from bot.citations import SUPPORT_THRESHOLD, support
@@ -174,18 +174,16 @@ class Metrics:
     latency_p50_ms: float
     latency_p95_ms: float
     cited_files_scored: int = 0  # the denominator of citation precision
-    extra: dict[str, float] = field(default_factory=dict)
 
     def scores(self) -> dict[str, float]:
         """Rates keyed by name; ``hit@k`` also appears under its real depth (``hit@5``)."""
-        rates = {
+        return {
             "pass_rate": self.pass_rate, "fact_accuracy": self.fact_accuracy,
             "hit@1": self.hit1, "hit@k": self.hitk, f"hit@{self.k}": self.hitk,
             "mrr": self.mrr, "citation_precision": self.citation_precision,
             "citation_support": self.citation_support,
             "refusal_accuracy": self.refusal_accuracy,
         }
-        return {**rates, **self.extra}
 
     def to_json(self) -> dict[str, Any]:
         return {

@@ -112,15 +112,11 @@ def cases_table(results: list[CaseScore], title: str) -> Table:
     return table
 
 
-def failure_details(results: list[CaseScore],
-                    failing: Callable[[CaseScore], bool] | None = None) -> str:
-    """Question, answer, sources and the reasons for each failing case (plain text).
-
-    ``failing`` picks the cases to show (default: those that did not pass).
-    """
+def failure_details(results: list[CaseScore], failing: Callable[[CaseScore], bool]) -> str:
+    """Question, answer, sources and the reasons for each case ``failing`` picks (plain text)."""
     blocks = []
     for r in results:
-        if (failing(r) if failing else r.passed is False) is False:
+        if not failing(r):
             continue
         sources = "\n".join(f"    [{c.n}] {c.file}: {c.quote[:200]}" for c in r.answer.citations)
         blocks.append(
@@ -133,12 +129,10 @@ def failure_details(results: list[CaseScore],
     return "\n".join(blocks)
 
 
-def print_report(console: Console, run: EvalRun, baseline: EvalRun | None = None,
-                 show_cases: bool = True) -> None:
-    if show_cases:
-        console.print(cases_table(run.results, f"{run.name}: per case"))
-        if baseline:
-            console.print(cases_table(baseline.results, f"{baseline.name}: per case"))
+def print_report(console: Console, run: EvalRun, baseline: EvalRun | None = None) -> None:
+    console.print(cases_table(run.results, f"{run.name}: per case"))
+    if baseline:
+        console.print(cases_table(baseline.results, f"{baseline.name}: per case"))
     console.print(metrics_table(run, baseline))
     for system in (run, baseline):
         if system and system.judges and system.judges.status != "ok":
@@ -192,9 +186,8 @@ def save_plot(path: Path, run: EvalRun, baseline: EvalRun | None = None) -> Path
         ax.barh([p + height / 2 for p in positions], [theirs.get(n, 0.0) for n in names],
                 height=height, label=f"baseline ({baseline.backend})", color="#a0aec0")
     for name, threshold in GATE.items():
-        label = name
-        if label in names:
-            y = names.index(label)
+        if name in names:
+            y = names.index(name)
             ax.plot([threshold, threshold], [y - 0.45, y + 0.45], color="#c53030", lw=1.5)
     ax.set_yticks(positions, names)
     ax.invert_yaxis()

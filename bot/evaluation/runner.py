@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -35,14 +35,10 @@ class EvalRun:
     results: list[CaseScore]
     metrics: Metrics
     judges: JudgeReport | None = None
-    info: dict[str, Any] = field(default_factory=dict)
-
-    def failures(self) -> list[CaseScore]:
-        return [r for r in self.results if not r.passed]
 
     def to_json(self) -> dict[str, Any]:
         return {
-            "name": self.name, "backend": self.backend, **self.info,
+            "name": self.name, "backend": self.backend,
             "metrics": self.metrics.to_json(),
             "judges": self.judges.to_json() if self.judges else {"status": "not run"},
             "cases": [r.to_json() for r in self.results],

@@ -39,10 +39,6 @@ class EncoderEmbedding(BaseEmbedding):
     def class_name(cls) -> str:
         return "EncoderEmbedding"
 
-    @property
-    def encoder(self) -> Encoder:
-        return self._encoder
-
     def _embed(self, texts: list[str]) -> list[Embedding]:
         vectors: list[Embedding] = self._encoder.encode(texts).tolist()
         return vectors
