@@ -92,9 +92,10 @@ def run_worker(module: str, args: Sequence[str]) -> dict[str, Any]:
 
 
 def percentile(values: Sequence[float], q: float) -> float:
-    import numpy as np
+    """Linear interpolation, as the evaluator reports latency; NaN when nothing was measured."""
+    from bot.evaluation.metrics import percentile as interpolated
 
-    return float(np.percentile(np.asarray(values, dtype=float), q)) if values else float("nan")
+    return interpolated(values, q) if values else float("nan")
 
 
 def load_average() -> float:

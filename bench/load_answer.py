@@ -16,8 +16,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import logging
-import math
 import os
 import shutil
 import tempfile
@@ -26,38 +24,21 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
-GOLDEN = REPO_ROOT / "tests" / "eval" / "golden.yaml"
-SAMPLE_CORPUS = REPO_ROOT / "data" / "articles"
+from bench.common import GOLDEN_FILE, SAMPLE_DIR, load_average
+from bench.loop_watch import percentile, warm_default_executor, watch_slow_callbacks
 
 
 def questions(count: int) -> list[str]:
     import yaml
 
-    found = [str(case["question"]) for case in yaml.safe_load(GOLDEN.read_text("utf-8"))]
+    found = [str(case["question"]) for case in yaml.safe_load(GOLDEN_FILE.read_text("utf-8"))]
     return [found[i % len(found)] for i in range(count)]
-
-
-def percentile(values: Sequence[float], p: float) -> float:
-    ordered = sorted(values)
-    return ordered[max(math.ceil(p / 100 * len(ordered)), 1) - 1]
 
 
 def spread(seconds: Sequence[float]) -> dict[str, float]:
     ms = [s * 1000 for s in seconds]
     return {"p50_ms": round(percentile(ms, 50), 1), "p95_ms": round(percentile(ms, 95), 1),
             "max_ms": round(max(ms), 1)}
-
-
-class SlowCallbackCounter(logging.Handler):
-    def __init__(self) -> None:
-        super().__init__(logging.WARNING)
-        self.seconds: list[float] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        message = record.getMessage()
-        if message.startswith("Executing ") and message.endswith(" seconds"):
-            self.seconds.append(float(message.rsplit(" ", 2)[-2]))
 
 
 async def burst(bot: Any, batch: list[str]) -> tuple[list[float], list[Any]]:
@@ -71,25 +52,18 @@ async def burst(bot: Any, batch: list[str]) -> tuple[list[float], list[Any]]:
 
 
 async def run(bot: Any, concurrent: int, rounds: int) -> dict[str, Any]:
-    loop = asyncio.get_running_loop()
     # Start the pool's threads first: a running bot has them after its first burst.
-    await asyncio.gather(*(asyncio.to_thread(time.sleep, 0.05) for _ in range(32)))
-    counter = SlowCallbackCounter()
-    asyncio_log = logging.getLogger("asyncio")
-    asyncio_log.addHandler(counter)
-    loop.set_debug(True)
-    loop.slow_callback_duration = 0.1
+    await warm_default_executor()
     latencies: list[float] = []
     answers: list[Any] = []
     started = time.perf_counter()
-    try:
+    with watch_slow_callbacks(asyncio.get_running_loop()) as slow:
         for _ in range(rounds):
             seconds, got = await burst(bot, questions(concurrent))
             latencies += seconds
             answers += got
-    finally:
-        loop.set_debug(False)
-        asyncio_log.removeHandler(counter)
+    # asyncio's message ends "... took 0.123 seconds".
+    stalls = [float(message.rsplit(" ", 2)[-2]) for message in slow.messages]
     return {
         "questions": len(answers), "concurrent": concurrent, "rounds": rounds,
         "wall_s": round(time.perf_counter() - started, 2),
@@ -97,9 +71,9 @@ async def run(bot: Any, concurrent: int, rounds: int) -> dict[str, Any]:
         "refused": sum(a.refused for a in answers),
         "end_to_end": spread(latencies),
         "engine": spread([a.timings.total / 1000 for a in answers]),
-        "slow_callbacks_over_100ms": len(counter.seconds),
-        "worst_callback_ms": round(max(counter.seconds, default=0.0) * 1000, 1),
-        "load_average_1m": round(os.getloadavg()[0], 2), "cpus": os.cpu_count(),
+        "slow_callbacks_over_100ms": len(stalls),
+        "worst_callback_ms": round(max(stalls, default=0.0) * 1000, 1),
+        "load_average_1m": load_average(), "cpus": os.cpu_count(),
     }
 
 
@@ -125,7 +99,7 @@ def main() -> None:
         settings = Settings(NEWSBOT_DATA_DIR=data_dir, NEWSBOT_LLM=args.llm)
         bot = NewsBot(settings)
         if temporary is not None:
-            bot.ingest(SAMPLE_CORPUS)
+            bot.ingest(SAMPLE_DIR)
         bot.answer("warm-up: how long is the ceasefire?")
         report = asyncio.run(run(bot, args.concurrent, args.rounds))
     finally:

@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from ingest.embedding.vectors import reject_bare_string
+
 if TYPE_CHECKING:
     from numpy.typing import NDArray
 
@@ -56,8 +58,7 @@ class CachingEncoder:
 
     def encode(self, texts: Sequence[str]) -> NDArray[np.float32]:
         """Embed ``texts`` (row ``i`` belongs to ``texts[i]``), encoding only unseen ones."""
-        if isinstance(texts, str):
-            raise TypeError("encode() takes a sequence of strings, not one string")
+        reject_bare_string(texts)
         found: dict[str, NDArray[np.float32]] = {}
         with self._lock:
             for text in texts:

@@ -25,6 +25,7 @@ from ingest.embedding.model_file import (
     read_file,
     read_verified_model,
 )
+from ingest.embedding.vectors import l2_normalise, reject_bare_string
 
 if TYPE_CHECKING:
     from tokenizers import Encoding
@@ -75,8 +76,7 @@ class MiniLMEncoder:
 
     def encode(self, texts: Sequence[str]) -> NDArray[np.float32]:
         """Embed ``texts``; row ``i`` of the result belongs to ``texts[i]``."""
-        if isinstance(texts, str):
-            raise TypeError("encode() takes a sequence of strings, not one string")
+        reject_bare_string(texts)
         out = np.empty((len(texts), self.dim), dtype=np.float32)
         if not texts:
             return out
@@ -105,13 +105,7 @@ class MiniLMEncoder:
             weights = mask[:, :, None].astype(np.float32)
             summed = (np.asarray(hidden, dtype=np.float32) * weights).sum(axis=1)
             vectors = summed / np.clip(weights.sum(axis=1), 1e-9, None)
-        return _l2_normalise(vectors)
-
-
-def _l2_normalise(vectors: NDArray[np.float32]) -> NDArray[np.float32]:
-    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
-    # Same epsilon as torch.nn.functional.normalize, which sentence-transformers uses.
-    return (vectors / np.maximum(norms, 1e-12)).astype(np.float32)
+        return l2_normalise(vectors)
 
 
 def _load_tokenizer(data: bytes, path: Path, max_length: int) -> Any:

@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 import numpy as np
 from numpy.typing import NDArray
 
+from ingest.embedding.vectors import l2_normalise, reject_bare_string
 from ingest.errors import BadInputError, NewsbotError, ServiceUnavailableError
 
 DEFAULT_MODEL = "text-embedding-3-small"
@@ -66,8 +67,7 @@ class OpenAIEncoder:
 
     def encode(self, texts: Sequence[str]) -> NDArray[np.float32]:
         """Embed ``texts``; row ``i`` belongs to ``texts[i]``."""
-        if isinstance(texts, str):
-            raise TypeError("encode() takes a sequence of strings, not one string")
+        reject_bare_string(texts)
         if not texts:
             return np.empty((0, self.dim), dtype=np.float32)
         vectors = self._call(list(texts))
@@ -89,10 +89,8 @@ class OpenAIEncoder:
             raw = self._embedding.get_text_embedding_batch(texts)
         except openai.OpenAIError as exc:
             raise self._explain(exc) from None  # the chained error may carry the key
-        vectors = np.asarray(raw, dtype=np.float32)
-        norms = np.linalg.norm(vectors, axis=1, keepdims=True)
         # OpenAI's vectors are unit length already; other servers' may not be.
-        return (vectors / np.maximum(norms, 1e-12)).astype(np.float32)
+        return l2_normalise(np.asarray(raw, dtype=np.float32))
 
     def _explain(self, exc: Exception) -> NewsbotError:
         """One line saying what went wrong, without the key or the server's auth message."""

@@ -11,6 +11,7 @@ import time
 
 import pytest
 
+from bench.loop_watch import percentile, warm_default_executor, watch_slow_callbacks
 from bot.engine import NewsBot
 from bot.models import Answer
 from tests.reliability.conftest import SharedIndex
@@ -19,11 +20,8 @@ from tests.reliability.loadcheck import (
     frozen_heap,
     golden_questions,
     measure_other_load,
-    percentile,
     summary,
     time_callbacks,
-    warm_default_executor,
-    watch_slow_callbacks,
 )
 from tests.reliability.support import make_settings
 

@@ -19,6 +19,7 @@ from typing import Any
 
 import pytest
 
+from bench.loop_watch import warm_default_executor, watch_slow_callbacks
 from bot.engine import NewsBot
 from bot.models import Answer, Citation, Turn
 from tests.discord.conftest import StartBot, settle
@@ -31,8 +32,6 @@ from tests.reliability.loadcheck import (
     measure_other_load,
     summary,
     time_callbacks,
-    warm_default_executor,
-    watch_slow_callbacks,
 )
 from tests.reliability.support import make_settings
 
