@@ -8,23 +8,13 @@ Tests build settings explicitly and never read a stray ``.env``::
 from __future__ import annotations
 
 import os
-import shutil
-import sys
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
-# The project is not pip-installed; make `bot`, `ingest` and `tests.fakes` importable.
-REPO_ROOT = Path(__file__).resolve().parents[1]
-if str(REPO_ROOT) not in sys.path:
-    sys.path.insert(0, str(REPO_ROOT))
-
-from tests.fakes.chroma_server import ChromaServer  # noqa: E402
-from tests.fakes.openai_server import FakeOpenAIServer  # noqa: E402
-
-CORPUS_DIR = REPO_ROOT / "data" / "articles"
-_ISOLATED_PREFIXES = ("NEWSBOT_", "CHROMA_", "OPENAI_", "DISCORD_")
+from tests.core_fixtures import ISOLATED_PREFIXES
+from tests.fakes.chroma_server import ChromaServer
+from tests.fakes.openai_server import FakeOpenAIServer
 
 
 @pytest.fixture(autouse=True)
@@ -35,7 +25,7 @@ def _isolated_env(monkeypatch: pytest.MonkeyPatch) -> None:
     ``_env_file=None`` to ``Settings`` in tests to keep a local ``.env`` out.
     """
     for name in list(os.environ):
-        if name.startswith(_ISOLATED_PREFIXES):
+        if name.startswith(ISOLATED_PREFIXES):
             monkeypatch.delenv(name)
     monkeypatch.setenv("ANONYMIZED_TELEMETRY", "False")  # chromadb clients must not phone home
 
@@ -62,17 +52,6 @@ def chroma_server(_chroma_server_session: ChromaServer) -> ChromaServer:
     next test that asks for it gets it started again on the same path and port.
     """
     return _chroma_server_session.start()
-
-
-@pytest.fixture
-def tmp_corpus(tmp_path: Path) -> Path:
-    """A private copy of ``data/articles`` that a test may edit freely."""
-    target = tmp_path / "articles"
-    target.mkdir()
-    for article in sorted(CORPUS_DIR.iterdir()):
-        if article.is_file():
-            shutil.copy2(article, target / article.name)
-    return target
 
 
 # ---------------------------------------------------------------------------------------------

@@ -15,6 +15,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,7 +41,7 @@ SAMPLE_FILES = tuple(sorted(p.name for p in CORPUS_DIR.iterdir() if p.is_file())
 SAUDI_QUESTION = "Where were the talks on the 30-day ceasefire held?"
 SAUDI_FILE = "002_50adbc4de58b80e4.txt"
 OFF_TOPIC_QUESTION = "What is the capital of Australia?"
-_ISOLATED_PREFIXES = ("NEWSBOT_", "CHROMA_", "OPENAI_", "DISCORD_")
+ISOLATED_PREFIXES = ("NEWSBOT_", "CHROMA_", "OPENAI_", "DISCORD_")
 
 
 # -- encoders ----------------------------------------------------------------------------------
@@ -62,13 +63,17 @@ class RecordingEncoder:
 
 class HashEncoder:
     """A fast deterministic bag-of-words encoder (the fake OpenAI server's) for bookkeeping
-    tests, where what matters is which chunks are stored, not how well they match a question."""
+    tests, where what matters is which chunks are stored, not how well they match a question.
+    ``delay`` (seconds per ``encode`` call) stretches an ingest so that a kill can land in it."""
 
-    def __init__(self, name: str = "test-hash", dim: int = 64) -> None:
+    def __init__(self, name: str = "test-hash", dim: int = 64, delay: float = 0.0) -> None:
         self.name = name
         self.dim = dim
+        self.delay = delay
 
     def encode(self, texts: Sequence[str]) -> NDArray[np.float32]:
+        if self.delay:
+            time.sleep(self.delay)
         if not texts:
             return np.empty((0, self.dim), dtype=np.float32)
         return np.asarray([embed_text(t, self.dim) for t in texts], dtype=np.float32)
@@ -166,7 +171,7 @@ def newsbot_executable() -> Path:
 
 def clean_env(**extra: str) -> dict[str, str]:
     """The process environment without the developer's newsbot/chroma/openai/discord settings."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(_ISOLATED_PREFIXES)}
+    env = {k: v for k, v in os.environ.items() if not k.startswith(ISOLATED_PREFIXES)}
     env.update({"ANONYMIZED_TELEMETRY": "False", "NO_COLOR": "1", "COLUMNS": "200", **extra})
     return env
 

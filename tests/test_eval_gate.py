@@ -19,6 +19,7 @@ from bot.evaluation.report import failure_details
 from bot.evaluation.runner import EvalRun, bot_answer_fn, evaluate
 from bot.evaluation.thresholds import GATE, GATE_TOP_K, REGRESSION_FLOOR
 from bot.settings import Settings
+from ingest.embedding.cache import CachingEncoder
 
 REPO = Path(__file__).resolve().parents[1]
 GOLDEN = REPO / "tests" / "eval" / "golden.yaml"
@@ -37,10 +38,11 @@ CULPRITS: dict[str, Callable[[CaseScore], bool]] = {
 
 
 @pytest.fixture(scope="module")
-def gate_run(tmp_path_factory: pytest.TempPathFactory) -> EvalRun:
+def gate_run(tmp_path_factory: pytest.TempPathFactory, local_encoder: CachingEncoder) -> EvalRun:
+    # The embedded default end to end (its own ingest), with the session's copy of the model.
     settings = Settings(_env_file=None, NEWSBOT_DATA_DIR=tmp_path_factory.mktemp("gate"),
                         NEWSBOT_LLM="extractive", NEWSBOT_TOP_K=GATE_TOP_K)
-    bot = NewsBot(settings)
+    bot = NewsBot(settings, encoder=local_encoder)
     bot.ingest(CORPUS)
     return evaluate("newsbot", bot.backend, bot_answer_fn(bot, GATE_TOP_K),
                     load_golden(GOLDEN), GATE_TOP_K)

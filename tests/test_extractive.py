@@ -16,6 +16,7 @@ import yaml
 
 from bot import extractive
 from bot.engine import REFUSAL, NewsBot, clean_question
+from bot.evaluation.golden import normalize, phrase_pattern
 from bot.models import Answer, Turn
 from ingest.errors import BadInputError
 from tests.core_fixtures import (
@@ -26,7 +27,7 @@ from tests.core_fixtures import (
     HashEncoder,
     retrieved_chunk,
 )
-from tests.test_golden_schema import GOLDEN, normalize, phrase_pattern
+from tests.test_golden_schema import GOLDEN
 
 _MARKER = re.compile(r"\s*\[\d+\]")
 

@@ -320,11 +320,6 @@ def test_chroma_server_reports_log_tail_when_it_cannot_start(tmp_path: Path) -> 
     assert not server.running
 
 
-def test_tmp_corpus_is_a_private_copy(tmp_corpus: Path) -> None:
-    names = sorted(p.name for p in tmp_corpus.iterdir())
-    assert len(names) == 5 and all(n.endswith(".txt") for n in names)
-
-
 def test_a_client_hanging_up_is_not_logged_as_a_server_error(
         capsys: pytest.CaptureFixture[str]) -> None:
     from tests.fakes.openai_server import _TrackingHTTPServer

@@ -15,6 +15,9 @@ from typing import Any
 import pytest
 import yaml
 
+# The evaluator's own matching: the schema checks facts exactly as answers are scored.
+from bot.evaluation.golden import normalize, phrase_pattern
+
 ROOT = Path(__file__).resolve().parents[1]
 GOLDEN = ROOT / "tests" / "eval" / "golden.yaml"
 HOLDOUT = ROOT / "tests" / "eval" / "holdout.yaml"
@@ -29,23 +32,6 @@ MINIMUMS = {
 MAX_FACT_GROUPS = 2  # a concise correct answer must be able to pass
 ALLOWED_KEYS = {"id", "kind", "question", "facts", "files", "note", "refuse"}
 ID_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-
-
-def normalize(text: str) -> str:
-    """Lower-case and collapse whitespace, as the evaluator compares text."""
-    return re.sub(r"\s+", " ", text).strip().lower()
-
-
-def phrase_pattern(phrase: str) -> re.Pattern[str]:
-    """Match ``phrase`` as a whole phrase: "UK" must not match inside "Ukraine".
-
-    Word boundaries are only asserted at edges that are word characters, so
-    phrases such as "U.K." or "10,000" still match next to punctuation.
-    """
-    norm = normalize(phrase)
-    start = r"\b" if re.match(r"\w", norm) else ""
-    end = r"\b" if re.search(r"\w$", norm) else ""
-    return re.compile(start + re.escape(norm) + end)
 
 
 def load_cases(path: Path = GOLDEN) -> list[dict[str, Any]]:

@@ -42,7 +42,7 @@ def phrase_pattern(phrase: str) -> re.Pattern[str]:
     """Match ``phrase`` as a whole phrase: "UK" must not match inside "Ukraine".
 
     Word boundaries are asserted only at edges that are word characters, so "U.K." and
-    "10,000" still match next to punctuation. Same rule as ``tests/test_golden_schema.py``.
+    "10,000" still match next to punctuation. The golden-set schema test uses it too.
     """
     norm = normalize(phrase)
     start = r"\b" if re.match(r"\w", norm) else ""

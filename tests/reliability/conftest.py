@@ -42,23 +42,26 @@ class SharedIndex:
 
 
 @pytest.fixture(scope="session")
-def local_encoder() -> Encoder:
+def uncached_encoder() -> Encoder:
+    """The local model without the test session's vector cache (``local_encoder``): the load
+    tests measure answers that really embed, and need them slow enough to queue."""
     from ingest.embedding import make_encoder
 
     return make_encoder("local")
 
 
 @pytest.fixture(scope="session")
-def shared_index(tmp_path_factory: pytest.TempPathFactory, local_encoder: Encoder) -> SharedIndex:
+def shared_index(tmp_path_factory: pytest.TempPathFactory,
+                 uncached_encoder: Encoder) -> SharedIndex:
     """The sample articles plus the planted injection article, ingested once (read-only)."""
     root = tmp_path_factory.mktemp("shared_index")
     corpus = root / "articles"
     shutil.copytree(SAMPLE_CORPUS, corpus)
     (corpus / PLANTED_FILE).write_text(PLANTED_TEXT, encoding="utf-8")
     data_dir = root / "data"
-    report = NewsBot(make_settings(data_dir), encoder=local_encoder).ingest(corpus)
+    report = NewsBot(make_settings(data_dir), encoder=uncached_encoder).ingest(corpus)
     assert report.files_added == 6 and report.files_skipped == 0
-    return SharedIndex(data_dir, corpus, local_encoder)
+    return SharedIndex(data_dir, corpus, uncached_encoder)
 
 
 BotFactory = Callable[..., NewsBot]

@@ -30,7 +30,8 @@ import chromadb  # noqa: F401
 from bot.engine import NewsBot
 from bot.settings import Settings
 from ingest import chunking, keyword_index, pipeline, store
-from tests.reliability.support import HashEncoder, make_settings
+from tests.core_fixtures import HashEncoder
+from tests.reliability.support import make_settings
 
 PAUSE_SECONDS = 0.3
 

@@ -1,4 +1,4 @@
-"""Helpers shared by the reliability tests: settings, a fast encoder, corpora, store checks.
+"""Helpers shared by the reliability tests: settings, corpora, store checks.
 
 The index checks read the data dir directly (chromadb + the saved keyword index), not through
 ``NewsBot``, so they judge what is on disk after a crash rather than what the code believes.
@@ -7,17 +7,10 @@ The index checks read the data dir directly (chromadb + the saved keyword index)
 from __future__ import annotations
 
 import hashlib
-import re
-import shutil
-import time
 from collections import Counter
-from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-
-import numpy as np
-from numpy.typing import NDArray
 
 from bot.settings import Settings
 from ingest.keyword_index import KeywordIndex, fingerprint, index_dir_for
@@ -30,28 +23,6 @@ COLLECTION = "newsbot_articles"
 def make_settings(data_dir: Path, **env: Any) -> Settings:
     """Settings built from explicit values only (env var names as keys), never a `.env`."""
     return Settings(_env_file=None, NEWSBOT_DATA_DIR=data_dir, **env)
-
-
-class HashEncoder:
-    """A deterministic bag-of-words encoder: fast, so crash tests spend their time in the
-    pipeline and the store, not in a neural model. ``delay`` (seconds per ``encode`` call)
-    stretches a run so that a kill can land inside it."""
-
-    def __init__(self, dim: int = 64, delay: float = 0.0) -> None:
-        self.name = f"test-hash-{dim}"
-        self.dim = dim
-        self.delay = delay
-
-    def encode(self, texts: Sequence[str]) -> NDArray[np.float32]:
-        if self.delay:
-            time.sleep(self.delay)
-        out = np.full((len(texts), self.dim), 0.01, dtype=np.float32)
-        for row, text in enumerate(texts):
-            for word in re.findall(r"\w+", text.lower()):
-                digest = hashlib.blake2b(word.encode(), digest_size=8).digest()
-                out[row, int.from_bytes(digest, "little") % self.dim] += 1.0
-        out /= np.linalg.norm(out, axis=1, keepdims=True)
-        return out
 
 
 def write_variants(target: Path, copies: int, *, source: Path = SAMPLE_CORPUS) -> list[Path]:
@@ -68,11 +39,6 @@ def write_variants(target: Path, copies: int, *, source: Path = SAMPLE_CORPUS) -
                         encoding="utf-8")
         written.append(path)
     return written
-
-
-def copy_corpus(source: Path, target: Path) -> Path:
-    shutil.copytree(source, target)
-    return target
 
 
 def sha256_file(path: Path) -> str:
@@ -161,23 +127,3 @@ def index_problems(snap: IndexSnapshot, corpus: Path) -> list[str]:
     if snap.keyword_ids is not None and sorted(snap.keyword_ids) != sorted(snap.ids):
         problems.append("keyword index ids differ from the collection's")
     return problems
-
-
-_SOURCE_BLOCK = re.compile(r"^Source (\d+) \(file: [^\n]*\):\n(.*?)(?=^Source \d+ \(file: |\Z)",
-                           re.MULTILINE | re.DOTALL)
-_SENTENCE = re.compile(r".+?[.!?](?=\s|$)", re.DOTALL)
-
-
-def citing_responder(messages: list[dict[str, Any]]) -> str:
-    """A model that answers with source 1's first sentence and cites it: ``"<sentence> [1]"``.
-
-    Why not the fake server's ``default_responder``: it reads a source header up to the first
-    colon, so with our ``Source N (file: F; title: T):`` blocks it quotes "F; title: T" (the
-    headline, often not in the chunk) and the citation fails the support check."""
-    prompt = "\n".join(str(m.get("content", "")) for m in messages if m.get("role") == "user")
-    blocks = {int(n): text for n, text in _SOURCE_BLOCK.findall(prompt)}
-    if 1 not in blocks:
-        return "The articles don't cover this."
-    body = " ".join(blocks[1].split("\n\nQuestion:")[0].split())
-    first = _SENTENCE.match(body)
-    return f"{(first.group(0) if first else body).strip()} [1]"

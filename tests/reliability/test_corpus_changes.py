@@ -17,8 +17,8 @@ import pytest
 
 from bot.engine import NewsBot
 from ingest import pipeline
+from tests.core_fixtures import HashEncoder
 from tests.reliability.support import (
-    HashEncoder,
     index_problems,
     make_settings,
     snapshot,

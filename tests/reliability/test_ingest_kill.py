@@ -22,10 +22,10 @@ from pathlib import Path
 import pytest
 
 from bot.engine import NewsBot
+from tests.core_fixtures import HashEncoder
 from tests.fakes.openai_server import FakeOpenAIServer
 from tests.reliability.kill_support import nth, run_and_kill, run_forked_and_kill
 from tests.reliability.support import (
-    HashEncoder,
     IndexSnapshot,
     index_problems,
     make_settings,

@@ -14,9 +14,9 @@ import pytest
 
 from bot.engine import NewsBot
 from ingest.errors import ServiceUnavailableError
+from tests.fakes.fake_model import default_responder
 from tests.fakes.openai_server import FakeOpenAIServer
 from tests.reliability.conftest import BotFactory
-from tests.reliability.support import citing_responder
 
 QUESTION = "How long is the ceasefire that Ukraine accepted?"
 FOLLOW_UP = "Where were the talks on the 30-day ceasefire held?"
@@ -36,7 +36,7 @@ def bot(make_bot: BotFactory, openai_server: FakeOpenAIServer) -> Iterator[NewsB
                    NEWSBOT_LLM_MAX_RETRIES=RETRIES)
     bot.answer("warm-up: " + QUESTION)  # load the store and keyword index before timing
     openai_server.reset()
-    openai_server.responder = citing_responder
+    openai_server.responder = default_responder
     yield bot
 
 
@@ -100,7 +100,7 @@ def test_hang_past_timeout_fails_in_bounded_time(streamed: bool, make_bot: BotFa
                                                  openai_server: FakeOpenAIServer) -> None:
     bot = make_bot(NEWSBOT_LLM="openai", OPENAI_BASE_URL=openai_server.base_url,
                    NEWSBOT_LLM_TIMEOUT=HANG_TIMEOUT, NEWSBOT_LLM_MAX_RETRIES=RETRIES)
-    openai_server.responder = citing_responder
+    openai_server.responder = default_responder
     openai_server.fail_next("hang", ATTEMPTS, path=CHAT, hang_seconds=60)
     tokens: list[str] = []
     started = time.monotonic()
@@ -116,7 +116,7 @@ def test_hang_past_timeout_fails_in_bounded_time(streamed: bool, make_bot: BotFa
 
 def test_stream_that_stalls_midway_fails_in_bounded_time(make_bot: BotFactory) -> None:
     """Chunks arrive slower than the read timeout after the stream began: retried, bounded."""
-    with FakeOpenAIServer(citing_responder, chunk_delay=HANG_TIMEOUT * 1.5) as slow:
+    with FakeOpenAIServer(default_responder, chunk_delay=HANG_TIMEOUT * 1.5) as slow:
         bot = make_bot(NEWSBOT_LLM="openai", OPENAI_BASE_URL=slow.base_url,
                        NEWSBOT_LLM_TIMEOUT=HANG_TIMEOUT, NEWSBOT_LLM_MAX_RETRIES=RETRIES)
         tokens: list[str] = []
@@ -139,7 +139,7 @@ def test_broken_stream_is_retried_and_the_answer_is_complete(
 
     requests = openai_server.requests_to(CHAT)
     assert len(requests) == 2
-    expected_raw = citing_responder(requests[-1].body["messages"])
+    expected_raw = default_responder(requests[-1].body["messages"])
     assert tokens[-1] == expected_raw  # the last streamed text is the whole reply
     restarts = [i for i in range(1, len(tokens)) if not tokens[i].startswith(tokens[i - 1])]
     assert len(restarts) == 1  # the UI saw exactly one restart from the beginning
@@ -176,7 +176,7 @@ def test_fault_during_follow_up_rewrite(bot: NewsBot, openai_server: FakeOpenAIS
     def responder(messages: list[dict[str, Any]]) -> str:
         # The rewrite prompt carries no sources: answer it with the standalone question.
         has_sources = any("Source 1" in str(m.get("content")) for m in messages)
-        return citing_responder(messages) if has_sources else FOLLOW_UP
+        return default_responder(messages) if has_sources else FOLLOW_UP
 
     openai_server.responder = responder
     openai_server.fail_next("500", ATTEMPTS, path=CHAT)

@@ -13,9 +13,9 @@ import pytest
 
 from bot.engine import NewsBot
 from ingest.pipeline import IngestReport
+from tests.core_fixtures import HashEncoder
 from tests.reliability.support import (
     SAMPLE_CORPUS,
-    HashEncoder,
     index_problems,
     make_settings,
     snapshot,

@@ -19,9 +19,10 @@ import pytest
 
 from bot.engine import NewsBot
 from ingest.errors import NewsbotError
+from tests.fakes.fake_model import default_responder
 from tests.fakes.openai_server import FakeOpenAIServer
 from tests.reliability.conftest import BotFactory, SharedIndex
-from tests.reliability.support import REPO_ROOT, citing_responder
+from tests.reliability.support import REPO_ROOT
 
 OPENAI_KEY = "sk-proj-RELIABILITY0secret0openai0key0do0not0log0x9Qz"
 DISCORD_TOKEN = "MTAxMjM0NTY3ODkw.reliability.secret-discord-token-do-not-log"
@@ -50,7 +51,7 @@ def test_answer_paths_at_debug_level(make_bot: BotFactory, caplog: pytest.LogCap
     errors: list[str] = []
     caplog.set_level(logging.DEBUG)
     # The server answers 401 unless the key is sent.
-    with FakeOpenAIServer(citing_responder, api_key=OPENAI_KEY) as server:
+    with FakeOpenAIServer(default_responder, api_key=OPENAI_KEY) as server:
         bot = make_bot(NEWSBOT_LLM="openai", OPENAI_BASE_URL=server.base_url,
                        OPENAI_API_KEY=OPENAI_KEY, DISCORD_TOKEN=DISCORD_TOKEN,
                        NEWSBOT_LLM_TIMEOUT=5, NEWSBOT_LLM_MAX_RETRIES=1)
@@ -63,7 +64,7 @@ def test_answer_paths_at_debug_level(make_bot: BotFactory, caplog: pytest.LogCap
             except NewsbotError as exc:
                 errors.append(f"{exc!s} {exc!r} {exc.__cause__!r}")
             server.reset()
-            server.responder = citing_responder
+            server.responder = default_responder
         from bot.models import Turn
 
         bot.answer("And who attended?", [Turn("Where were the talks held?", "Riyadh [1].")])
