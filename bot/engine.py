@@ -90,8 +90,7 @@ class NewsBot:
                 self._encoder = make_encoder(
                     s.embed, model_path=s.embed_model_path, tokenizer_path=s.embed_tokenizer_path,
                     batch_size=s.embed_batch_size, openai_model=s.openai_embed_model,
-                    openai_api_key=s.openai_api_key.get_secret_value() if s.openai_api_key
-                    else None,
+                    openai_api_key=s.openai_key(),
                     openai_base_url=s.openai_base_url, timeout=s.llm_timeout,
                     max_retries=s.llm_max_retries)
             return self._encoder
@@ -125,7 +124,7 @@ class NewsBot:
     def chat_model(self) -> OpenAIChat:
         s = self.settings
         return OpenAIChat(
-            s.llm_model, s.openai_api_key.get_secret_value() if s.openai_api_key else None,
+            s.llm_model, s.openai_key(),
             s.openai_base_url, s.llm_timeout, s.llm_max_retries)
 
     @property
@@ -255,9 +254,9 @@ class NewsBot:
     def _llm_answer(self, question: str, standalone: str, retrieval: Retrieval,
                     on_token: Callable[[str], None] | None) -> Answer:
         raw = self.chat_model.chat(answer_messages(standalone, retrieval.chunks), on_token)
-        cited = resolve_citations(raw, retrieval.chunks)
         if raw.strip().startswith(NOT_COVERED.rstrip(".")):
             return self._refusal(question)
+        cited = resolve_citations(raw, retrieval.chunks)
         if not cited.citations or cited.unsupported == len(cited.citations):
             # An answer that cites nothing, or whose every citation fails the support check
             # (e.g. "PWNED [1]" obeying an injected instruction), is not grounded: never show it.

@@ -45,13 +45,17 @@ TYPE_BONUS = 0.10
 
 @dataclass(frozen=True)
 class Candidate:
-    source: int  # 1-based index into the retrieved chunks
+    source: int  # 1-based index into the retrieved chunks, i.e. the chunk's rank
     text: str
     terms: frozenset[str]
     keyword: float
-    prior: float  # from the chunk's rank
     typed: bool = False  # holds a value of the kind the question asks for
     dense: float = 0.0
+
+    @property
+    def prior(self) -> float:
+        """From the chunk's rank: a better-ranked chunk's sentence is shortlisted first."""
+        return 1.0 / self.source
 
     @property
     def score(self) -> float:
@@ -72,22 +76,20 @@ class ExtractiveResult:
 
 def _candidates(question: str, kind: AnswerType | None,
                 chunks: list[RetrievedChunk]) -> list[Candidate]:
-    pool: list[tuple[int, str, frozenset[str], int]] = []
+    pool: list[tuple[int, str, frozenset[str]]] = []
     for number, retrieved in enumerate(chunks, start=1):
         for sentence in split_sentences(retrieved.chunk.text):
-            words = terms(sentence.text)
             if len(sentence.text.split()) >= MIN_WORDS and not _is_heading(sentence.text):
-                pool.append((number, sentence.text, frozenset(words), number))
+                pool.append((number, sentence.text, frozenset(terms(sentence.text))))
     # IDF over the pool: words every candidate shares (the corpus topic) weigh little.
-    document_frequency = Counter(t for _, _, words, _ in pool for t in words)
+    document_frequency = Counter(t for _, _, words in pool for t in words)
     idf = {t: math.log(1 + len(pool) / df) for t, df in document_frequency.items()}
     wanted = set(question_terms(question))
     total = sum(idf.get(t, math.log(1 + len(pool))) for t in wanted) or 1.0
     return [
         Candidate(number, text, words, sum(idf[t] for t in wanted & words) / total,
-                  prior=1.0 / rank,
                   typed=kind is not None and holds_answer(text, kind, question))
-        for number, text, words, rank in pool
+        for number, text, words in pool
     ]
 
 

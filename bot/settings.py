@@ -80,6 +80,10 @@ class Settings(BaseSettings):
             return "openai" if self.openai_api_key else "extractive"
         return self.llm
 
+    def openai_key(self) -> str | None:
+        """The OpenAI key as plain text, or None when unset."""
+        return self.openai_api_key.get_secret_value() if self.openai_api_key else None
+
     def store_location(self) -> str:
         """A human-readable name of the store: a path or a server URL."""
         if self.chroma_host:

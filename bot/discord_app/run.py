@@ -7,6 +7,7 @@ import logging
 import aiohttp
 import discord
 
+from bot.discord_app.cli_commands import bot_token
 from bot.discord_app.client import build_client
 from bot.discord_app.context import DiscordConfig
 from bot.feedback import FeedbackStore
@@ -14,11 +15,6 @@ from bot.settings import Settings
 from ingest.errors import BadInputError, ServiceUnavailableError
 
 log = logging.getLogger(__name__)
-
-MISSING_TOKEN = ("DISCORD_TOKEN is not set: put your bot's token (Discord developer portal → "
-                 "your application → Bot → Reset Token) in the environment or .env; "
-                 "see docs/discord.md")
-
 
 class RedactSecret(logging.Filter):
     """Replaces a secret (the bot token) in every log line, whoever logged it."""
@@ -43,14 +39,6 @@ def configure_logging(level: str, token: str) -> None:
                                 root=True)
     for handler in logging.getLogger().handlers:
         handler.addFilter(RedactSecret(token))
-
-
-def bot_token(settings: Settings) -> str:
-    """The token, or a ``BadInputError`` (exit 2) saying what to set."""
-    token = settings.discord_token.get_secret_value().strip() if settings.discord_token else ""
-    if not token:
-        raise BadInputError(MISSING_TOKEN)
-    return token
 
 
 def run_discord(settings: Settings) -> None:

@@ -68,7 +68,7 @@ def openai_like(settings: Settings) -> LLM:
     """The configured chat model as a llama-index LLM (OpenAILike, imported lazily)."""
     from llama_index.llms.openai_like import OpenAILike
 
-    key = settings.openai_api_key.get_secret_value() if settings.openai_api_key else None
+    key = settings.openai_key()
     # reuse_client=False: each sync evaluate() runs in a fresh event loop, and a reused async
     # client keeps pooled connections bound to the previous loop ("Connection error").
     return OpenAILike(model=settings.llm_model, api_base=settings.openai_base_url,
