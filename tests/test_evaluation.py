@@ -351,3 +351,13 @@ def test_cli_missing_set_is_one_line(tmp_path: Path) -> None:
     done = run_eval(tmp_path, "--set", "nope.yaml")
     assert done.returncode == 2
     assert done.stderr.strip() == "error: no golden set at nope.yaml"
+
+
+def test_the_gate_judges_only_what_the_run_measured() -> None:
+    from bot.evaluation.thresholds import gate_failures
+
+    # At --top-k 3 there is no hit@5: that is not a failure (it was reported as 0.0 before).
+    at_k3 = {"fact_accuracy": 0.9, "hit@k": 1.0, "hit@3": 1.0, "citation_precision": 0.96,
+             "refusal_accuracy": 1.0}
+    assert gate_failures(at_k3) == {}
+    assert gate_failures({**at_k3, "hit@5": 0.5}) == {"hit@5": (0.5, 0.95)}
