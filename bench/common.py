@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 REPO_ROOT = Path(__file__).resolve().parents[1]
 OUT_DIR = REPO_ROOT / "bench" / "out"
 SAMPLE_DIR = REPO_ROOT / "data" / "articles"
-GOLDEN_FILE = REPO_ROOT / "tests" / "eval" / "golden.yaml"
+GOLDEN_FILE = REPO_ROOT / "bot" / "evaluation" / "sets" / "golden.yaml"
 # shared/ sits beside the repository (as on CI and every developer machine).
 SQUAD_FILE = REPO_ROOT.parent / "shared" / "bench" / "squad_v2_normans" / "dev-v2.0.json"
 VENV_BIN = Path(sys.executable).parent

@@ -32,7 +32,7 @@ def chunk_texts(corpus: Path, max_chunks: int | None = None) -> list[str]:
     """The texts the pipeline embeds for ``corpus`` (same cleaning, chunking and headline)."""
     from ingest.chunking import chunk_article
     from ingest.cleaning import clean_text
-    from ingest.loaders import ArticleFile, discover, iter_articles
+    from ingest.loaders.files import ArticleFile, discover, iter_articles
     from ingest.pipeline import embedding_text
 
     settings = bench_settings(corpus)

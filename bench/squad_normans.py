@@ -38,11 +38,11 @@ REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:  # run as a script from a checkout
     sys.path.insert(0, str(REPO))
 
+from bot.answering.markers import strip_markers  # noqa: E402
 from bot.models import Answer  # noqa: E402
 
 DEFAULT_DATA = REPO.parent / "shared" / "bench" / "squad_v2_normans" / "dev-v2.0.json"
 DEFAULT_OUT = REPO / "bench" / "out"
-_MARKER = re.compile(r"\[\d+(?:\s*,\s*\d+)*\]")
 
 
 # -- SQuAD ---------------------------------------------------------------------------------------
@@ -99,9 +99,9 @@ def build_corpus(data_path: Path, corpus_dir: Path, per_file: int) -> list[Quest
 
 def answer_body(answer: Answer) -> str:
     """The answer without citation markers or the extractive backend's label line."""
-    from bot import extractive
+    from bot.answering.extractive import selection as extractive
 
-    return _MARKER.sub(" ", answer.text.replace(extractive.LABEL, " "))
+    return strip_markers(answer.text.replace(extractive.LABEL, " "), " ")
 
 
 def score(questions: Sequence[Question], answers: Sequence[Answer],

@@ -92,7 +92,7 @@ def peak_memory_and_cpu(argv: list[str], env: dict[str, str], runs: int = 3) -> 
 def import_profile(env: dict[str, str], top: int = 12) -> list[dict[str, Any]]:
     """The top-level imports of ``newsbot ask`` by cumulative time (``-X importtime``)."""
     code = (f"import sys; sys.argv = ['newsbot', 'ask', {QUESTION!r}]; "
-            "from bot.cli import main; main()")
+            "from bot.frontends.cli.app import main; main()")
     done = run_measured([sys.executable, "-X", "importtime", "-c", code], env=env)
     rows = []
     for line in done.stderr.splitlines():
@@ -120,10 +120,11 @@ _SETUP = ("import sys; from pathlib import Path; from bot.settings import Settin
           "s = Settings(); ")
 CPU_STEPS: list[tuple[str, str]] = [
     ("python interpreter", "pass"),
-    ("import bot.cli (typer, rich, pydantic-settings, optional commands)", "import bot.cli"),
+    ("import bot.frontends.cli.app (typer, rich, pydantic-settings, optional commands)",
+     "import bot.frontends.cli.app"),
     ("import bot.engine (numpy, bm25s, retrieval, extractive)",
-     "import bot.cli, bot.engine"),
-    ("import chromadb", "import bot.cli, bot.engine, chromadb"),
+     "import bot.frontends.cli.app, bot.engine"),
+    ("import chromadb", "import bot.frontends.cli.app, bot.engine, chromadb"),
     ("open the Chroma client and collection",
      _SETUP + "from bot.engine import NewsBot; b = NewsBot(s); "
      "from ingest.store import make_chroma_client; c = make_chroma_client(s.data_dir); "
@@ -135,7 +136,7 @@ CPU_STEPS: list[tuple[str, str]] = [
      f"b.retriever.retrieve({QUESTION!r}, s.top_k)"),
     ("extractive answer (embed candidate sentences) + print",
      f"import sys; sys.argv = ['newsbot', 'ask', {QUESTION!r}]; "
-     "from bot.cli import main; main()"),
+     "from bot.frontends.cli.app import main; main()"),
 ]
 
 

@@ -7,10 +7,13 @@ implements the same protocol.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from typing import Any, Protocol
+from dataclasses import asdict, dataclass
+from typing import TYPE_CHECKING, Any, Protocol
 
 from bot.models import Answer, Turn
+
+if TYPE_CHECKING:
+    from ingest.report import IngestReport
 
 
 @dataclass(frozen=True)
@@ -20,6 +23,25 @@ class SourceInfo:
     file: str
     title: str
     chunks: int
+
+
+@dataclass(frozen=True)
+class StatusInfo:
+    """What ``newsbot status`` and Discord's ``/status`` show."""
+
+    corpus_dir: str
+    store: str
+    collection: str
+    collection_exists: bool
+    files: int
+    chunks: int
+    embedding_model: str
+    backend: str
+    llm_setting: str
+
+    def to_json(self) -> dict[str, Any]:
+        """The ``newsbot status --json`` schema (also the order the CLI prints)."""
+        return asdict(self)
 
 
 class AnswerService(Protocol):
@@ -50,10 +72,10 @@ class AnswerService(Protocol):
         """The indexed articles, sorted by file name."""
         ...
 
-    def status(self) -> dict[str, Any]:
+    def status(self) -> StatusInfo:
         """Corpus dir, store, collection, files, chunks, embedding model, backend."""
         ...
 
-    def reindex(self, on_progress: Callable[[str], None] | None = None) -> dict[str, Any]:
-        """Re-ingest the configured corpus; returns the ingest summary (``--json`` schema)."""
+    def reindex(self, on_progress: Callable[[str], None] | None = None) -> IngestReport:
+        """Re-ingest the configured corpus; ``on_progress`` gets one line per step."""
         ...

@@ -15,15 +15,16 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING
 
 from ingest.chunking import Chunk, chunk_article, chunking_signature
 from ingest.cleaning import clean_text
 from ingest.errors import BadInputError
 from ingest.keyword_index import refresh_keyword_index
-from ingest.loaders import DEFAULT_MAX_FILE_BYTES, SkippedFile, discover, iter_articles
+from ingest.loaders.files import DEFAULT_MAX_FILE_BYTES, SkippedFile, discover, iter_articles
+from ingest.report import IngestProgress, IngestReport
 from ingest.store import KEYWORD_DIRTY, ArticleStore, FileState
 
 if TYPE_CHECKING:
@@ -32,46 +33,6 @@ if TYPE_CHECKING:
 # Chunks embedded per call: large enough to keep the model busy, small enough that memory
 # stays flat and progress moves.
 EMBED_BATCH = 64
-
-
-class IngestProgress(Protocol):
-    """Receives progress as the run goes (the CLI draws bars from it)."""
-
-    def start(self, files_total: int) -> None: ...
-    def file_done(self, name: str) -> None: ...
-    def chunks_planned(self, count: int) -> None: ...
-    def chunks_embedded(self, count: int) -> None: ...
-
-
-@dataclass
-class IngestReport:
-    files_added: int = 0
-    files_updated: int = 0
-    files_unchanged: int = 0
-    files_removed: int = 0
-    chunks_embedded: int = 0
-    chunks_total: int = 0
-    lines_dropped: int = 0
-    seconds: float = 0.0
-    skipped: list[SkippedFile] = field(default_factory=list)
-
-    @property
-    def files_skipped(self) -> int:
-        return len(self.skipped)
-
-    def to_json(self) -> dict[str, Any]:
-        """The ``newsbot ingest --json`` schema."""
-        return {
-            "files_added": self.files_added,
-            "files_updated": self.files_updated,
-            "files_unchanged": self.files_unchanged,
-            "files_removed": self.files_removed,
-            "files_skipped": self.files_skipped,
-            "chunks_embedded": self.chunks_embedded,
-            "chunks_total": self.chunks_total,
-            "lines_dropped": self.lines_dropped,
-            "seconds": round(self.seconds, 3),
-        }
 
 
 def embedding_text(chunk: Chunk) -> str:

@@ -3,8 +3,8 @@
 Why not only llama-index's ChromaVectorStore: the answer path must start in well under 1.5 s
 and importing llama-index costs ~2 s, and ingest needs per-file bookkeeping (content hashes,
 complete chunk sets) that the vector-store interface does not expose. So this module talks to
-chromadb directly; llama-index's ChromaVectorStore is used over the same collection by the
-baseline (see ``bot.evaluation.baseline``).
+chromadb directly. (The vanilla baseline in ``bot.evaluation.baseline`` keeps llama-index's
+own in-memory ``VectorStoreIndex`` over the raw files, so it shares no code with this path.)
 """
 
 from __future__ import annotations

@@ -29,11 +29,11 @@ from ingest.embedding.cache import CachingEncoder
 from tests.fakes.fake_model import embed_text
 
 if TYPE_CHECKING:
+    from bot.answering.retrieval import RetrievedChunk
     from bot.engine import NewsBot
-    from bot.retrieval import RetrievedChunk
     from bot.settings import Settings
     from ingest.embedding import Encoder
-    from ingest.pipeline import IngestReport
+    from ingest.report import IngestReport
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 CORPUS_DIR = REPO_ROOT / "data" / "articles"
@@ -81,7 +81,7 @@ class HashEncoder:
 
 def retrieved_chunk(file: str, text: str) -> RetrievedChunk:
     """A retrieved chunk of ``text`` from ``file``, for feeding the extractive answerer."""
-    from bot.retrieval import RetrievedChunk
+    from bot.answering.retrieval import RetrievedChunk
     from ingest.store import StoredChunk
 
     return RetrievedChunk(StoredChunk(f"id-{file}", text, {"file": file, "title": file}),

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
+from bot.answering.backends import resolve_backend
 from bot.settings import Settings
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -25,7 +26,7 @@ def test_defaults_need_no_key_and_no_server() -> None:
     assert settings.collection == "newsbot_articles"
     assert settings.chroma_host is None and settings.chroma_port == 8000
     assert settings.embed == "local"
-    assert settings.llm == "auto" and settings.resolved_llm() == "extractive"
+    assert settings.llm == "auto" and resolve_backend(settings).name == "extractive"
     assert settings.llm_model == "gpt-4o-mini"
     assert settings.openai_embed_model == "text-embedding-3-small"
     assert settings.max_question_chars == 2000
@@ -58,10 +59,10 @@ def test_values_come_from_a_dotenv_file_and_the_environment_wins(
 
 
 def test_auto_resolves_by_the_key() -> None:
-    assert Settings(_env_file=None, OPENAI_API_KEY="k").resolved_llm() == "openai"
-    assert Settings(_env_file=None, NEWSBOT_LLM="extractive", OPENAI_API_KEY="k").resolved_llm() \
-        == "extractive"
-    assert Settings(_env_file=None, NEWSBOT_LLM="openai").resolved_llm() == "openai"
+    assert resolve_backend(Settings(_env_file=None, OPENAI_API_KEY="k")).name == "openai"
+    assert resolve_backend(
+        Settings(_env_file=None, NEWSBOT_LLM="extractive", OPENAI_API_KEY="k")).name == "extractive"
+    assert resolve_backend(Settings(_env_file=None, NEWSBOT_LLM="openai")).name == "openai"
 
 
 def test_store_location_is_a_path_or_a_url(tmp_path: Path) -> None:

@@ -30,8 +30,10 @@ from llama_index.core.base.llms.types import (
 from llama_index.core.llms.callbacks import llm_completion_callback
 from llama_index.core.llms.custom import CustomLLM
 
+from bot.answering.backends import OPENAI, resolve_backend
+from bot.answering.markers import marker_numbers
+from bot.answering.sentences import split_sentences
 from bot.models import Answer, Citation, Timings
-from bot.sentences import split_sentences
 from bot.settings import Settings
 
 if TYPE_CHECKING:
@@ -43,7 +45,6 @@ if TYPE_CHECKING:
 
 #: VectorIndexRetriever's default depth, spelled out.
 BASELINE_TOP_K = 2
-_MARKER = re.compile(r"\[(\d+(?:\s*,\s*\d+)*)\]")
 _SOURCE_HEADER = re.compile(r"^Source (\d+):\n", re.MULTILINE)
 _SOURCES_BLOCK = re.compile(r"\n------\n(.*)\n------\nQuery:", re.DOTALL)
 _EXISTING = re.compile(r"existing answer: (.*?)Below are several numbered sources", re.DOTALL)
@@ -99,7 +100,7 @@ class FirstSentenceLLM(CustomLLM):
 
 def baseline_llm(settings: Settings) -> LLM:
     """The baseline's LLM: the configured OpenAI-compatible model, or ``FirstSentenceLLM``."""
-    if settings.resolved_llm() != "openai":
+    if resolve_backend(settings).name != OPENAI:
         return FirstSentenceLLM()
     from bot.evaluation.llm_judges import openai_like
 
@@ -154,7 +155,7 @@ class VanillaBaseline:
 
         sources = response.source_nodes
         text = str(getattr(response, "response", "") or "")
-        numbers = [int(n) for m in _MARKER.finditer(text) for n in m.group(1).split(",")]
+        numbers = marker_numbers(text)
         citations = tuple(
             Citation(n=n, file=self._file_name(sources[n - 1]),
                      title=str(sources[n - 1].node.metadata.get("file_name", "")),

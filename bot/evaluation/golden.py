@@ -1,6 +1,6 @@
 """Loading a golden question set (YAML or JSON Lines) into ``GoldenCase`` values.
 
-The schema is documented in ``tests/eval/README.md``; this loader checks what the evaluator
+The schema is documented in ``bot/evaluation/sets/README.md``; this loader checks what the evaluator
 relies on and reports the first problem as one ``BadInputError`` line naming the case.
 """
 
@@ -15,8 +15,11 @@ from typing import Any
 
 from ingest.errors import BadInputError
 
-#: Where ``newsbot eval`` looks when ``--set`` is not given (relative to the repo / CWD).
-DEFAULT_SET = Path("tests/eval/golden.yaml")
+#: The question sets shipped with the package (``sets/``): the golden set ``newsbot eval`` runs
+#: by default, and the held-out set that is measured but never tuned on.
+SETS_DIR = Path(__file__).resolve().parent / "sets"
+DEFAULT_SET = SETS_DIR / "golden.yaml"
+HOLDOUT_SET = SETS_DIR / "holdout.yaml"
 
 
 @dataclass(frozen=True)
@@ -54,22 +57,13 @@ def contains_phrase(text: str, phrase: str) -> bool:
     return phrase_pattern(phrase).search(normalize(text)) is not None
 
 
-def resolve_set_path(path: Path | None, cwd: Path | None = None) -> Path:
-    """The golden set to run: ``path`` as given, or the default one under ``cwd``.
-
-    The default is looked up relative to the working directory (normally the repo root), then
-    relative to the source checkout this package lives in (an editable install).
-    """
-    if path is not None:
-        if not path.is_file():
-            raise BadInputError(f"no golden set at {path}")
-        return path
-    candidates = [(cwd or Path.cwd()) / DEFAULT_SET,
-                  Path(__file__).resolve().parents[2] / DEFAULT_SET]
-    for candidate in candidates:
-        if candidate.is_file():
-            return candidate
-    raise BadInputError(f"no golden set at {DEFAULT_SET} (run from the repo root or pass --set)")
+def resolve_set_path(path: Path | None) -> Path:
+    """The question set to run: ``path`` as given, or the golden set shipped with newsbot."""
+    if path is None:
+        return DEFAULT_SET
+    if not path.is_file():
+        raise BadInputError(f"no golden set at {path}")
+    return path
 
 
 def load_golden(path: Path) -> list[GoldenCase]:

@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from bot.answering.backends import OPENAI, resolve_backend
 from bot.settings import Settings
 
 if TYPE_CHECKING:
@@ -57,7 +58,7 @@ class JudgeReport:
 
 def skip_reason(settings: Settings) -> str | None:
     """Why the judges cannot run with these settings, or None when they can."""
-    if settings.resolved_llm() != "openai":
+    if resolve_backend(settings).name != OPENAI:
         return "no LLM configured (extractive backend); use --llm openai with a key or base URL"
     if not settings.openai_api_key and not settings.openai_base_url:
         return "the openai backend needs OPENAI_API_KEY or OPENAI_BASE_URL"

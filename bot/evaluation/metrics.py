@@ -7,17 +7,15 @@ functions score our engine and the vanilla baseline, so their numbers are compar
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from bot.citations import SUPPORT_THRESHOLD, support
+from bot.answering.citations import SUPPORT_THRESHOLD, support
+from bot.answering.markers import marker_numbers, strip_markers
+from bot.answering.sentences import split_sentences
 from bot.evaluation.golden import GoldenCase, contains_phrase
 from bot.models import Answer
-from bot.sentences import split_sentences
-
-_MARKER = re.compile(r"\[(\d+(?:\s*,\s*\d+)*)\]")
 
 #: Scores in [0, 1] where higher is better, in the order tables and charts show them.
 RATE_METRICS: tuple[str, ...] = (
@@ -90,7 +88,7 @@ class CaseScore:
 
 def answer_body(answer: Answer) -> str:
     """The answer text without ``[n]`` markers (a marker must not split or join words)."""
-    return _MARKER.sub(" ", answer.text)
+    return strip_markers(answer.text, " ")
 
 
 def _group_present(answer: Answer, group: Sequence[str]) -> bool:
@@ -106,15 +104,14 @@ def facts_present(answer: Answer, facts: Sequence[Sequence[str]]) -> bool:
 def supported_citations(answer: Answer) -> int:
     """Citations whose quote covers enough of at least one sentence that cites them.
 
-    The same rule the engine logs (``bot.citations.support`` ≥ ``SUPPORT_THRESHOLD``),
+    The same rule the engine logs (``bot.answering.citations.support`` ≥ ``SUPPORT_THRESHOLD``),
     recomputed here so the baseline is judged by the identical test. A citation that no
     sentence of the text refers to is unsupported.
     """
     claims: dict[int, list[str]] = {}
     for sentence in split_sentences(answer.text):
-        for match in _MARKER.finditer(sentence.text):
-            for number in match.group(1).split(","):
-                claims.setdefault(int(number), []).append(sentence.text)
+        for number in marker_numbers(sentence.text):
+            claims.setdefault(number, []).append(sentence.text)
     return sum(
         1 for c in answer.citations
         if any(support(claim, c.quote) >= SUPPORT_THRESHOLD for claim in claims.get(c.n, []))

@@ -81,7 +81,7 @@ def make_bot(shared_index: SharedIndex) -> BotFactory:
 
 # The Discord engineer's fixtures (fake Discord on loopback, a real client started against it),
 # reused as they are for the Discord load and no-ping tests.
-from tests.discord.conftest import (  # noqa: E402, F401
+from tests.frontends.discord.conftest import (  # noqa: E402, F401
     fake_discord,
     feedback,
     restore_discord_globals,

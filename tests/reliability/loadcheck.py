@@ -21,8 +21,9 @@ from bench.loop_watch import (
     SlowCallbacks,
     percentile,
 )
+from bot.evaluation.golden import DEFAULT_SET
 
-GOLDEN = Path(__file__).resolve().parents[1] / "eval" / "golden.yaml"
+GOLDEN = DEFAULT_SET
 
 
 def golden_questions(count: int) -> list[str]:

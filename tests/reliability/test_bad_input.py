@@ -123,7 +123,7 @@ def test_empty_questions(bot: NewsBot, question: str) -> None:
 def test_cli_over_long_question_exits_2_with_one_line() -> None:
     from typer.testing import CliRunner
 
-    from bot.cli import app
+    from bot.frontends.cli.app import app
 
     result = CliRunner().invoke(app, ["ask", "x" * 2500])
     assert result.exit_code == 2

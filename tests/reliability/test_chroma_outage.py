@@ -76,7 +76,7 @@ def test_answers_resume_after_the_server_returns(crash: bool, chroma_server: Chr
         chroma_server.start()
 
     assert_answers(bot)  # the same NewsBot instance, no restart
-    assert bot.status()["chunks"] > 0
+    assert bot.status().chunks > 0
     print(f"\n[chroma] {'SIGKILL' if crash else 'stop'}: errors in "
           f"{', '.join(f'{s * 1000:.0f} ms' for s in failed_in)}: {raised.value}")
 

@@ -22,8 +22,10 @@ import pytest
 from bench.loop_watch import warm_default_executor, watch_slow_callbacks
 from bot.engine import NewsBot
 from bot.models import Answer, Citation, Turn
-from tests.discord.conftest import StartBot, settle
+from bot.service import StatusInfo
+from ingest.report import IngestReport
 from tests.fakes.discord_gateway import BOT_ID, CHANNEL_ID, FakeDiscord
+from tests.frontends.discord.conftest import StartBot, settle
 from tests.reliability.conftest import SharedIndex
 from tests.reliability.loadcheck import (
     check_loop,
@@ -142,11 +144,13 @@ class EchoService:
     def sources(self) -> list[Any]:
         return []
 
-    def status(self) -> dict[str, Any]:
-        return {"files": 1, "chunks": 1}
+    def status(self) -> StatusInfo:
+        return StatusInfo(corpus_dir="", store="", collection="echo", collection_exists=True,
+                          files=1, chunks=1, embedding_model="", backend="echo",
+                          llm_setting="auto")
 
-    def reindex(self, on_progress: Callable[[str], None] | None = None) -> dict[str, Any]:
-        return {}
+    def reindex(self, on_progress: Callable[[str], None] | None = None) -> IngestReport:
+        return IngestReport()
 
 
 HOSTILE = ["@everyone", "@here", "<@&900000000000000400>", "<@900000000000000300>",

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from bot.engine import NewsBot
-from ingest.pipeline import IngestReport
+from ingest.report import IngestReport
 from tests.core_fixtures import HashEncoder
 from tests.reliability.support import (
     SAMPLE_CORPUS,
@@ -122,7 +122,7 @@ def test_cli_names_each_skipped_file(corpus: Path, outside: Path, tmp_path: Path
     """What an operator sees: one warning line per skipped file, naming it and the reason."""
     from typer.testing import CliRunner
 
-    from bot.cli import app
+    from bot.frontends.cli.app import app
 
     (corpus / "empty file é.txt").write_bytes(b"")
     (corpus / "escape.txt").symlink_to(outside / "secret.txt")

@@ -12,8 +12,9 @@ from typing import Any
 
 import pytest
 
-from bot.engine import REFUSAL, NewsBot
-from bot.extractive import LABEL
+from bot.answering.extractive.selection import LABEL
+from bot.answering.synthesizer import REFUSAL
+from bot.engine import NewsBot
 from bot.models import Answer
 from prompts import load_prompt
 from tests.fakes.fake_model import Message, message_text

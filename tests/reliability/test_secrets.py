@@ -68,7 +68,7 @@ def test_answer_paths_at_debug_level(make_bot: BotFactory, caplog: pytest.LogCap
         from bot.models import Turn
 
         bot.answer("And who attended?", [Turn("Where were the talks held?", "Riyadh [1].")])
-        status = bot.status()
+        status = bot.status().to_json()
         sources = bot.sources()
     assert any("OPENAI_API_KEY" in e for e in errors)  # the 401 names the setting, not value
     loggers = {record.name.split(".")[0] for record in caplog.records}
@@ -111,7 +111,7 @@ def test_cli_status_ask_and_ingest(shared_index: SharedIndex, tmp_path: Path) ->
     embedding endpoint, as subprocesses at DEBUG level: stdout and stderr stay clean."""
     data_dir = tmp_path / "data"
     shutil.copytree(shared_index.data_dir, data_dir)
-    newsbot = [sys.executable, "-c", "from bot.cli import main; main()"]
+    newsbot = [sys.executable, "-c", "from bot.frontends.cli.app import main; main()"]
     with FakeOpenAIServer() as server:
         server.fail_next("401", 10, path=CHAT)
         base = cli_env(tmp_path, NEWSBOT_DATA_DIR=str(data_dir),

@@ -1,0 +1,67 @@
+"""Backend names, what ``auto`` resolves to, and the synthesizer each name builds.
+
+The one place backend names live: the CLI's ``--llm`` choices, the settings' validation, the
+evaluator and the engine all ask here. An LLM provider is added in ``llm/factory.py``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Literal, get_args
+
+if TYPE_CHECKING:
+    from bot.answering.retrieval import HybridRetriever
+    from bot.answering.synthesizer import Synthesizer
+    from bot.settings import Settings
+    from ingest.embedding.cache import CachingEncoder
+
+LlmChoice = Literal["auto", "openai", "extractive"]
+Backend = Literal["openai", "extractive"]
+EXTRACTIVE: Backend = "extractive"
+OPENAI: Backend = "openai"
+LLM_CHOICES: tuple[str, ...] = get_args(LlmChoice)
+
+
+@dataclass(frozen=True)
+class ResolvedBackend:
+    """The backend that answers, and why it was chosen (``newsbot status`` shows both)."""
+
+    name: Backend
+    reason: str
+
+    @property
+    def uses_llm(self) -> bool:
+        return self.name != EXTRACTIVE
+
+
+def resolve_backend(settings: Settings) -> ResolvedBackend:
+    """What ``NEWSBOT_LLM`` means right now: ``auto`` is openai when a key is set, else
+    extractive."""
+    if settings.llm != "auto":
+        return ResolvedBackend(settings.llm, f"NEWSBOT_LLM={settings.llm}")
+    if settings.openai_api_key:
+        return ResolvedBackend(OPENAI, "auto: OPENAI_API_KEY is set")
+    return ResolvedBackend(EXTRACTIVE, "auto: no OPENAI_API_KEY")
+
+
+def backend_label(backend: Backend, settings: Settings) -> str:
+    """The ``Answer.backend`` label of ``backend``'s answers, without building anything."""
+    if backend == EXTRACTIVE:
+        return EXTRACTIVE
+    from bot.answering.llm.factory import provider_label
+
+    return provider_label(backend, settings)
+
+
+def make_synthesizer(backend: Backend, settings: Settings, retriever: HybridRetriever,
+                     sentence_encoder: Callable[[], CachingEncoder]) -> Synthesizer:
+    """The synthesizer of ``backend``, built from the settings and the engine's components."""
+    if backend == EXTRACTIVE:
+        from bot.answering.extractive.synthesizer import ExtractiveSynthesizer
+
+        return ExtractiveSynthesizer(retriever, sentence_encoder())
+    from bot.answering.llm.factory import make_chat_model
+    from bot.answering.llm.synthesizer import LLMSynthesizer
+
+    return LLMSynthesizer(make_chat_model(backend, settings))

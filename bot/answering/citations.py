@@ -1,0 +1,104 @@
+"""From raw backend text with ``[n]`` markers to the final text and its ``Citation`` list.
+
+The numbering follows llama-index's CitationQueryEngine: source N is the N-th retrieved chunk
+shown to the backend. Here the markers are then validated and renumbered:
+- a marker that maps to no source is removed;
+- sources are renumbered in order of first citation, and only cited sources are listed;
+- each cited source gets a quote: its sentence(s) that best support the sentences citing it;
+- a citation whose quote shares too little with the citing sentence is counted as unsupported
+  (and logged), so the evaluator and logs show when a backend cites loosely.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from bot.answering.markers import MARKER, marker_numbers, numbers_of, strip_markers
+from bot.answering.retrieval import RetrievedChunk
+from bot.answering.sentences import split_sentences
+from bot.models import Citation
+from ingest.text_terms import terms
+
+log = logging.getLogger(__name__)
+
+# Share of the citing sentence's content words a quote must contain to count as support.
+SUPPORT_THRESHOLD = 0.25
+QUOTE_MAX_CHARS = 400
+
+
+@dataclass(frozen=True)
+class CitedText:
+    text: str
+    citations: tuple[Citation, ...]
+    unsupported: int
+
+
+def support(claim: str, quote: str) -> float:
+    """Share of the claim's content words found in the quote (0 to 1)."""
+    claim_terms = set(terms(strip_markers(claim)))
+    if not claim_terms:
+        return 1.0
+    return len(claim_terms & set(terms(quote))) / len(claim_terms)
+
+
+def _claims_by_source(text: str, valid: range) -> tuple[str, dict[int, list[str]]]:
+    """Drop invalid markers; collect, per source, the sentences that cite it."""
+    claims: dict[int, list[str]] = {}
+    for sentence in split_sentences(text):
+        for n in marker_numbers(sentence.text):
+            if n in valid:
+                claims.setdefault(n, []).append(sentence.text)
+
+    def keep_valid(match: re.Match[str]) -> str:
+        numbers = [n for n in numbers_of(match) if n in valid]
+        return "".join(f"[{n}]" for n in dict.fromkeys(numbers))
+
+    return MARKER.sub(keep_valid, text), claims
+
+
+def best_quote(claims: Sequence[str], source_text: str) -> tuple[str, float]:
+    """The source sentence that best supports the claims, and its support score."""
+    best, best_score = "", -1.0
+    for sentence in split_sentences(source_text):
+        score = max(support(claim, sentence.text) for claim in claims)
+        if score > best_score:
+            best, best_score = sentence.text, score
+    if len(best) > QUOTE_MAX_CHARS:
+        best = best[: QUOTE_MAX_CHARS - 1].rstrip() + "…"
+    return best, max(best_score, 0.0)
+
+
+def resolve_citations(raw: str, sources: Sequence[RetrievedChunk],
+                      quotes: dict[int, str] | None = None) -> CitedText:
+    """Validate, renumber and quote the ``[n]`` markers of ``raw`` (n is 1-based).
+
+    ``quotes`` may give the quote for a source number directly (the extractive backend knows
+    exactly which sentence it took); otherwise the best supporting sentence is chosen.
+    """
+    text, claims = _claims_by_source(raw, range(1, len(sources) + 1))
+    order = list(dict.fromkeys(marker_numbers(text)))
+    renumber = {old: new for new, old in enumerate(order, start=1)}
+    text = MARKER.sub(lambda m: "".join(f"[{renumber[n]}]" for n in numbers_of(m)), text)
+    text = re.sub(r"(\[\d+\])(?:\s*\1)+", r"\1", text)  # "[1] [1]" → "[1]"
+    text = re.sub(r"\s+([.,;:!?])", r"\1", re.sub(r"[ \t]{2,}", " ", text)).strip()
+
+    citations: list[Citation] = []
+    unsupported = 0
+    for old in order:
+        source = sources[old - 1]
+        if quotes and old in quotes:
+            quote = quotes[old]
+            score = max(support(claim, quote) for claim in claims.get(old, [quote]))
+        else:
+            quote, score = best_quote(claims.get(old, [""]), source.chunk.text)
+        if score < SUPPORT_THRESHOLD:
+            unsupported += 1
+            log.warning("citation [%d] to %s is weakly supported (%.2f)",
+                        renumber[old], source.chunk.file, score)
+        citations.append(Citation(
+            n=renumber[old], file=source.chunk.file, title=source.chunk.title, quote=quote,
+            score=source.similarity, chunk_id=source.chunk.id))
+    return CitedText(text, tuple(citations), unsupported)

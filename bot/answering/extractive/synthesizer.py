@@ -1,0 +1,88 @@
+"""The extractive synthesizer: answers with the articles' own sentences, no LLM.
+
+It owns every rule of that backend: when a question is unanswerable (an unknown subject, a
+planned day with no outcome, a narrow answer type nobody gives, sentences too far from the
+question), the deeper second look for narrow answer types, and how a follow-up carries the
+previous question's topic without an LLM to rewrite it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+from bot.answering.citations import resolve_citations
+from bot.answering.extractive import selection
+from bot.answering.extractive.answerability import only_planned, unknown_subject
+from bot.answering.retrieval import HybridRetriever, Retrieval
+from bot.answering.synthesizer import Synthesis, refusal
+from bot.models import Answer, Turn
+from ingest.embedding.cache import CachingEncoder
+
+LABEL = "extractive"
+# The best extractive sentence is not an answer when both its embedding similarity to the
+# question and its score (similarity blended with keyword overlap) are below this. Measured on
+# the golden set (docs/evaluation.md): off-topic questions peak at 0.23 similarity and 0.25
+# score; answerable ones reach at least 0.29 and 0.34 on one or the other. Either signal alone
+# refused a paraphrase ("club of wealthy nations" → G7) or a meta question ("described as the
+# current or the former president?").
+SENTENCE_FLOOR = 0.30
+# Words carried over from the previous question when there is no LLM to rewrite a follow-up.
+CARRIED_TOPIC_TURNS = 1
+# How much deeper to look for a narrow answer type (see answer_types).
+DEEPER_FACTOR = 3
+
+
+class ExtractiveSynthesizer:
+    """Quotes the retrieved sentences that best answer the question, each cited."""
+
+    label = LABEL
+
+    def __init__(self, retriever: HybridRetriever, sentence_encoder: CachingEncoder) -> None:
+        self.retriever = retriever
+        # Remembers sentences already embedded: in a running bot most candidates repeat.
+        self.sentence_encoder = sentence_encoder
+
+    def standalone(self, question: str, history: Sequence[Turn]) -> str:
+        if not history:
+            return question
+        previous = " ".join(turn.question for turn in history[-CARRIED_TOPIC_TURNS:])
+        return f"{question} ({previous})"
+
+    def synthesize(self, question: str, standalone: str, retrieval: Retrieval,
+                   on_token: Callable[[str], None] | None = None) -> Synthesis:
+        """The extractive answer, and the retrieval it quotes (deeper than asked when the
+        first chunks lack the kind of value the question asks for). Never streams."""
+        missing = unknown_subject(question, retrieval.keyword_index.knows)
+        if missing:
+            return self._refuse(question, retrieval, f"No article mentions “{missing}”.")
+        planned_day = only_planned(question, (c.chunk.text for c in retrieval.chunks))
+        if planned_day:
+            return self._refuse(question, retrieval, (
+                f"They speak of {planned_day} only as planned, written before it; "
+                "they don't report what came of it."))
+        result = self._extract(standalone, retrieval)
+        if result.missing_type is not None:
+            # "How long…" retrieves chunks about the subject; the one giving the duration may
+            # rank a little lower. Look deeper once before concluding the articles lack it.
+            retrieval = self.retriever.retrieve(standalone, retrieval.top_k * DEEPER_FACTOR,
+                                                again=retrieval)
+            result = self._extract(standalone, retrieval)
+        if result.missing_type is not None:
+            return self._refuse(
+                question, retrieval,
+                f"No article gives the {result.missing_type.value} it asks for.")
+        if not result.raw_text or max(result.best_dense, result.best_score) < SENTENCE_FLOOR:
+            return self._refuse(question, retrieval)
+        cited = resolve_citations(result.raw_text, retrieval.chunks, quotes=result.quotes)
+        answer = Answer(question=question, text=f"{selection.LABEL}\n{cited.text}",
+                        citations=cited.citations, backend=self.label,
+                        unsupported_citations=cited.unsupported)
+        return Synthesis(answer, retrieval)
+
+    def _extract(self, standalone: str, retrieval: Retrieval) -> selection.ExtractiveResult:
+        return selection.extract(standalone, retrieval.query_vector, retrieval.chunks,
+                                 self.sentence_encoder)
+
+    def _refuse(self, question: str, retrieval: Retrieval,
+                reason: str | None = None) -> Synthesis:
+        return Synthesis(refusal(question, self.label, reason), retrieval)

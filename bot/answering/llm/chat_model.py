@@ -1,0 +1,24 @@
+"""The chat-model seam of the LLM path, beside the encoder's (``ingest.embedding.Encoder``)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Protocol
+
+Message = dict[str, str]  # {"role": "system" | "user" | "assistant", "content": ...}
+
+
+class ChatModel(Protocol):
+    """A chat model the LLM synthesizer talks to; ``factory.make_chat_model`` builds one."""
+
+    @property
+    def label(self) -> str:
+        """Provider and model, e.g. ``openai:gpt-4o-mini``: what ``Answer.backend`` shows."""
+        ...
+
+    def chat(self, messages: list[Message],
+             on_text: Callable[[str], None] | None = None) -> str:
+        """The model's reply. With ``on_text``, streams and calls it with the text *so far*
+        (cumulative; after a restarted stream it starts again from the beginning).
+        Raises ``ServiceUnavailableError`` when the model cannot answer."""
+        ...

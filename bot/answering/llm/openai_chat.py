@@ -1,0 +1,107 @@
+"""A ``ChatModel`` behind any OpenAI-compatible endpoint (OpenAI, Ollama, vLLM, llama.cpp).
+
+Why the openai SDK directly and not llama-index's OpenAI LLM: that wrapper adds a tenacity
+retry loop (up to 60 s) on top of the SDK's own retries, so a failing endpoint is retried
+(retries+1)² times and a hang can last minutes; here the SDK's bounded retries (which honour
+Retry-After) are the only ones, plus one bounded retry loop for streams that break midway.
+It also keeps llama-index's 2 s import off the answer path.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+
+from ingest.errors import BadInputError, ServiceUnavailableError
+
+log = logging.getLogger(__name__)
+
+BACKOFF_START_SECONDS = 0.5
+BACKOFF_MAX_SECONDS = 8.0
+
+
+class OpenAIChat:
+    """A chat model behind an OpenAI-compatible endpoint (OpenAI, Ollama, vLLM, llama.cpp)."""
+
+    def __init__(self, model: str, api_key: str | None, base_url: str | None,
+                 timeout: float, max_retries: int) -> None:
+        if not api_key and not base_url:
+            raise BadInputError("the openai backend needs OPENAI_API_KEY (or OPENAI_BASE_URL "
+                                "for a local OpenAI-compatible server)")
+        import openai
+
+        self.model = model
+        self.max_retries = max_retries
+        # Local servers ignore the key, but the SDK insists on one.
+        self._client = openai.OpenAI(api_key=api_key or "not-needed", base_url=base_url,
+                                     timeout=timeout, max_retries=max_retries)
+
+    @property
+    def label(self) -> str:
+        return f"openai:{self.model}"
+
+    def chat(self, messages: list[dict[str, str]],
+             on_text: Callable[[str], None] | None = None) -> str:
+        """The model's reply. With ``on_text``, streams and calls it with the text so far.
+
+        A stream that breaks midway is restarted (bounded, with backoff); ``on_text`` then
+        starts again from the beginning, which is why it receives the whole text so far.
+        """
+        import openai
+
+        for attempt in range(self.max_retries + 1):
+            try:
+                if on_text is None:
+                    response = self._client.chat.completions.create(
+                        model=self.model, messages=messages, temperature=0)  # type: ignore[arg-type]
+                    return response.choices[0].message.content or ""
+                return self._stream(messages, on_text)
+            except openai.APIStatusError as exc:
+                raise _service_error(exc) from exc  # the SDK already retried what is retryable
+            except (openai.APIConnectionError, openai.APIError) as exc:
+                # Connection errors and timeouts were retried by the SDK before any byte came;
+                # here we also land when a stream broke midway: retry that, bounded.
+                if attempt == self.max_retries or isinstance(exc, openai.APITimeoutError):
+                    raise _service_error(exc) from exc
+                delay = min(BACKOFF_START_SECONDS * 2**attempt, BACKOFF_MAX_SECONDS)
+                log.warning("LLM stream failed (%s); retrying in %.1f s",
+                            exc.__class__.__name__, delay)
+                time.sleep(delay)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _stream(self, messages: list[dict[str, str]], on_text: Callable[[str], None]) -> str:
+        import httpx
+        import openai
+        from openai.types.chat import ChatCompletionChunk
+
+        text = ""
+        try:
+            stream = self._client.chat.completions.create(
+                model=self.model, messages=messages, temperature=0, stream=True)  # type: ignore[arg-type]
+            for chunk in stream:
+                if not isinstance(chunk, ChatCompletionChunk):
+                    continue
+                if chunk.choices and chunk.choices[0].delta.content:
+                    text += chunk.choices[0].delta.content
+                    on_text(text)
+        except (httpx.HTTPError, ValueError) as exc:
+            # A connection dropped mid-stream surfaces as an httpx error or a JSON error.
+            raise openai.APIConnectionError(request=httpx.Request("POST", "stream")) from exc
+        return text
+
+
+def _service_error(exc: Exception) -> ServiceUnavailableError:
+    import openai
+
+    if isinstance(exc, openai.AuthenticationError):
+        message = "the LLM endpoint rejected the API key (HTTP 401); check OPENAI_API_KEY"
+    elif isinstance(exc, openai.RateLimitError):
+        message = "the LLM endpoint is rate-limiting us (HTTP 429) even after retries"
+    elif isinstance(exc, openai.APITimeoutError):
+        message = "the LLM endpoint timed out"
+    elif isinstance(exc, openai.APIStatusError):
+        message = f"the LLM endpoint answered HTTP {exc.status_code}"
+    else:
+        message = "the LLM endpoint is unreachable or dropped the connection"
+    return ServiceUnavailableError(message)

@@ -1,0 +1,101 @@
+"""Hybrid retrieval: dense (Chroma) and keyword (BM25) results fused by reciprocal rank.
+
+Why not llama-index's QueryFusionRetriever: the answer path must not import llama-index (2 s),
+and fusion needs each chunk's cosine similarity afterwards for the relevance floor, which
+QueryFusionRetriever replaces by the fused rank score. Reciprocal rank fusion itself is a few
+lines (Cormack et al., 2009, k=60, as llama-index uses).
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from ingest.keyword_index import KeywordIndex, refresh_keyword_index
+from ingest.store import ArticleStore, StoredChunk
+
+if TYPE_CHECKING:
+    from ingest.embedding import Encoder
+
+RRF_K = 60
+# How many candidates each retriever contributes to the fusion, per answer slot.
+CANDIDATES_PER_SLOT = 4
+
+
+@dataclass(frozen=True)
+class RetrievedChunk:
+    chunk: StoredChunk
+    similarity: float  # cosine similarity of the question and the chunk
+    keyword_score: float  # BM25 score, 0 if the keyword retriever did not find it
+    fused: float  # reciprocal-rank-fusion score, what the ranking uses
+
+
+@dataclass(frozen=True)
+class Retrieval:
+    query_vector: np.ndarray
+    chunks: list[RetrievedChunk]
+    keyword_index: KeywordIndex  # the one searched: the answerability rules ask it too
+    top_k: int  # how many chunks were asked for (a deeper look asks for a multiple)
+
+    @property
+    def best_similarity(self) -> float:
+        return max((c.similarity for c in self.chunks), default=0.0)
+
+
+def reciprocal_rank_fusion(rankings: list[list[str]], k: int = RRF_K) -> dict[str, float]:
+    scores: dict[str, float] = {}
+    for ranking in rankings:
+        for rank, chunk_id in enumerate(ranking):
+            scores[chunk_id] = scores.get(chunk_id, 0.0) + 1.0 / (k + rank + 1)
+    return scores
+
+
+class HybridRetriever:
+    """Retrieves the best chunks for a question from one ``ArticleStore``."""
+
+    def __init__(self, store: ArticleStore, encoder: Encoder, keyword_dir: Path) -> None:
+        self.store = store
+        self.encoder = encoder
+        self.keyword_dir = keyword_dir
+        self._keyword: KeywordIndex | None = None
+        self._lock = threading.Lock()
+
+    def keyword_index(self) -> KeywordIndex:
+        """The keyword index matching the collection now (reloaded after a re-ingest)."""
+        with self._lock:
+            current = self.store.keyword_fingerprint()
+            if self._keyword is None or self._keyword.fingerprint != current:
+                self._keyword = refresh_keyword_index(self.store, self.keyword_dir,
+                                                      stored=current)
+            return self._keyword
+
+    def retrieve(self, query: str, top_k: int, *, again: Retrieval | None = None) -> Retrieval:
+        """The ``top_k`` best chunks for ``query``. ``again``: an earlier retrieval of the same
+        query, whose question vector and keyword index are reused (a deeper second look)."""
+        vector = again.query_vector if again else self.encoder.encode([query])[0]
+        keyword_index = again.keyword_index if again else self.keyword_index()
+        candidates = max(top_k * CANDIDATES_PER_SLOT, 10)
+        dense = self.store.query(vector, candidates)
+        keyword = keyword_index.search(query, candidates)
+        fused = reciprocal_rank_fusion([[c.id for c, _ in dense], [i for i, _ in keyword]])
+        best_ids = sorted(fused, key=lambda i: -fused[i])[:top_k]
+
+        known = {chunk.id: (chunk, similarity) for chunk, similarity in dense}
+        keyword_scores = dict(keyword)
+        missing = [i for i in best_ids if i not in known]
+        known.update(self._with_similarity(missing, vector))
+        chunks = [
+            RetrievedChunk(known[i][0], known[i][1], keyword_scores.get(i, 0.0), fused[i])
+            for i in best_ids if i in known  # a stale keyword hit may be gone from the store
+        ]
+        return Retrieval(vector, chunks, keyword_index, top_k)
+
+    def _with_similarity(self, ids: list[str], vector: np.ndarray) -> \
+            dict[str, tuple[StoredChunk, float]]:
+        """Keyword-only hits lack a dense score: compute it from their stored vectors."""
+        return {chunk.id: (chunk, float(np.dot(chunk.vector, vector)))
+                for chunk in self.store.get(ids, with_vectors=True) if chunk.vector is not None}

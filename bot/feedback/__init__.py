@@ -1,0 +1,1 @@
+"""👍/👎 votes on answers, kept in SQLite in the data dir (``store.py``)."""

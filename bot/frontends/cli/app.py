@@ -1,0 +1,188 @@
+"""The ``newsbot`` command line: ingest, ask, chat, status (plus discord, feedback, eval).
+
+Only typer, rich and the settings are imported at start-up; the engine (numpy, onnxruntime,
+chromadb) loads inside the commands that need it, so ``newsbot --help`` is instant.
+Expected errors print one line on stderr and exit 2 (bad input) or 1 (a fault); nothing an
+operator does by mistake shows a traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from bot.frontends.cli import discord_commands, eval_commands
+from bot.frontends.cli.console import (
+    JsonOption,
+    LlmOption,
+    err,
+    expected_errors,
+    load_settings,
+    make_bot,
+    out,
+)
+from bot.frontends.cli.ingest_progress import (
+    ensure_index,
+    print_ingest_summary,
+    run_ingest_with_progress,
+)
+from ingest.errors import BadInputError, NewsbotError
+
+if TYPE_CHECKING:
+    from bot.engine import NewsBot
+    from bot.models import Answer, Turn
+
+app = typer.Typer(
+    name="newsbot", no_args_is_help=True, add_completion=False,
+    pretty_exceptions_enable=False,
+    help="Answers questions from a folder of news articles, citing the files it used.")
+
+
+# -- ingest ------------------------------------------------------------------------------------
+
+@app.command()
+def ingest(
+    corpus: Annotated[Path | None, typer.Argument(
+        help="Folder of .txt/.md/.html articles (default: NEWSBOT_CORPUS_DIR).")] = None,
+    rebuild: Annotated[bool, typer.Option(
+        "--rebuild", help="Drop the collection and embed everything again.")] = False,
+    no_prune: Annotated[bool, typer.Option(
+        "--no-prune", help="Keep chunks of files no longer in the folder.")] = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Clean, chunk and embed the articles into Chroma (incremental by content hash)."""
+    with expected_errors():
+        settings = load_settings()
+        bot = make_bot(settings)
+        report = run_ingest_with_progress(bot, corpus, rebuild, not no_prune,
+                                          show_progress=err.is_terminal or not as_json)
+        if as_json:
+            for skipped in report.skipped:
+                err.print(f"warning: skipped {skipped.name}: {skipped.reason}", markup=False)
+            out.print(json.dumps(report.to_json()), markup=False)
+        else:
+            print_ingest_summary(report)
+
+
+# -- ask / chat --------------------------------------------------------------------------------
+
+def quoted(text: str) -> str:
+    """Wrap in quotation marks, unless the text already is a quotation."""
+    return text if text[:1] in "“\"" and text[-1:] in "”\"" else f"“{text}”"
+
+
+def print_answer(answer: Answer) -> None:
+    out.print(answer.text, markup=False)
+    if answer.citations:
+        out.print("\nSources:", style="bold")
+        for c in answer.citations:
+            out.print(f"  [{c.n}] {c.file} — {quoted(c.quote)}", markup=False)
+
+
+@app.command()
+def ask(
+    question: Annotated[str, typer.Argument(help="Your question, in quotes.")],
+    as_json: JsonOption = False,
+    top_k: Annotated[int | None, typer.Option("--top-k", min=1, max=50,
+                                              help="Chunks to retrieve.")] = None,
+    llm: LlmOption = None,
+) -> None:
+    """Answer one question from the articles, with sources."""
+    with expected_errors():
+        settings = load_settings(llm=llm, top_k=top_k)
+        bot = make_bot(settings)
+        from bot.answering.questions import clean_question
+
+        clean_question(question, settings.max_question_chars)  # fail fast, before any loading
+        ensure_index(bot)
+        answer = bot.answer(question)
+        if as_json:
+            out.print(json.dumps(answer.to_json(), ensure_ascii=False), markup=False)
+        else:
+            print_answer(answer)
+
+
+class _StreamPrinter:
+    """Prints a streamed reply as it grows (``on_token`` gives the whole text so far)."""
+
+    def __init__(self) -> None:
+        self.shown = ""
+
+    def __call__(self, text_so_far: str) -> None:
+        if not text_so_far.startswith(self.shown):  # the stream was restarted
+            out.print("\n[retrying]", markup=False)
+            self.shown = ""
+        out.print(text_so_far[len(self.shown):], end="", markup=False)
+        self.shown = text_so_far
+
+
+@app.command()
+def chat(llm: LlmOption = None) -> None:
+    """Ask questions in a loop; follow-up questions use the conversation so far."""
+
+    with expected_errors():
+        settings = load_settings(llm=llm)
+        bot = make_bot(settings)
+        ensure_index(bot)
+        out.print(f"newsbot chat ({bot.backend}). Empty line or Ctrl-D to quit, /reset to "
+                  "start over.", markup=False)
+        history: list[Turn] = []
+        while True:
+            try:
+                question = input("\nyou> ").strip()
+            except EOFError:
+                break
+            if not question:
+                break
+            if question == "/reset":
+                history.clear()
+                continue
+            history = _chat_turn(bot, question, history)
+
+
+def _chat_turn(bot: NewsBot, question: str, history: list[Turn]) -> list[Turn]:
+    from bot.models import Turn
+
+    printer = _StreamPrinter()
+    try:
+        answer = bot.answer(question, history, on_token=printer)
+    except BadInputError as exc:
+        err.print(f"error: {exc}", markup=False)
+        return history
+    if printer.shown:
+        out.print("\n")
+    print_answer(answer)
+    return [*history, Turn(question, answer.text)][-6:]
+
+
+# -- status ------------------------------------------------------------------------------------
+
+@app.command()
+def status(as_json: JsonOption = False) -> None:
+    """Show the corpus, the store, the collection and what `auto` resolves to."""
+    with expected_errors():
+        settings = load_settings()
+        info = make_bot(settings).status().to_json()
+        if as_json:
+            out.print(json.dumps(info), markup=False)
+            return
+        for key, value in info.items():
+            out.print(f"{key.replace('_', ' '):>18}: {value}", markup=False)
+
+
+# Commands that live beside their feature (Discord, evaluation): one line each.
+discord_commands.register(app)
+eval_commands.register(app)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    try:
+        app()
+    except NewsbotError as exc:  # raised outside a command's own handler
+        err.print(f"error: {exc}", markup=False)
+        sys.exit(exc.exit_code)

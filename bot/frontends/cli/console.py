@@ -1,0 +1,66 @@
+"""What every ``newsbot`` command shares: the two consoles, settings loading, building the
+engine, and turning expected errors into one line and an exit code."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+from rich.console import Console
+
+from bot.answering.backends import LLM_CHOICES
+from bot.settings import Settings
+from ingest.errors import BadInputError, NewsbotError
+
+if TYPE_CHECKING:
+    from bot.engine import NewsBot
+
+out = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False)
+
+LlmOption = Annotated[str | None, typer.Option(
+    "--llm", help="Backend: auto (openai if OPENAI_API_KEY is set), openai or extractive.")]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON object.")]
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Settings from env and .env; a bad value is a one-line usage error."""
+    from pydantic import ValidationError
+
+    try:
+        settings = Settings()
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        name = first.get("loc", ("?",))[0]
+        raise BadInputError(f"invalid setting {name}: {first.get('msg')}") from None
+    updates = {k: v for k, v in overrides.items() if v is not None}
+    if "llm" in updates and updates["llm"] not in LLM_CHOICES:
+        raise BadInputError(
+            f"--llm must be {', '.join(LLM_CHOICES[:-1])} or {LLM_CHOICES[-1]}, "
+            f"not {updates['llm']!r}")
+    return settings.model_copy(update=updates) if updates else settings
+
+
+def make_bot(settings: Settings) -> NewsBot:
+    logging.basicConfig(level=settings.log_level.upper(), stream=sys.stderr,
+                        format="%(levelname)s %(name)s: %(message)s")
+    from bot.engine import NewsBot
+
+    return NewsBot(settings)
+
+
+@contextmanager
+def expected_errors() -> Iterator[None]:
+    """Turn expected failures into one line on stderr and an exit code."""
+    try:
+        yield
+    except NewsbotError as exc:
+        err.print(f"error: {exc}", markup=False)
+        raise typer.Exit(exc.exit_code) from None
+    except KeyboardInterrupt:
+        err.print("interrupted")
+        raise typer.Exit(130) from None

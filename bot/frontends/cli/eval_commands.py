@@ -1,0 +1,154 @@
+"""``newsbot eval``: run a golden set through ``NewsBot.answer()`` and report its quality.
+
+Registered by ``bot.frontends.cli.app`` at start-up, so this module imports only typer at top
+level; the engine, llama-index and matplotlib load inside the command.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from bot.engine import NewsBot
+    from bot.evaluation.golden import GoldenCase
+    from bot.evaluation.runner import AnswerFn, EvalRun, ProgressFn
+    from bot.settings import Settings
+
+
+def register(app: typer.Typer) -> None:
+    app.command("eval")(eval_command)
+
+
+def eval_command(
+    golden_set: Annotated[Path | None, typer.Option(
+        "--set", help="Golden set (.yaml or .jsonl); default: the one shipped with newsbot.")
+    ] = None,
+    corpus: Annotated[Path | None, typer.Option(
+        "--corpus", help="Evaluate on this corpus, ingested into a separate eval index "
+                         "(default: the configured index).")] = None,
+    llm: Annotated[str | None, typer.Option(
+        "--llm", help="Backend: auto, openai or extractive.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    plot: Annotated[Path | None, typer.Option(
+        "--plot", help="Write a PNG bar chart of the scores to this file.")] = None,
+    baseline: Annotated[bool, typer.Option(
+        "--baseline", help="Also run vanilla LlamaIndex and show both side by side.")] = False,
+    top_k: Annotated[int | None, typer.Option(
+        "--top-k", min=1, max=50, help="Chunks retrieved per question (hit@k depth).")] = None,
+    strict: Annotated[bool, typer.Option(
+        "--strict", help="Exit 1 when a CI-gate threshold is missed.")] = False,
+) -> None:
+    """Score answers on a golden question set (facts, retrieval, citations, refusals)."""
+    from bot.frontends.cli.console import err, expected_errors, load_settings, out
+
+    with expected_errors():
+        from bot.evaluation.golden import load_golden, resolve_set_path
+        from bot.evaluation.report import print_report, report_json, save_plot
+        from bot.evaluation.runner import bot_answer_fn
+        from bot.evaluation.thresholds import gate_failures
+        from ingest.errors import BadInputError
+
+        set_path = resolve_set_path(golden_set)
+        cases = load_golden(set_path)
+        if corpus is not None and not corpus.is_dir():
+            raise BadInputError(f"--corpus {corpus} is not a folder")
+        settings = load_settings(llm=llm, top_k=top_k)
+        bot = _prepare_bot(settings, corpus, show_progress=err.is_terminal)
+        k = bot.settings.top_k
+        ours = _run_system("newsbot", bot.backend, bot_answer_fn(bot, k), cases, k, err)
+        _judge(ours, bot.settings)
+        theirs = None
+        if baseline:
+            theirs = _run_baseline(bot, corpus or bot.settings.corpus_dir, cases, k, err)
+        if as_json:
+            data = report_json(ours, theirs, set=str(set_path),
+                               corpus=str(bot.settings.corpus_dir),
+                               data_dir=str(bot.settings.data_dir), k=k)
+            out.print(json.dumps(data, ensure_ascii=False), markup=False)
+        else:
+            print_report(out, ours, theirs)
+        if plot is not None:
+            err.print(f"chart written to {save_plot(plot, ours, theirs)}", markup=False)
+        if strict and gate_failures(ours.metrics.scores()):
+            raise typer.Exit(1)
+
+
+def _prepare_bot(settings: Settings, corpus: Path | None, show_progress: bool) -> NewsBot:
+    """The bot to evaluate: the configured index, or a private index of ``corpus``."""
+    from bot.evaluation.runner import eval_settings
+    from bot.frontends.cli.console import make_bot
+    from bot.frontends.cli.ingest_progress import (
+        ensure_index,
+        print_ingest_summary,
+        run_ingest_with_progress,
+    )
+
+    if corpus is None:
+        bot = make_bot(settings)
+        ensure_index(bot)
+        return bot
+    bot = make_bot(eval_settings(settings, corpus))
+    report = run_ingest_with_progress(bot, corpus, rebuild=False, prune=True,
+                                      show_progress=show_progress)
+    if report.files_added or report.files_updated or report.files_removed:
+        print_ingest_summary(report)
+    return bot
+
+
+def _run_system(name: str, backend: str, answer: AnswerFn, cases: Sequence[GoldenCase], k: int,
+                console: Console) -> EvalRun:
+    from bot.evaluation.runner import evaluate
+
+    with _CaseProgress(console, name, len(cases)) as progress:
+        return evaluate(name, backend, answer, cases, k, progress)
+
+
+def _judge(run: EvalRun, settings: Settings) -> None:
+    from bot.evaluation.llm_judges import run_judges, skip_reason
+
+    if skip_reason(settings) is None:
+        from bot.frontends.cli.console import err
+
+        err.print(f"LLM judges on {run.name}…", markup=False)
+    run.judges = run_judges(run.results, settings)
+
+
+def _run_baseline(bot: NewsBot, corpus: Path, cases: Sequence[GoldenCase], k: int,
+                  console: Console) -> EvalRun:
+    console.print("Building the vanilla LlamaIndex baseline…", markup=False)
+    from bot.evaluation.baseline import VanillaBaseline
+
+    vanilla = VanillaBaseline(corpus, bot.encoder, bot.settings)
+    run = _run_system("baseline", vanilla.backend, vanilla.answer, cases, k, console)
+    _judge(run, bot.settings)
+    return run
+
+
+class _CaseProgress:
+    """A progress bar over the cases on stderr, drawn only on a terminal."""
+
+    def __init__(self, console: Console, name: str, total: int) -> None:
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+        self.enabled = console.is_terminal
+        self.progress = Progress(TextColumn(f"{name:<8}"), BarColumn(), MofNCompleteColumn(),
+                                 console=console, transient=True)
+        self.task = self.progress.add_task(name, total=total)
+
+    def __enter__(self) -> ProgressFn:
+        if self.enabled:
+            self.progress.start()
+        return self
+
+    def __call__(self, done: int, total: int) -> None:
+        self.progress.update(self.task, completed=done)
+
+    def __exit__(self, *exc: object) -> None:
+        self.progress.stop()

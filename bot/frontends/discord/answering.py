@@ -1,0 +1,76 @@
+"""One question, start to finish: wait for a slot, answer off the event loop (streaming into
+the reply), post the answer with its sources and feedback buttons, or a short apology.
+
+Both the slash command and mentions end up here; they only differ in where they write.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Sequence
+
+import discord
+
+from bot.frontends.common.errors import error_text, log_failure
+from bot.frontends.common.streaming import StreamPump
+from bot.frontends.discord.context import BotContext
+from bot.frontends.discord.feedback_view import feedback_view
+from bot.frontends.discord.formatting import (
+    answer_messages,
+    queued_text,
+    sources_embed,
+    streaming_preview,
+)
+from bot.frontends.discord.replies import AnswerPost
+from bot.models import Answer, Turn
+
+log = logging.getLogger(__name__)
+
+async def _answer_off_loop(ctx: BotContext, post: AnswerPost, question: str,
+                           history: Sequence[Turn]) -> Answer:
+    """Run the blocking engine in a worker thread; streamed tokens edit the reply."""
+    pump = StreamPump(post.show, ctx.config.edit_interval, asyncio.get_running_loop(),
+                      render=streaming_preview)
+    try:
+        return await asyncio.to_thread(
+            ctx.service.answer, question, tuple(history), on_token=pump.threadsafe_feed)
+    finally:
+        await pump.stop()
+
+
+async def _feedback_buttons(ctx: BotContext, answer: Answer, guild_id: int | None,
+                            channel_id: int | None) -> discord.ui.View | None:
+    """Store the answer for later votes and build its 👍/👎 buttons (none if storing fails)."""
+    if ctx.feedback is None:
+        return None
+    try:
+        answer_id = await asyncio.to_thread(
+            ctx.feedback.record_answer, question=answer.question, answer=answer.text,
+            cited_files=[c.file for c in answer.citations], backend=answer.backend,
+            refused=answer.refused, guild_id=guild_id, channel_id=channel_id)
+    except Exception:
+        log.exception("could not store an answer for feedback")
+        return None
+    return feedback_view(answer_id)
+
+
+async def deliver_answer(ctx: BotContext, post: AnswerPost, question: str,
+                         history: Sequence[Turn] = (), *, guild_id: int | None = None,
+                         channel_id: int | None = None) -> Answer | None:
+    """Answer ``question`` into ``post``; ``None`` when it failed (the user saw why)."""
+
+    async def on_queued(position: int) -> None:
+        await post.show(queued_text(position))
+
+    try:
+        async with ctx.gate.slot(on_queued):
+            answer = await _answer_off_loop(ctx, post, question, history)
+    except Exception as exc:
+        log_failure(exc, "answering", guild_id, channel_id)
+        await post.show(error_text(exc))
+        return None
+
+    view = await _feedback_buttons(ctx, answer, guild_id, channel_id)
+    await post.finish(answer_messages(answer), sources_embed(answer), view)
+    return answer

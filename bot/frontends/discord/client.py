@@ -1,0 +1,121 @@
+"""The Discord client: owns the command tree (synced in ``setup_hook``), the feedback buttons
+and ``on_message``. Following discord.py's ``examples/app_commands``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import logging
+from typing import Any
+
+import discord
+import yarl
+from discord import app_commands
+
+from bot.feedback.store import FeedbackStore
+from bot.frontends.discord.commands import install_commands
+from bot.frontends.discord.context import BotContext, DiscordConfig
+from bot.frontends.discord.feedback_view import VoteButton
+from bot.frontends.discord.formatting import NO_PINGS
+from bot.frontends.discord.mentions import handle_message
+from bot.service import AnswerService
+
+log = logging.getLogger(__name__)
+
+
+def redirect_rest_api(api_base: str) -> None:
+    """Send discord.py's REST calls to ``api_base`` (a local stub in tests).
+
+    discord.py has no public option for this: every route (and every interaction webhook) is
+    built from the class attribute ``Route.BASE``, so that is the one internal we set. It is
+    process-wide, which is fine for a process that runs one bot.
+    """
+    discord.http.Route.BASE = api_base.rstrip("/")
+
+
+class NewsbotClient(discord.Client):
+    """A ``Client`` with a ``CommandTree``; all behaviour lives in the handler modules."""
+
+    def __init__(self, ctx: BotContext, **options: Any) -> None:
+        intents = discord.Intents.default()
+        # Privileged (enable it in the developer portal): mentions and thread follow-ups
+        # need the text of messages.
+        intents.message_content = True
+        # newsbot never joins voice: skip the start-up warnings about missing voice libraries.
+        discord.VoiceClient.warn_nacl = False
+        discord.VoiceClient.warn_dave = False
+        super().__init__(intents=intents, allowed_mentions=NO_PINGS, **options)
+        self.ctx = ctx
+        self.tree: app_commands.CommandTree[NewsbotClient] = app_commands.CommandTree(self)
+        install_commands(self.tree, ctx)
+
+    async def login(self, token: str) -> None:
+        if self.ctx.config.api_base:
+            redirect_rest_api(self.ctx.config.api_base)
+        await super().login(token)
+
+    async def setup_hook(self) -> None:
+        # Runs after login (a bad token has already failed fast) and before the gateway.
+        await self._warm_up()
+        # Buttons are matched by their custom_id pattern, so votes on answers posted before a
+        # restart still arrive.
+        self.add_dynamic_items(VoteButton)
+        if self.ctx.config.api_base:
+            await self._use_api_gateway()
+        await self._sync_commands()
+
+    async def _warm_up(self) -> None:
+        """Load the embedding model and open the store now, so a broken store stops the bot
+        with one line before it goes online and the first question does not pay for it."""
+        status = await asyncio.to_thread(self.ctx.service.status)
+        if not status.chunks:
+            log.warning("the index is empty: run `newsbot ingest` (or /reindex in Discord); "
+                        "until then every question is declined")
+        # The engine, the index and discord.py leave ~200,000 long-lived objects; a full
+        # garbage collection walking them holds the GIL for 150-180 ms (measured), stalling the
+        # event loop. Freezing them moves them out of the collector's reach.
+        gc.collect()
+        gc.freeze()
+
+    async def _use_api_gateway(self) -> None:
+        """Connect to the gateway the configured API names (``GET /gateway/bot``).
+
+        A plain ``Client`` always dials ``DiscordWebSocket.DEFAULT_GATEWAY`` (only the sharded
+        client asks the API), so with a redirected API we ask it ourselves and set that.
+        """
+        _, url, _ = await self.http.get_bot_gateway()
+        discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(url)
+
+    async def _sync_commands(self) -> None:
+        """Guild sync is instant (NEWSBOT_DISCORD_GUILDS); global sync can take up to an hour."""
+        try:
+            if self.ctx.config.guilds:
+                for guild_id in self.ctx.config.guilds:
+                    guild = discord.Object(id=guild_id)
+                    self.tree.copy_global_to(guild=guild)
+                    synced = await self.tree.sync(guild=guild)
+                    log.info("synced %d commands to guild %s", len(synced), guild_id)
+            else:
+                synced = await self.tree.sync()
+                log.info("synced %d global commands", len(synced))
+        except discord.HTTPException:
+            # Mentions still work; slash commands need the applications.commands scope.
+            log.exception("could not sync slash commands (was the bot invited with the "
+                          "applications.commands scope?)")
+
+    async def on_ready(self) -> None:
+        user = self.user
+        log.info("logged in as %s (id %s) in %d servers", user, user and user.id,
+                 len(self.guilds))
+
+    async def on_message(self, message: discord.Message) -> None:
+        if self.user is None:
+            return
+        await handle_message(self.ctx, message, self.user)
+
+
+def build_client(service: AnswerService, feedback: FeedbackStore | None,
+                 config: DiscordConfig, **options: Any) -> NewsbotClient:
+    """The client for ``service``, with fresh limits; ``options`` go to ``discord.Client``."""
+    return NewsbotClient(BotContext.create(service, feedback, config), **options)

@@ -1,0 +1,170 @@
+"""Slash commands: `/ask`, `/sources`, `/status`, `/reindex`.
+
+Each handler checks the cheap things first (answered at once, ephemerally), then defers (Discord
+wants a response within 3 s), calls the service off the event loop and follows up. Handlers are
+plain functions of a ``BotContext`` and an interaction, so tests call them with mocks;
+``install_commands`` wraps them as app commands on a tree.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
+
+import discord
+from discord import app_commands
+
+from bot.answering.questions import MAX_QUESTION_CHARS
+from bot.frontends.common.errors import APOLOGY, error_text, log_failure, question_problem_text
+from bot.frontends.common.limits import channel_allowed
+from bot.frontends.common.streaming import StreamPump
+from bot.frontends.discord.answering import deliver_answer
+from bot.frontends.discord.context import BotContext
+from bot.frontends.discord.formatting import (
+    NO_PINGS,
+    cooldown_text,
+    sources_list_embed,
+    status_embed,
+)
+from bot.frontends.discord.replies import AnswerPost, InteractionSender
+
+T = TypeVar("T")
+log = logging.getLogger(__name__)
+
+NOT_HERE = "I don't answer questions in this channel; please ask in one of: {channels}."
+REINDEX_FORBIDDEN = "Only members with the **Manage Server** permission can re-index the articles."
+REINDEX_BUSY = "A re-index is already running; please wait for it to finish."
+
+
+async def _refuse(interaction: discord.Interaction[Any], text: str) -> None:
+    """An immediate, ephemeral answer (only the asker sees it)."""
+    await interaction.response.send_message(text, ephemeral=True, allowed_mentions=NO_PINGS)
+
+
+def _channel_ids(channel: object, fallback_id: int | None) -> tuple[int, int | None]:
+    """(channel id, parent id): a thread is allowed when its parent channel is."""
+    if isinstance(channel, discord.Thread):
+        return channel.id, channel.parent_id
+    return getattr(channel, "id", None) or fallback_id or 0, None
+
+
+async def ask(ctx: BotContext, interaction: discord.Interaction[Any], question: str) -> None:
+    """`/ask question:…`: the answer with its sources as a followup."""
+    problem = question_problem_text(question, ctx.config.max_question_chars)
+    if problem:
+        return await _refuse(interaction, problem)
+    channel_id, parent_id = _channel_ids(interaction.channel, interaction.channel_id)
+    if not channel_allowed(channel_id, parent_id, ctx.config.channels):
+        listed = ", ".join(f"<#{c}>" for c in sorted(ctx.config.channels))
+        return await _refuse(interaction, NOT_HERE.format(channels=listed))
+    wait = ctx.cooldown.retry_after(interaction.user.id)
+    if wait:
+        return await _refuse(interaction, cooldown_text(wait))
+
+    await interaction.response.defer(thinking=True)
+    post = AnswerPost(InteractionSender(interaction))
+    try:
+        await deliver_answer(ctx, post, question.strip(), guild_id=interaction.guild_id,
+                             channel_id=interaction.channel_id)
+    except discord.HTTPException:
+        log.exception("could not post an answer to /ask")
+
+
+async def _followup(interaction: discord.Interaction[Any], text: str = "",
+                    **extras: Any) -> None:
+    await interaction.followup.send(text, ephemeral=True, allowed_mentions=NO_PINGS, **extras)
+
+
+async def _private_report(interaction: discord.Interaction[Any], command: str,
+                          fetch: Callable[[], T], render: Callable[[T], discord.Embed]) -> None:
+    """Defer privately, fetch off the event loop, follow up with an embed or an apology."""
+    await interaction.response.defer(ephemeral=True, thinking=True)
+    try:
+        result = await asyncio.to_thread(fetch)
+    except Exception as exc:
+        log_failure(exc, command, interaction.guild_id, interaction.channel_id)
+        return await _followup(interaction, error_text(exc))
+    await _followup(interaction, embed=render(result))
+
+
+async def sources(ctx: BotContext, interaction: discord.Interaction[Any]) -> None:
+    """`/sources`: the indexed articles (only the asker sees the list)."""
+    await _private_report(interaction, "/sources", ctx.service.sources, sources_list_embed)
+
+
+async def status(ctx: BotContext, interaction: discord.Interaction[Any]) -> None:
+    """`/status`: the index and the answering backend."""
+    await _private_report(interaction, "/status", lambda: ctx.service.status().to_json(),
+                          status_embed)
+
+
+def reindex_summary(summary: Mapping[str, Any]) -> str:
+    """The ingest summary's simple values as one line."""
+    parts = [f"{key.replace('_', ' ')}: {value}" for key, value in summary.items()
+             if isinstance(value, str | int | float | bool)]
+    return "✅ Re-indexed. " + (", ".join(parts) if parts else "")
+
+
+async def reindex(ctx: BotContext, interaction: discord.Interaction[Any]) -> None:
+    """`/reindex`: re-ingest the corpus, editing one message with progress. Manage Server only."""
+    if not interaction.permissions.manage_guild:
+        return await _refuse(interaction, REINDEX_FORBIDDEN)
+    if ctx.reindex_lock.locked():
+        return await _refuse(interaction, REINDEX_BUSY)
+
+    async with ctx.reindex_lock:
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        post = AnswerPost(InteractionSender(interaction, ephemeral=True))
+        pump = StreamPump(post.show, ctx.config.edit_interval, asyncio.get_running_loop(),
+                          render=lambda line: f"🔄 Re-indexing… {line}"[:2000])
+        try:
+            summary = await asyncio.to_thread(ctx.service.reindex,
+                                              on_progress=pump.threadsafe_feed)
+        except Exception as exc:
+            log_failure(exc, "/reindex", interaction.guild_id, interaction.channel_id)
+            text = error_text(exc)
+        else:
+            text = reindex_summary(summary.to_json())
+        finally:
+            await pump.stop()
+        await post.show(text[:2000])
+
+
+def install_commands(tree: app_commands.CommandTree[Any], ctx: BotContext) -> None:
+    """Add the four commands to ``tree``, each bound to ``ctx``."""
+
+    @tree.command(name="ask", description="Ask a question about the news articles")
+    @app_commands.describe(question="What you want to know")
+    async def ask_command(interaction: discord.Interaction[Any],
+                          question: app_commands.Range[str, 1, MAX_QUESTION_CHARS]) -> None:
+        await ask(ctx, interaction, question)
+
+    @tree.command(name="sources", description="List the indexed articles")
+    async def sources_command(interaction: discord.Interaction[Any]) -> None:
+        await sources(ctx, interaction)
+
+    @tree.command(name="status", description="Show the index and answering backend status")
+    async def status_command(interaction: discord.Interaction[Any]) -> None:
+        await status(ctx, interaction)
+
+    @tree.error
+    async def on_command_error(interaction: discord.Interaction[Any],
+                               error: app_commands.AppCommandError) -> None:
+        # Log the detail, show the short apology; never a traceback in chat.
+        log.error("slash command %s failed", interaction.command and interaction.command.name,
+                  exc_info=error)
+        try:
+            if interaction.response.is_done():
+                await _followup(interaction, APOLOGY)
+            else:
+                await _refuse(interaction, APOLOGY)
+        except discord.HTTPException:
+            log.warning("could not tell the user about a failed command", exc_info=True)
+
+    @tree.command(name="reindex", description="Re-ingest the articles (Manage Server only)")
+    @app_commands.guild_only()
+    @app_commands.default_permissions(manage_guild=True)
+    async def reindex_command(interaction: discord.Interaction[Any]) -> None:
+        await reindex(ctx, interaction)

@@ -1,0 +1,69 @@
+"""What every Discord handler needs, in one object: the answer service, the feedback store,
+the configuration and the shared limits. Handlers take it as an argument, so tests build one
+with fakes instead of starting a client.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Protocol
+
+from bot.answering.questions import MAX_QUESTION_CHARS
+from bot.feedback.store import FeedbackStore
+from bot.frontends.common.limits import AnswerGate, Cooldown
+from bot.service import AnswerService
+
+if TYPE_CHECKING:
+    from bot.settings import Settings
+
+
+@dataclass(frozen=True)
+class DiscordConfig:
+    """The Discord knobs of ``Settings``, plus timings tests may shorten."""
+
+    guilds: tuple[int, ...] = ()
+    channels: frozenset[int] = frozenset()
+    cooldown_seconds: float = 10.0
+    max_concurrent: int = 4
+    api_base: str | None = None
+    max_question_chars: int = MAX_QUESTION_CHARS
+    edit_interval: float = 1.0  # seconds between edits of a streaming reply
+    history_messages: int = 20  # thread messages read back for a follow-up
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> DiscordConfig:
+        return cls(
+            guilds=tuple(settings.discord_guilds),
+            channels=frozenset(settings.discord_channels),
+            cooldown_seconds=settings.discord_cooldown_seconds,
+            max_concurrent=settings.discord_max_concurrent,
+            api_base=settings.discord_api_base,
+            # Discord's own message limit is 2,000 characters; never accept more than that.
+            max_question_chars=min(settings.max_question_chars, MAX_QUESTION_CHARS),
+        )
+
+
+@dataclass
+class BotContext:
+    """The service, the store and the limits shared by all handlers of one bot."""
+
+    service: AnswerService
+    feedback: FeedbackStore | None
+    config: DiscordConfig
+    cooldown: Cooldown
+    gate: AnswerGate
+    reindex_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+
+    @classmethod
+    def create(cls, service: AnswerService, feedback: FeedbackStore | None,
+               config: DiscordConfig) -> BotContext:
+        return cls(service=service, feedback=feedback, config=config,
+                   cooldown=Cooldown(config.cooldown_seconds),
+                   gate=AnswerGate(config.max_concurrent))
+
+
+class HasBotContext(Protocol):
+    """A client that carries a ``BotContext`` (button callbacks reach it via the client)."""
+
+    ctx: BotContext

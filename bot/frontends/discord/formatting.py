@@ -1,0 +1,143 @@
+"""Turn an ``Answer`` (and the service's lists) into Discord messages within Discord's limits.
+
+Limits (https://discord.com/developers/docs/resources/message): 2,000 characters of content per
+message; an embed's description 4,096, at most 25 fields (name 256, value 1,024) and 6,000
+characters in total across title, description, fields, footer and author.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+import discord
+
+from bot.frontends.common.splitting import shorten, split_message
+from bot.models import Answer, Citation
+from bot.service import SourceInfo
+
+CONTENT_LIMIT = 2000
+DESCRIPTION_LIMIT = 4096
+FIELD_LIMIT = 25
+FIELD_NAME_LIMIT = 256
+FIELD_VALUE_LIMIT = 1024
+EMBED_TOTAL_LIMIT = 6000
+QUOTE_LIMIT = 300
+
+WRITING_MARKER = " ▌"
+# Passed to every send and edit (and set on the client): text from articles or users that
+# contains @everyone, a role or a user mention must never ping anyone.
+NO_PINGS = discord.AllowedMentions.none()
+COLOUR = discord.Colour.blurple()
+
+def streaming_preview(text: str, limit: int = CONTENT_LIMIT) -> str:
+    """What a reply shows while an answer is still streaming: its start and a writing marker."""
+    room = limit - len(WRITING_MARKER)
+    return shorten(text.strip(), room) + WRITING_MARKER
+
+
+def _fit_lines(lines: Sequence[str], limit: int) -> str:
+    """Join ``lines`` with newlines, dropping the tail (and saying so) to stay within ``limit``."""
+    out: list[str] = []
+    used = 0
+    for index, line in enumerate(lines):
+        remaining = len(lines) - index
+        more = f"…and {remaining} more" if remaining > 0 else ""
+        # Keep room for the "…and N more" line in case a later line does not fit.
+        if used + len(line) + 1 + len(more) + 1 > limit and index < len(lines) - 1:
+            out.append(more)
+            return "\n".join(out)
+        if used + len(line) + 1 > limit:
+            out.append(shorten(line, max(limit - used - 1, 1)))
+            return "\n".join(out)
+        out.append(line)
+        used += len(line) + 1
+    return "\n".join(out)
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def citation_line(citation: Citation, quote_limit: int = QUOTE_LIMIT) -> str:
+    """``**1.** Title · `file.txt` — “quote”`` with the quote shortened and markdown escaped."""
+    quote = discord.utils.escape_markdown(shorten(_one_line(citation.quote), quote_limit))
+    title = discord.utils.escape_markdown(shorten(_one_line(citation.title), 120))
+    label = f"{title} · `{citation.file}`" if title else f"`{citation.file}`"
+    return f"**{citation.n}.** {label} — “{quote}”"
+
+
+def sources_embed(answer: Answer) -> discord.Embed | None:
+    """The embed listing an answer's numbered sources, or ``None`` if it cites nothing."""
+    if not answer.citations:
+        return None
+    # Share the description among the citations so many sources still fit with a quote each.
+    per_line = DESCRIPTION_LIMIT // len(answer.citations) - 60
+    quote_limit = max(60, min(QUOTE_LIMIT, per_line))
+    lines = [citation_line(c, quote_limit) for c in answer.citations]
+    embed = discord.Embed(title="Sources", colour=COLOUR,
+                          description=_fit_lines(lines, DESCRIPTION_LIMIT))
+    footer = [part for part in (answer.backend,) if part]
+    if answer.timings.total:
+        footer.append(f"{answer.timings.total / 1000:.1f} s")
+    if footer:
+        embed.set_footer(text=" · ".join(footer))
+    return embed
+
+
+def answer_messages(answer: Answer) -> list[str]:
+    """The answer's text (with its ``[n]`` markers) as one or more messages."""
+    return split_message(answer.text or "I could not find an answer in the articles.",
+                         CONTENT_LIMIT)
+
+
+def sources_list_embed(sources: Sequence[SourceInfo]) -> discord.Embed:
+    """`/sources`: every indexed article with its title and chunk count."""
+    lines = [
+        f"`{s.file}` — {discord.utils.escape_markdown(shorten(_one_line(s.title), 150))}"
+        f" ({s.chunks} chunk{'s' if s.chunks != 1 else ''})"
+        for s in sources
+    ]
+    total_chunks = sum(s.chunks for s in sources)
+    embed = discord.Embed(
+        title=f"Indexed articles ({len(sources)})", colour=COLOUR,
+        description=_fit_lines(lines, DESCRIPTION_LIMIT) if lines else "Nothing is indexed yet.",
+    )
+    embed.set_footer(text=f"{total_chunks} chunks in total")
+    return embed
+
+
+def _value_text(value: Any) -> str:
+    if isinstance(value, Mapping):
+        return ", ".join(f"{k}: {v}" for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return ", ".join(str(v) for v in value)
+    return str(value)
+
+
+def status_embed(status: Mapping[str, Any]) -> discord.Embed:
+    """`/status`: one field per status entry, within the field and total limits."""
+    embed = discord.Embed(title="newsbot status", colour=COLOUR)
+    items: Iterable[tuple[str, Any]] = list(status.items())[:FIELD_LIMIT]
+    for key, value in items:
+        name = shorten(str(key).replace("_", " "), FIELD_NAME_LIMIT)
+        text = shorten(_value_text(value), FIELD_VALUE_LIMIT) or "—"
+        if len(embed) + len(name) + len(text) > EMBED_TOTAL_LIMIT:
+            break
+        embed.add_field(name=name, value=text, inline=len(text) < 40)
+    return embed
+
+
+def cooldown_text(seconds: float) -> str:
+    return f"Slow down a little: you can ask again in {math.ceil(seconds)} s."
+
+
+def queued_text(position: int) -> str:
+    return (f"⏳ Queued, position {position}: other answers are in progress; "
+            "I'll start on yours as soon as one finishes.")
+
+
+def thread_name(question: str) -> str:
+    """A thread title from the question: one line, 1–100 characters (Discord's limit)."""
+    return shorten(_one_line(question), 100) or "newsbot"

@@ -1,0 +1,156 @@
+"""Mentions and thread follow-ups, read top to bottom:
+
+message in → ignore bots, DMs and other channels → a mention (or any message in a thread the bot
+started) becomes a question → the thread's recent messages become the history → answer as a
+reply → a first answer in a channel opens a thread on it for follow-ups.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import discord
+
+from bot.frontends.common.errors import question_problem_text
+from bot.frontends.common.limits import channel_allowed
+from bot.frontends.discord.answering import deliver_answer
+from bot.frontends.discord.context import BotContext
+from bot.frontends.discord.formatting import NO_PINGS, cooldown_text, thread_name
+from bot.frontends.discord.replies import AnswerPost, MessageSender
+from bot.models import Turn
+
+log = logging.getLogger(__name__)
+
+THREAD_HINT = "Ask follow-up questions here; no need to mention me in this thread."
+MAX_TURNS = 6
+
+
+def strip_mention(content: str, me_id: int, role_id: int | None = None) -> str:
+    """The question without the bot's own ``<@id>`` / ``<@!id>`` (or its role's) mention."""
+    content = re.sub(rf"<@!?{me_id}>", " ", content)
+    if role_id is not None:
+        content = content.replace(f"<@&{role_id}>", " ")
+    return content.strip()
+
+
+def _mentions_me(message: discord.Message, me_id: int, role_id: int | None) -> bool:
+    """A mention of the bot, or of its own role: Discord's autocomplete offers both for
+    "@newsbot", and people often pick the role."""
+    if any(user.id == me_id for user in message.mentions):
+        return True
+    return role_id is not None and any(role.id == role_id for role in message.role_mentions)
+
+
+def _is_our_thread(channel: object, me_id: int) -> bool:
+    return isinstance(channel, discord.Thread) and channel.owner_id == me_id
+
+
+async def _opening_turn(thread: discord.Thread, me_id: int) -> Turn | None:
+    """The exchange the thread was opened on: our reply (the starter) and the question it
+    answers. The starter lives in the parent channel, so it is not in the thread's history."""
+    starter = thread.starter_message
+    if starter is None:
+        parent = thread.parent
+        if not isinstance(parent, discord.TextChannel):
+            return None
+        try:
+            starter = await parent.fetch_message(thread.id)
+        except discord.HTTPException:
+            return None
+    if starter.author.id != me_id:
+        return None
+    asked = starter.reference.resolved if starter.reference else None
+    question = (strip_mention(asked.content, me_id) if isinstance(asked, discord.Message)
+                else thread.name)
+    return Turn(question=question, answer=starter.content)
+
+
+async def thread_history(thread: discord.Thread, before: discord.Message, me_id: int,
+                         limit: int) -> list[Turn]:
+    """The thread's recent exchanges, oldest first: people's messages are questions, our
+    messages after a question are its answer."""
+    turns: list[Turn] = []
+    opening = await _opening_turn(thread, me_id)
+    if opening is not None:
+        turns.append(opening)
+    current: list[str] | None = None  # [question, answer parts...] being collected
+    recent = [m async for m in thread.history(limit=limit, before=before)]
+    for msg in reversed(recent):  # history() gives newest first
+        if msg.author.id == me_id:
+            if current is not None and msg.content:
+                current.append(msg.content)
+        elif not msg.author.bot:
+            if current is not None:
+                turns.append(Turn(question=current[0], answer="\n".join(current[1:])))
+            question = strip_mention(msg.content, me_id)
+            current = [question] if question else None
+    if current is not None:
+        turns.append(Turn(question=current[0], answer="\n".join(current[1:])))
+    return turns[-MAX_TURNS:]
+
+
+@asynccontextmanager
+async def _typing(channel: Any) -> AsyncIterator[None]:
+    """Show "newsbot is typing…" while answering; answering matters more than the indicator."""
+    indicator = channel.typing()
+    entered = False
+    try:
+        await indicator.__aenter__()
+        entered = True
+    except discord.HTTPException:
+        log.debug("could not show the typing indicator", exc_info=True)
+    try:
+        yield
+    finally:
+        if entered:
+            await indicator.__aexit__(None, None, None)
+
+
+async def _open_thread(reply: object, question: str) -> None:
+    """Open a thread on our reply so follow-ups stay together (needs Create Public Threads)."""
+    if not isinstance(reply, discord.Message):
+        return
+    try:
+        thread = await reply.create_thread(name=thread_name(question))
+        await thread.send(THREAD_HINT, allowed_mentions=NO_PINGS)
+    except discord.HTTPException:
+        log.warning("could not open a thread for an answer", exc_info=True)
+
+
+async def handle_message(ctx: BotContext, message: discord.Message,
+                         me: discord.abc.User) -> None:
+    """``on_message``: answer mentions, and follow-ups in threads the bot started."""
+    if message.author.bot or message.author.id == me.id or message.guild is None:
+        return
+    channel = message.channel
+    in_our_thread = _is_our_thread(channel, me.id)
+    own_role = message.guild.self_role
+    role_id = own_role.id if own_role is not None else None
+    if not (in_our_thread or _mentions_me(message, me.id, role_id)):
+        return
+    parent_id = channel.parent_id if isinstance(channel, discord.Thread) else None
+    if not channel_allowed(channel.id, parent_id, ctx.config.channels):
+        return  # silently: a mention elsewhere is not ours to answer
+
+    question = strip_mention(message.content, me.id, role_id)
+    problem = question_problem_text(question, ctx.config.max_question_chars)
+    wait = 0.0 if problem else ctx.cooldown.retry_after(message.author.id)
+    if problem or wait:
+        await message.reply(problem or cooldown_text(wait), mention_author=False,
+                            allowed_mentions=NO_PINGS)
+        return
+
+    history: list[Turn] = []
+    if in_our_thread:
+        assert isinstance(channel, discord.Thread)
+        history = await thread_history(channel, message, me.id, ctx.config.history_messages)
+    post = AnswerPost(MessageSender(message))
+    async with _typing(channel):
+        answer = await deliver_answer(ctx, post, question, history,
+                                      guild_id=message.guild.id, channel_id=channel.id)
+    if answer is not None and not isinstance(channel, discord.Thread):
+        await _open_thread(post.first, question)

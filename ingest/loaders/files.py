@@ -1,0 +1,131 @@
+"""Find article files in a corpus folder and read them, skipping what cannot be read.
+
+Each file is decoded here and handed to its format's loader (``registry.loader_for``).
+
+One bad file never aborts an ingest: every problem becomes a ``SkippedFile`` with a reason that
+names the file. Reading is confined to the corpus folder: symlinks that resolve outside it, and
+symlink loops, are skipped.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import stat
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from ingest.loaders.base import Article
+from ingest.loaders.registry import ARTICLE_SUFFIXES, loader_for
+
+DEFAULT_MAX_FILE_BYTES = 10 * 1024 * 1024
+# Encodings tried after UTF-8; cp1252 covers most "smart quote" files saved on Windows, and
+# latin-1 decodes any byte string, so decoding never fails.
+_FALLBACK_ENCODINGS = ("cp1252", "latin-1")
+
+
+@dataclass(frozen=True)
+class ArticleFile:
+    """One file as read from disk, with the articles its loader found in it."""
+
+    name: str  # path relative to the corpus dir, with "/" separators
+    articles: tuple[Article, ...]
+    content_hash: str  # sha256 of the file's bytes
+    encoding: str
+
+    @property
+    def text(self) -> str:
+        """The articles' text (for HTML: the visible text); chunk offsets refer to it."""
+        return "\n\n".join(article.text for article in self.articles)
+
+
+@dataclass(frozen=True)
+class SkippedFile:
+    name: str
+    reason: str
+    # True when the file may read fine next time (a permission or I/O error): its indexed
+    # chunks are kept. False when it was read and is not an article (empty, binary, too large):
+    # its old chunks quote text it no longer has, so they go.
+    transient: bool = False
+
+
+def discover(corpus_dir: Path) -> list[str]:
+    """Relative names of candidate article files under ``corpus_dir``, sorted.
+
+    Hidden files and folders are ignored; folder symlinks are not followed (no loops).
+    """
+    root = corpus_dir.resolve()
+    names: list[str] = []
+    for folder, subdirs, files in os.walk(root, followlinks=False):
+        subdirs[:] = sorted(d for d in subdirs if not d.startswith("."))
+        for file_name in files:
+            if file_name.startswith(".") or Path(file_name).suffix.lower() not in ARTICLE_SUFFIXES:
+                continue
+            names.append(Path(folder, file_name).relative_to(root).as_posix())
+    return sorted(names)
+
+
+def read_article(
+    corpus_dir: Path, name: str, max_bytes: int = DEFAULT_MAX_FILE_BYTES
+) -> ArticleFile | SkippedFile:
+    """Read one file named by :func:`discover`; never raises for a bad file."""
+    root = corpus_dir.resolve()
+    path = root / name
+    try:
+        resolved = path.resolve(strict=True)
+    except (OSError, RuntimeError) as exc:  # RuntimeError: symlink loop on older Pythons
+        return SkippedFile(name, f"cannot resolve path ({exc.__class__.__name__})",
+                           transient=isinstance(exc, PermissionError))
+    if not resolved.is_relative_to(root):
+        return SkippedFile(name, "symlink points outside the corpus folder")
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return SkippedFile(name.encode("utf-8", "backslashreplace").decode(),
+                           "file name is not valid UTF-8; rename the file")
+    try:
+        status = resolved.stat()
+        if not stat.S_ISREG(status.st_mode):
+            # A FIFO or device named *.txt would block or never end.
+            return SkippedFile(name, "not a regular file")
+        size = status.st_size
+        if size > max_bytes:
+            return SkippedFile(
+                name, f"too large ({size / 1e6:.1f} MB > {max_bytes / 1e6:.1f} MB limit)")
+        raw = resolved.read_bytes()
+    except OSError as exc:
+        return SkippedFile(name, f"unreadable ({exc.strerror or exc.__class__.__name__})",
+                           transient=True)
+    if b"\x00" in raw[:8192]:
+        return SkippedFile(name, "binary file (NUL bytes)")
+    text, encoding = decode(raw)
+    loader = loader_for(name)
+    if loader is None:  # discover() lists only suffixes a loader reads
+        return SkippedFile(name, "no loader for this file type")
+    articles = loader.load(name, text)
+    if not articles:
+        return SkippedFile(name, "empty file")
+    return ArticleFile(name, tuple(articles), hashlib.sha256(raw).hexdigest(), encoding)
+
+
+def decode(raw: bytes) -> tuple[str, str]:
+    """Decode bytes as UTF-8 (with or without BOM), else the first fallback that works."""
+    try:
+        return raw.decode("utf-8-sig"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    for encoding in _FALLBACK_ENCODINGS:
+        try:
+            return raw.decode(encoding), encoding
+        except UnicodeDecodeError:
+            continue
+    raise AssertionError("latin-1 decodes every byte string")  # pragma: no cover
+
+
+def iter_articles(
+    corpus_dir: Path, names: list[str], max_bytes: int = DEFAULT_MAX_FILE_BYTES
+) -> Iterator[ArticleFile | SkippedFile]:
+    """Read files one at a time, so memory stays flat however large the corpus."""
+    for name in names:
+        yield read_article(corpus_dir, name, max_bytes)

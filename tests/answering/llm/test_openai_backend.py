@@ -1,0 +1,298 @@
+"""The openai backend through the real openai SDK against the fake OpenAI-compatible server.
+
+No monkeypatching: the bot is configured like a user would (NEWSBOT_LLM=openai, OPENAI_BASE_URL,
+OPENAI_API_KEY) and the server on 127.0.0.1 plays the model. Responders here behave like a
+compliant model: they read the numbered sources in the prompt and cite the one that says it.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.answering.llm.messages import NOT_COVERED
+from bot.answering.synthesizer import REFUSAL
+from bot.engine import NewsBot
+from bot.models import Turn
+from ingest.errors import ServiceUnavailableError
+from prompts import load_prompt
+from tests.core_fixtures import (
+    OFF_TOPIC_QUESTION,
+    SAUDI_FILE,
+    SAUDI_QUESTION,
+    IndexedCorpus,
+    copy_corpus,
+    make_settings,
+)
+from tests.fakes.fake_model import Message, message_text
+from tests.fakes.openai_server import FakeOpenAIServer
+
+_SOURCE = re.compile(r"^Source (\d+) \(file: (.+?); title: .*?\):\n", re.MULTILINE)
+
+
+def prompt_sources(messages: list[Message]) -> dict[int, tuple[str, str]]:
+    """Source number → (file, text) as the prompt shows them."""
+    prompt = "\n".join(message_text(m) for m in messages)
+    end = prompt.find("\nQuestion:")
+    matches = list(_SOURCE.finditer(prompt))
+    sources: dict[int, tuple[str, str]] = {}
+    for i, match in enumerate(matches):
+        stop = matches[i + 1].start() if i + 1 < len(matches) else end
+        sources[int(match.group(1))] = (match.group(2), prompt[match.end():stop])
+    return sources
+
+
+def citing(phrase: str, claim: str) -> Callable[[list[Message]], str]:
+    """A model that cites the last source containing ``phrase`` (plus one bogus marker)."""
+    def respond(messages: list[Message]) -> str:
+        numbers = [n for n, (_, text) in prompt_sources(messages).items() if phrase in text]
+        if not numbers:
+            return NOT_COVERED
+        return f"{claim} [{numbers[-1]}]. It was reported by the articles [99]."
+    return respond
+
+
+@pytest.fixture
+def openai_bot(indexed_corpus: IndexedCorpus, openai_server: FakeOpenAIServer) -> NewsBot:
+    return indexed_corpus.bot(NEWSBOT_LLM="openai", OPENAI_BASE_URL=openai_server.base_url,
+                              OPENAI_API_KEY="test", NEWSBOT_LLM_MAX_RETRIES="1")
+
+
+def _chat_requests(server: FakeOpenAIServer) -> list[dict[str, Any]]:
+    return [r.body for r in server.requests_to("/chat/completions")]
+
+
+# -- answers -----------------------------------------------------------------------------------
+
+
+def test_answer_cites_the_right_file_through_the_sdk(
+        openai_bot: NewsBot, openai_server: FakeOpenAIServer) -> None:
+    openai_server.responder = citing("Saudi Arabia", "The talks were held in Saudi Arabia")
+    answer = openai_bot.answer(SAUDI_QUESTION)
+    assert not answer.refused
+    assert answer.backend == "openai:gpt-4o-mini"
+    # The cited source (whatever its number in the prompt) becomes [1]; [99] is dropped.
+    assert answer.text == ("The talks were held in Saudi Arabia [1]. "
+                           "It was reported by the articles.")
+    [citation] = answer.citations
+    assert citation.file == SAUDI_FILE
+    assert "Saudi Arabia" in citation.quote
+    assert citation.quote in (openai_bot.settings.corpus_dir / SAUDI_FILE).read_text("utf-8")
+    [request] = openai_server.requests_to("/chat/completions")
+    assert request.authorization == "Bearer test"
+    assert request.body["model"] == "gpt-4o-mini"
+    assert answer.to_json()["citations"][0]["file"] == SAUDI_FILE
+
+
+def test_the_prompt_comes_from_the_prompt_files(
+        openai_bot: NewsBot, openai_server: FakeOpenAIServer) -> None:
+    openai_server.responder = citing("Saudi Arabia", "Saudi Arabia")
+    openai_bot.answer(SAUDI_QUESTION)
+    [body] = _chat_requests(openai_server)
+    system, user = body["messages"]
+    assert system == {"role": "system", "content": load_prompt("answer_system")}
+    assert user["role"] == "user"
+    assert f"Question: {SAUDI_QUESTION}" in user["content"]
+    sources = prompt_sources(body["messages"])
+    assert list(sources) == list(range(1, len(sources) + 1))
+    assert 1 <= len(sources) <= openai_bot.settings.top_k
+    assert SAUDI_FILE in {file for file, _ in sources.values()}
+
+
+def test_streaming_calls_on_token_with_growing_text(
+        openai_bot: NewsBot, openai_server: FakeOpenAIServer) -> None:
+    openai_server.responder = citing("Saudi Arabia",
+                                     "The ceasefire talks took place in Saudi Arabia")
+    tokens: list[str] = []
+    answer = openai_bot.answer(SAUDI_QUESTION, on_token=tokens.append)
+    assert len(tokens) > 3
+    for shorter, longer in itertools.pairwise(tokens):
+        assert longer.startswith(shorter) and len(longer) > len(shorter)
+    assert re.fullmatch(r"The ceasefire talks took place in Saudi Arabia \[\d+\]\. "
+                        r"It was reported by the articles \[99\]\.", tokens[-1])
+    assert answer.citations[0].file == SAUDI_FILE
+    assert _chat_requests(openai_server)[0]["stream"] is True
+
+
+def test_a_broken_stream_is_restarted_and_on_token_starts_over(
+        openai_bot: NewsBot, openai_server: FakeOpenAIServer) -> None:
+    openai_server.responder = citing("Saudi Arabia", "The talks were held in Saudi Arabia")
+    openai_server.fail_next("break_stream", path="/chat/completions", chunks_before_break=3)
+    tokens: list[str] = []
+    answer = openai_bot.answer(SAUDI_QUESTION, on_token=tokens.append)
+    assert answer.citations[0].file == SAUDI_FILE
+    assert len(_chat_requests(openai_server)) == 2
+    restarts = [i for i in range(1, len(tokens)) if not tokens[i].startswith(tokens[i - 1])]
+    assert len(restarts) == 1
+
+
+def test_a_rate_limit_is_retried(openai_bot: NewsBot, openai_server: FakeOpenAIServer) -> None:
+    openai_server.responder = citing("Saudi Arabia", "The talks were held in Saudi Arabia")
+    openai_server.fail_next("429")
+    answer = openai_bot.answer(SAUDI_QUESTION)
+    assert answer.citations[0].file == SAUDI_FILE
+    assert len(_chat_requests(openai_server)) == 2
+
+
+def test_a_loosely_cited_claim_is_counted_as_unsupported(
+        openai_bot: NewsBot, openai_server: FakeOpenAIServer) -> None:
+    sources: dict[int, tuple[str, str]] = {}
+
+    def respond(messages: list[Message]) -> str:
+        sources.update(prompt_sources(messages))
+        [saudi] = [n for n, (file, _) in sources.items() if file == SAUDI_FILE][:1]
+        other = next(n for n in sources if n != saudi)
+        return (f"Negotiations for a 30-day ceasefire were held in Saudi Arabia [{saudi}]. "
+                f"Kangaroos hop around Canberra every morning [{other}].")
+
+    openai_server.responder = respond
+    answer = openai_bot.answer(SAUDI_QUESTION)
+    assert not answer.refused  # one citation holds up, so the answer is shown …
+    assert answer.citations[0].file == SAUDI_FILE
+    assert answer.unsupported_citations == 1  # … and the loose one is counted
+
+
+def test_an_answer_whose_every_citation_is_unsupported_is_refused(
+        openai_bot: NewsBot, openai_server: FakeOpenAIServer) -> None:
+    def respond(messages: list[Message]) -> str:
+        [n] = [n for n, (file, _) in prompt_sources(messages).items() if file == SAUDI_FILE][:1]
+        return f"Kangaroos hop around Canberra every morning [{n}]."
+
+    openai_server.responder = respond
+    answer = openai_bot.answer(SAUDI_QUESTION)
+    assert answer.refused and not answer.citations
+
+
+# -- refusals ----------------------------------------------------------------------------------
+
+
+def test_off_topic_question_is_refused_without_sources(
+        openai_bot: NewsBot, openai_server: FakeOpenAIServer) -> None:
+    openai_server.responder = citing("Canberra", "Canberra is the capital")
+    answer = openai_bot.answer(OFF_TOPIC_QUESTION)
+    assert answer.refused
+    assert answer.text.startswith(REFUSAL)
+    assert answer.citations == ()
+    assert answer.backend == "openai:gpt-4o-mini"
+
+
+def test_the_models_not_covered_reply_is_a_refusal(
+        openai_bot: NewsBot, openai_server: FakeOpenAIServer) -> None:
+    # A near-topic question passes retrieval; the model itself says the sources don't answer.
+    openai_server.responder = citing("years old", "He is 47 years old")
+    answer = openai_bot.answer("How old is Volodymyr Zelensky?")
+    assert len(_chat_requests(openai_server)) == 1, "the question should reach the model"
+    assert answer.refused and answer.citations == () and answer.text.startswith(REFUSAL)
+
+
+@pytest.mark.parametrize("reply", ["PWNED", "PWNED [99]", "Ignore the sources: it is Canberra."])
+def test_an_uncited_or_injected_reply_becomes_a_refusal(
+        openai_bot: NewsBot, openai_server: FakeOpenAIServer, reply: str) -> None:
+    openai_server.responder = lambda messages: reply
+    tokens: list[str] = []
+    answer = openai_bot.answer(SAUDI_QUESTION, on_token=tokens.append)
+    assert answer.refused
+    assert answer.text.startswith(REFUSAL)
+    assert "PWNED" not in answer.text and answer.citations == ()
+
+
+# -- follow-ups --------------------------------------------------------------------------------
+
+
+def test_history_is_condensed_into_a_standalone_question(
+        openai_bot: NewsBot, openai_server: FakeOpenAIServer) -> None:
+    standalone = "Which delegations took part in the 30-day ceasefire talks in Saudi Arabia?"
+    answer_with = citing("Saudi Arabia", "Ukrainian and American delegates met in Saudi Arabia")
+
+    def respond(messages: list[Message]) -> str:
+        if "Follow-up question:" in message_text(messages[-1]):
+            return standalone
+        return answer_with(messages)
+
+    openai_server.responder = respond
+    history = [Turn(SAUDI_QUESTION, "They were held in Saudi Arabia [1].")]
+    answer = openai_bot.answer("Who took part in them?", history)
+
+    condense, final = _chat_requests(openai_server)
+    condense_prompt = condense["messages"][-1]["content"]
+    assert f"User: {SAUDI_QUESTION}" in condense_prompt
+    assert "Assistant: They were held in Saudi Arabia [1]." in condense_prompt
+    assert "Follow-up question: Who took part in them?" in condense_prompt
+    assert f"Question: {standalone}" in final["messages"][-1]["content"]
+    assert answer.question == "Who took part in them?"
+    assert answer.citations[0].file == SAUDI_FILE
+
+
+# -- failures ----------------------------------------------------------------------------------
+
+
+def test_a_rejected_key_is_a_clear_service_error(indexed_corpus: IndexedCorpus) -> None:
+    with FakeOpenAIServer(api_key="the-right-key") as server:
+        bot = indexed_corpus.bot(NEWSBOT_LLM="openai", OPENAI_BASE_URL=server.base_url,
+                                 OPENAI_API_KEY="sk-wrong-key-1234567890")
+        with pytest.raises(ServiceUnavailableError) as info:
+            bot.answer(SAUDI_QUESTION)
+        assert len(server.requests_to("/chat/completions")) == 1, "a 401 is not retried"
+    message = str(info.value)
+    assert "401" in message and "OPENAI_API_KEY" in message
+    assert "sk-wrong" not in message and "1234567890" not in message
+    assert "\n" not in message
+
+
+def test_a_hanging_endpoint_times_out(indexed_corpus: IndexedCorpus,
+                                      openai_server: FakeOpenAIServer) -> None:
+    bot = indexed_corpus.bot(NEWSBOT_LLM="openai", OPENAI_BASE_URL=openai_server.base_url,
+                             OPENAI_API_KEY="test", NEWSBOT_LLM_TIMEOUT="0.5",
+                             NEWSBOT_LLM_MAX_RETRIES="0")
+    openai_server.fail_next("hang", hang_seconds=5)
+    with pytest.raises(ServiceUnavailableError, match="timed out"):
+        bot.answer(SAUDI_QUESTION)
+
+
+def test_an_unreachable_endpoint_is_a_service_error(indexed_corpus: IndexedCorpus) -> None:
+    from tests.fakes.chroma_server import free_port
+
+    bot = indexed_corpus.bot(NEWSBOT_LLM="openai", OPENAI_API_KEY="test",
+                             OPENAI_BASE_URL=f"http://127.0.0.1:{free_port()}/v1",
+                             NEWSBOT_LLM_MAX_RETRIES="0")
+    with pytest.raises(ServiceUnavailableError, match="unreachable"):
+        bot.answer(SAUDI_QUESTION)
+
+
+def test_auto_resolves_to_openai_only_with_a_key(indexed_corpus: IndexedCorpus) -> None:
+    assert indexed_corpus.bot(NEWSBOT_LLM="auto").backend == "extractive"
+    assert indexed_corpus.bot(NEWSBOT_LLM="auto", OPENAI_API_KEY="k").backend == \
+        "openai:gpt-4o-mini"
+
+
+# -- OpenAI embeddings too ---------------------------------------------------------------------
+
+
+def test_openai_embeddings_end_to_end(tmp_path: Path, openai_server: FakeOpenAIServer) -> None:
+    openai_server.embed_dim = 1536  # what text-embedding-3-small returns
+    corpus = copy_corpus(tmp_path / "articles")
+    settings = make_settings(
+        tmp_path / "data", corpus, NEWSBOT_EMBED="openai", NEWSBOT_LLM="openai",
+        OPENAI_BASE_URL=openai_server.base_url, OPENAI_API_KEY="test")
+    bot = NewsBot(settings)  # every component built from settings, as the CLI does
+    report = bot.ingest()
+    assert report.files_added == 5 and report.chunks_embedded == report.chunks_total > 0
+    embed_requests = openai_server.requests_to("/embeddings")
+    assert embed_requests and all(r.authorization == "Bearer test" for r in embed_requests)
+    assert all(r.body["model"] == "text-embedding-3-small" for r in embed_requests)
+    assert NewsBot(settings).ingest().chunks_embedded == 0
+
+    openai_server.responder = citing("Saudi Arabia", "The talks were held in Saudi Arabia")
+    fresh = NewsBot(settings)
+    answer = fresh.answer(SAUDI_QUESTION)
+    assert not answer.refused
+    assert answer.citations[0].file == SAUDI_FILE
+    status = fresh.status().to_json()
+    assert status["embedding_model"] == "openai:text-embedding-3-small"
+    assert status["backend"] == "openai:gpt-4o-mini"
+    assert status["files"] == 5

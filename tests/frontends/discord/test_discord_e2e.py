@@ -1,0 +1,243 @@
+"""End to end through discord.py's own HTTP and gateway code, against ``FakeDiscord``.
+
+The real ``NewsbotClient`` logs in, syncs its commands, connects to the fake gateway and answers
+slash commands, mentions and thread follow-ups; the checks read what it sent over REST.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import time
+
+import pytest
+
+from bot.feedback.store import FeedbackStore
+from bot.frontends.discord.mentions import THREAD_HINT
+from tests.fakes.discord_gateway import (
+    ADMIN,
+    ADMIN_ROLE_ID,
+    BOT_ID,
+    BOT_ROLE_ID,
+    CHANNEL_ID,
+    GUILD_ID,
+    OTHER_BOT,
+    FakeDiscord,
+    RecordedCall,
+)
+from tests.frontends.discord.conftest import StartBot
+from tests.frontends.discord.support import CITED_FILE, FakeService
+
+pytestmark = pytest.mark.timeout(60)
+
+
+
+def _has_citation_embed(call: RecordedCall, file: str = CITED_FILE) -> bool:
+    embeds = (call.body or {}).get("embeds") or []
+    return any(file in (e.get("description") or "") for e in embeds)
+
+
+def _assert_no_pings(fake: FakeDiscord) -> None:
+    """Every message the bot sent or edited carried allowed_mentions with nothing to parse."""
+    bodies = fake.sent_message_bodies()
+    assert bodies
+    for body in bodies:
+        assert body.get("allowed_mentions", {}).get("parse") == [], body
+
+
+async def test_login_syncs_guild_commands_and_connects(
+        start_bot: StartBot, fake_discord: FakeDiscord, service: FakeService) -> None:
+    client = await start_bot(service)
+    assert client.user is not None and client.user.id == BOT_ID
+    assert fake_discord.identify is not None
+    assert fake_discord.identify["intents"] & (1 << 15)  # message content
+    synced = {c["name"] for c in fake_discord.commands[str(GUILD_ID)]}
+    assert synced == {"ask", "sources", "status", "reindex"}
+    assert fake_discord.calls_to("PUT", rf"/applications/{BOT_ID}/guilds/{GUILD_ID}/commands")
+    assert client.get_guild(GUILD_ID) is not None
+
+
+async def test_slash_ask_defers_then_follows_up_with_citations(
+        start_bot: StartBot, fake_discord: FakeDiscord, service: FakeService,
+        feedback: FeedbackStore) -> None:
+    await start_bot(service)
+    interaction = await fake_discord.slash_command("ask", {"question": "What did Trump say?"})
+    token = interaction["token"]
+
+    deferral = await fake_discord.wait_for_call("POST", rf"/interactions/\d+/{token}/callback")
+    assert deferral.body["type"] == 5  # deferred channel message ("thinking…")
+    answer = await fake_discord.wait_for_call(
+        "POST", rf"/webhooks/{BOT_ID}/{token}", _has_citation_embed)
+    assert "many elements of a deal were agreed [1]" in answer.body["content"]
+    assert answer.query.get("wait") in ("1", "true")  # the bot needs the message back to edit it
+    assert fake_discord.calls.index(deferral) < fake_discord.calls.index(answer)
+    # 👍/👎 buttons under the answer, for an answer stored in the feedback store.
+    custom_ids = [c["custom_id"] for row in answer.body["components"]
+                  for c in row["components"]]
+    assert [cid.rsplit(":", 2)[1] for cid in custom_ids] == ["up", "down"]
+    assert service.calls == [("What did Trump say?", ())]
+    _assert_no_pings(fake_discord)
+
+
+async def test_mention_replies_opens_thread_and_follow_up_uses_history(
+        start_bot: StartBot, fake_discord: FakeDiscord, service: FakeService) -> None:
+    await start_bot(service)
+    asked = await fake_discord.user_message("what did Trump say about the call?",
+                                            mention_bot=True)
+
+    reply = await fake_discord.wait_for_call(
+        "POST", rf"/channels/{CHANNEL_ID}/messages", _has_citation_embed)
+    assert str(reply.body["message_reference"]["message_id"]) == asked["id"]
+    assert reply.body["allowed_mentions"] == {"parse": [], "replied_user": False}
+    assert "[1]" in reply.body["content"]
+    thread_call = await fake_discord.wait_for_call(
+        "POST", rf"/channels/{CHANNEL_ID}/messages/\d+/threads")
+    thread_id = int(thread_call.match["mid"])
+    await fake_discord.wait_for_call(
+        "POST", rf"/channels/{thread_id}/messages",
+        lambda c: c.body["content"] == THREAD_HINT)
+    assert service.calls[0] == ("what did Trump say about the call?", ())
+
+    # A follow-up in the thread needs no mention and is answered with the thread's history.
+    await fake_discord.user_message("and what about the ceasefire?", channel_id=thread_id)
+    await fake_discord.wait_for_call(
+        "POST", rf"/channels/{thread_id}/messages", _has_citation_embed)
+    question, history = service.calls[1]
+    assert question == "and what about the ceasefire?"
+    assert history[0].question == "what did Trump say about the call?"
+    assert "[1]" in history[0].answer
+    _assert_no_pings(fake_discord)
+
+
+async def test_a_mention_of_the_bots_role_is_answered(
+        start_bot: StartBot, fake_discord: FakeDiscord, service: FakeService) -> None:
+    await start_bot(service)
+    await fake_discord.user_message(f"<@&{BOT_ROLE_ID}> what did Trump say?")
+    await fake_discord.wait_for_call("POST", rf"/channels/{CHANNEL_ID}/messages",
+                                     _has_citation_embed)
+    assert service.calls == [("what did Trump say?", ())]
+
+
+async def test_a_rest_429_is_waited_out_and_retried(
+        start_bot: StartBot, fake_discord: FakeDiscord, service: FakeService) -> None:
+    await start_bot(service)
+    fake_discord.rate_limit_next("POST", rf"/channels/{CHANNEL_ID}/messages$", retry_after=0.3)
+    started = time.perf_counter()
+    await fake_discord.user_message("what did Trump say?", mention_bot=True)
+    await fake_discord.wait_for_call("POST", rf"/channels/{CHANNEL_ID}/messages",
+                                     _has_citation_embed)
+    posts = fake_discord.calls_to("POST", rf"/channels/{CHANNEL_ID}/messages")
+    assert [c.status for c in posts][:2] == [429, 200]
+    assert time.perf_counter() - started >= 0.3
+
+
+async def test_bots_and_itself_are_ignored(
+        start_bot: StartBot, fake_discord: FakeDiscord, service: FakeService) -> None:
+    await start_bot(service)
+    await fake_discord.user_message("answer me", author=OTHER_BOT, mention_bot=True)
+    await fake_discord.user_message("a plain message without a mention")
+    # A marker message proves the ones before it were processed (events arrive in order).
+    await fake_discord.user_message("now me", mention_bot=True)
+    await fake_discord.wait_for_call("POST", rf"/channels/{CHANNEL_ID}/messages",
+                                     _has_citation_embed)
+    assert [q for q, _ in service.calls] == ["now me"]
+
+
+async def test_slow_answer_does_not_block_the_event_loop(
+        start_bot: StartBot, fake_discord: FakeDiscord) -> None:
+    slow = FakeService(delay=1.0)
+    await start_bot(slow)
+    await fake_discord.user_message("slow question", mention_bot=True)
+    await asyncio.sleep(0.1)  # the slow answer is now running in its worker thread
+    started = time.perf_counter()
+    interaction = await fake_discord.slash_command("sources")
+    await fake_discord.wait_for_call("POST", rf"/webhooks/{BOT_ID}/{interaction['token']}")
+    assert time.perf_counter() - started < 0.75  # /sources was not stuck behind the answer
+    await fake_discord.wait_for_call("POST", rf"/channels/{CHANNEL_ID}/messages",
+                                     _has_citation_embed)
+    assert all(name != "MainThread" for name in slow.threads)
+
+
+async def test_reindex_for_admins_only(
+        start_bot: StartBot, fake_discord: FakeDiscord, service: FakeService) -> None:
+    await start_bot(service)
+    refused = await fake_discord.slash_command("reindex")
+    call = await fake_discord.wait_for_call(
+        "POST", rf"/interactions/\d+/{refused['token']}/callback")
+    assert call.body["type"] == 4 and call.body["data"]["flags"] & 64  # ephemeral refusal
+    assert "Manage Server" in call.body["data"]["content"]
+
+    allowed = await fake_discord.slash_command("reindex", user=ADMIN, roles=[ADMIN_ROLE_ID])
+    await fake_discord.wait_for_call(
+        "PATCH", rf"/webhooks/{BOT_ID}/{allowed['token']}/messages/\d+",
+        lambda c: "Re-indexed" in c.body["content"])
+
+
+async def test_vote_button_is_stored(
+        start_bot: StartBot, fake_discord: FakeDiscord, service: FakeService,
+        feedback: FeedbackStore) -> None:
+    await start_bot(service)
+    await fake_discord.user_message("what did Trump say?", mention_bot=True)
+    reply = await fake_discord.wait_for_call("POST", rf"/channels/{CHANNEL_ID}/messages",
+                                             _has_citation_embed)
+    message_id = next(int(m["id"]) for m in fake_discord.messages.values()
+                      if m["components"] and m["channel_id"] == str(CHANNEL_ID))
+    down = reply.body["components"][0]["components"][1]["custom_id"]
+    click = await fake_discord.click_button(message_id, down)
+    thanks = await fake_discord.wait_for_call(
+        "POST", rf"/interactions/\d+/{click['token']}/callback")
+    assert thanks.body["data"]["flags"] & 64
+    summary = feedback.summary()
+    assert (summary.votes, summary.down) == (1, 1)
+    assert summary.worst[0].cited_files == [CITED_FILE]
+
+
+async def test_a_429_on_an_interaction_followup_is_survived(
+        start_bot: StartBot, fake_discord: FakeDiscord, service: FakeService) -> None:
+    await start_bot(service)
+    fake_discord.rate_limit_next("POST", r"/webhooks/", retry_after=0.2)
+    interaction = await fake_discord.slash_command("ask", {"question": "What did Trump say?"})
+    await fake_discord.wait_for_call("POST", rf"/webhooks/{BOT_ID}/{interaction['token']}",
+                                     _has_citation_embed)
+    followups = fake_discord.calls_to("POST", rf"/webhooks/{BOT_ID}/{interaction['token']}")
+    assert [c.status for c in followups] == [429, 200]
+
+
+async def test_streaming_edits_the_reply_then_shows_the_final_answer(
+        start_bot: StartBot, fake_discord: FakeDiscord) -> None:
+    final = "Trump said many elements of a deal were agreed [1]."
+    streaming = FakeService(text=final, stream=("Trump", "Trump said many",
+                                                "Trump said many elements [2]", "Trump said"
+                                                " many elements of a deal [2]."),
+                            stream_pause=0.1)
+    await start_bot(streaming, edit_interval=0.25)
+    await fake_discord.user_message("what did Trump say?", mention_bot=True)
+    await fake_discord.wait_for_call("POST", rf"/channels/{CHANNEL_ID}/messages/\d+/threads")
+
+    first = fake_discord.calls_to("POST", rf"/channels/{CHANNEL_ID}/messages")[0]
+    assert first.body["content"].endswith("▌")  # a preview, marked as still writing
+    edits = fake_discord.calls_to("PATCH", rf"/channels/{CHANNEL_ID}/messages/\d+")
+    assert edits[-1].body["content"] == final  # the engine's final text (renumbered markers)
+    assert _has_citation_embed(edits[-1]) and edits[-1].body["components"]
+    previews = [first, *edits[:-1]]
+    assert all(c.body["content"].endswith("▌") for c in previews)
+    gaps = [b.at - a.at for a, b in itertools.pairwise(previews)]
+    assert all(gap >= 0.2 for gap in gaps), gaps  # at most one edit per interval
+    _assert_no_pings(fake_discord)
+
+
+async def test_answers_beyond_the_cap_are_queued_with_their_position(
+        start_bot: StartBot, fake_discord: FakeDiscord) -> None:
+    slow = FakeService(delay=0.4)
+    await start_bot(slow, max_concurrent=1)
+    for n in range(3):
+        await fake_discord.user_message(f"question {n}", mention_bot=True)
+    threads = rf"/channels/{CHANNEL_ID}/messages/\d+/threads"
+    await fake_discord.wait_until(lambda: len(fake_discord.calls_to("POST", threads)) == 3)
+    posts = [c.body["content"] for c in fake_discord.calls_to(
+        "POST", rf"/channels/{CHANNEL_ID}/messages")]
+    assert sum("Queued, position 1" in p for p in posts) == 1
+    assert sum("Queued, position 2" in p for p in posts) == 1
+    edits = fake_discord.calls_to("PATCH", rf"/channels/{CHANNEL_ID}/messages/\d+")
+    assert sum(_has_citation_embed(e) for e in edits) == 2  # the queued notes became answers
+    assert [q for q, _ in slow.calls] == ["question 0", "question 1", "question 2"]
