@@ -141,7 +141,8 @@ class NewsBot:
             corpus_dir=str(s.corpus_dir), store=s.store_location(), collection=s.collection,
             collection_exists=exists, files=len(states),
             chunks=sum(state.chunk_total for state in states.values()),
-            embedding_model=self.encoder.name, backend=self.backend, llm_setting=s.llm)
+            embedding_model=self.encoder.name, backend=self.backend, llm_setting=s.llm,
+            backend_reason=self.resolved_backend.reason)
 
     # -- answering ---------------------------------------------------------------------------
 

@@ -38,6 +38,7 @@ class StatusInfo:
     embedding_model: str
     backend: str
     llm_setting: str
+    backend_reason: str = ""  # why NEWSBOT_LLM resolved to this backend
 
     def to_json(self) -> dict[str, Any]:
         """The ``newsbot status --json`` schema (also the order the CLI prints)."""

@@ -9,6 +9,7 @@ connection) are defined in ``ingest.settings``, the answering and Discord sectio
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 from pydantic import BaseModel, Field, SecretStr, field_validator
@@ -24,6 +25,9 @@ class AnsweringSettings(BaseModel):
 
     llm: LlmChoice = Field("auto", alias="NEWSBOT_LLM")
     llm_model: str = Field("gpt-4o-mini", alias="NEWSBOT_LLM_MODEL")
+    local_model: Path | None = Field(None, alias="NEWSBOT_LOCAL_MODEL")
+    local_context: int = Field(4096, alias="NEWSBOT_LOCAL_CONTEXT", ge=512, le=131072)
+    local_threads: int | None = Field(None, alias="NEWSBOT_LOCAL_THREADS", ge=1)
     top_k: int = Field(5, alias="NEWSBOT_TOP_K", ge=1, le=50)
     relevance_floor: float = Field(0.20, alias="NEWSBOT_RELEVANCE_FLOOR")
     max_question_chars: int = Field(MAX_QUESTION_CHARS, alias="NEWSBOT_MAX_QUESTION_CHARS", ge=1)

@@ -11,6 +11,7 @@ from pydantic import ValidationError
 
 from bot.answering.backends import resolve_backend
 from bot.settings import Settings
+from ingest.errors import BadInputError
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
@@ -63,6 +64,27 @@ def test_auto_resolves_by_the_key() -> None:
     assert resolve_backend(
         Settings(_env_file=None, NEWSBOT_LLM="extractive", OPENAI_API_KEY="k")).name == "extractive"
     assert resolve_backend(Settings(_env_file=None, NEWSBOT_LLM="openai")).name == "openai"
+
+
+def test_auto_resolves_to_openai_for_a_base_url_then_to_a_local_model(tmp_path: Path) -> None:
+    model = tmp_path / "m.gguf"
+    base_url = resolve_backend(Settings(_env_file=None, OPENAI_BASE_URL="http://127.0.0.1:1/v1"))
+    assert base_url.name == "openai" and "OPENAI_BASE_URL" in base_url.reason
+    local = resolve_backend(Settings(_env_file=None, NEWSBOT_LOCAL_MODEL=model))
+    assert local.name == "local" and "NEWSBOT_LOCAL_MODEL" in local.reason
+    both = Settings(_env_file=None, NEWSBOT_LOCAL_MODEL=model, OPENAI_API_KEY="k")
+    assert resolve_backend(both).name == "openai"
+    assert "no OPENAI_API_KEY" in resolve_backend(Settings(_env_file=None)).reason
+
+
+def test_the_local_backend_says_what_is_missing(tmp_path: Path) -> None:
+    from bot.answering.llm.factory import make_chat_model
+
+    with pytest.raises(BadInputError, match="NEWSBOT_LOCAL_MODEL"):
+        make_chat_model("local", Settings(_env_file=None, NEWSBOT_LLM="local"))
+    missing = Settings(_env_file=None, NEWSBOT_LLM="local", NEWSBOT_LOCAL_MODEL=tmp_path / "no")
+    with pytest.raises(BadInputError, match="is not a file"):
+        make_chat_model("local", missing)
 
 
 def test_store_location_is_a_path_or_a_url(tmp_path: Path) -> None:

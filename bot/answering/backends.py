@@ -16,10 +16,11 @@ if TYPE_CHECKING:
     from bot.settings import Settings
     from ingest.embedding.cache import CachingEncoder
 
-LlmChoice = Literal["auto", "openai", "extractive"]
-Backend = Literal["openai", "extractive"]
+LlmChoice = Literal["auto", "openai", "local", "extractive"]
+Backend = Literal["openai", "local", "extractive"]
 EXTRACTIVE: Backend = "extractive"
 OPENAI: Backend = "openai"
+LOCAL: Backend = "local"
 LLM_CHOICES: tuple[str, ...] = get_args(LlmChoice)
 
 
@@ -36,13 +37,18 @@ class ResolvedBackend:
 
 
 def resolve_backend(settings: Settings) -> ResolvedBackend:
-    """What ``NEWSBOT_LLM`` means right now: ``auto`` is openai when a key is set, else
-    extractive."""
+    """What ``NEWSBOT_LLM`` means right now: ``auto`` is openai when a key or a base URL is
+    set, else local when a model file is set, else extractive."""
     if settings.llm != "auto":
         return ResolvedBackend(settings.llm, f"NEWSBOT_LLM={settings.llm}")
     if settings.openai_api_key:
         return ResolvedBackend(OPENAI, "auto: OPENAI_API_KEY is set")
-    return ResolvedBackend(EXTRACTIVE, "auto: no OPENAI_API_KEY")
+    if settings.openai_base_url:
+        return ResolvedBackend(OPENAI, "auto: OPENAI_BASE_URL is set")
+    if settings.local_model:
+        return ResolvedBackend(LOCAL, "auto: NEWSBOT_LOCAL_MODEL is set")
+    return ResolvedBackend(EXTRACTIVE, "auto: no OPENAI_API_KEY, OPENAI_BASE_URL or "
+                                       "NEWSBOT_LOCAL_MODEL")
 
 
 def backend_label(backend: Backend, settings: Settings) -> str:

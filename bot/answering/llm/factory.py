@@ -33,8 +33,22 @@ def _openai(settings: Settings) -> ChatModel:
                       settings.llm_timeout, settings.llm_max_retries)
 
 
+def _local(settings: Settings) -> ChatModel:
+    from bot.answering.llm.local_chat import LlamaCppChat
+
+    if settings.local_model is None:
+        raise BadInputError("the local backend needs NEWSBOT_LOCAL_MODEL=/path/to/model.gguf")
+    return LlamaCppChat(settings.local_model, context=settings.local_context,
+                        threads=settings.local_threads)
+
+
+def _local_label(settings: Settings) -> str:
+    return f"local:{settings.local_model.stem if settings.local_model else '?'}"
+
+
 PROVIDERS: dict[str, Provider] = {
     "openai": Provider(_openai, lambda s: f"openai:{s.llm_model}"),
+    "local": Provider(_local, _local_label),
 }
 
 

@@ -23,7 +23,8 @@ out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False)
 
 LlmOption = Annotated[str | None, typer.Option(
-    "--llm", help="Backend: auto (openai if OPENAI_API_KEY is set), openai or extractive.")]
+    "--llm", help="Backend: auto (openai if OPENAI_API_KEY or OPENAI_BASE_URL is set, else "
+    "local if NEWSBOT_LOCAL_MODEL is set, else extractive), openai, local or extractive.")]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON object.")]
 
 
