@@ -9,6 +9,7 @@ from collections.abc import Callable, Sequence
 from bot.answering.citations import resolve_citations
 from bot.answering.llm.chat_model import ChatModel
 from bot.answering.llm.messages import NOT_COVERED, answer_messages, condense_messages
+from bot.answering.llm.reply import canonical_markers, is_refusal, lacks_substance
 from bot.answering.retrieval import Retrieval
 from bot.answering.synthesizer import Synthesis, refusal
 from bot.models import Answer, Turn
@@ -35,9 +36,14 @@ class LLMSynthesizer:
     def synthesize(self, question: str, standalone: str, retrieval: Retrieval,
                    on_token: Callable[[str], None] | None = None) -> Synthesis:
         raw = self.chat_model.chat(answer_messages(standalone, retrieval.chunks), on_token)
-        if raw.strip().startswith(NOT_COVERED.rstrip(".")):
+        if raw.strip().startswith(NOT_COVERED.rstrip(".")) or is_refusal(raw):
             return Synthesis(refusal(question, self.label), retrieval)
-        cited = resolve_citations(raw, retrieval.chunks)
+        reply = canonical_markers(raw, len(retrieval.chunks))
+        if lacks_substance(reply, standalone):
+            # "[1] [2][3]" or the question said back: nothing to show, whatever it cites.
+            log.warning("LLM reply without substance was replaced by a refusal: %r", raw[:200])
+            return Synthesis(refusal(question, self.label), retrieval)
+        cited = resolve_citations(reply, retrieval.chunks)
         if not cited.citations or cited.unsupported == len(cited.citations):
             # An answer that cites nothing, or whose every citation fails the support check
             # (e.g. "PWNED [1]" obeying an injected instruction), is not grounded: never show it.

@@ -1,0 +1,95 @@
+"""A real model's reply, made resolvable before its markers become citations.
+
+Small instruction-tuned models (measured with Qwen2.5-Coder 0.5B/1.5B, docs/evaluation.md) do
+not write ``claim [n]`` reliably. They write markers *before* the sentence they support
+(``[1] The talks were held… [2][3] Efforts…``), use ``(1)`` or ``(Source 1)``, answer with
+markers and no words, refuse in their own words instead of the exact phrase, or repeat the
+question back. This module turns the first two into the canonical form and recognises the rest,
+so the synthesizer ties each quote to the right claim and never shows a non-answer.
+"""
+
+from __future__ import annotations
+
+import re
+
+from bot.answering.markers import MARKER, numbers_of, strip_markers
+from bot.answering.sentences import split_sentences
+from ingest.text_terms import terms
+
+# "(1)", "(1, 2)", "(Source 1)", "【1】": markers in another dress (only numbers of real sources
+# are taken, so "(2025)" or "(3 of 4)" stay text).
+_OTHER_MARKER = re.compile(
+    r"[(【]\s*(?:sources?\s*)?(\d+(?:\s*(?:,|and)\s*\d+)*)\s*[)】]", re.IGNORECASE)
+_MARKER_RUN = re.compile(r"(?:\s*" + MARKER.pattern + r")+", re.IGNORECASE)
+_SPACES = re.compile(r"[ \t]{2,}")
+# Ways a model says the sources don't answer, beside the exact phrase the prompt asks for.
+_REFUSAL = re.compile(
+    r"\b(?:articles?|sources?|context|excerpts?|(?:provided|given) (?:text|information))\b"
+    r"[^.]{0,60}?\b(?:do(?:es)?n[o’']t|do(?:es)? not|did not|didn[’']t|never|fail to)\b"
+    r"[^.]{0,30}?\b(?:cover|mention|say|contain|provide|include|specify|state|discuss|give|"
+    r"answer|address|report)"
+    r"|\b(?:no|not enough|insufficient) (?:specific |relevant )?information\b"
+    r"|\bI (?:cannot|can[’']t|am unable to|could not|couldn[’']t)\b"
+    r"|\bnot (?:mentioned|specified|stated|covered) in the (?:articles?|sources?)\b",
+    re.IGNORECASE)
+
+
+def canonical_markers(text: str, sources: int) -> str:
+    """``(1)``/``(Source 1)`` → ``[1]``, and markers written before their sentence moved after
+    it, so every marker follows the claim it supports."""
+    def bracket(match: re.Match[str]) -> str:
+        numbers = [int(n) for n in re.split(r"\s*(?:,|and)\s*", match.group(1))]
+        if all(1 <= n <= sources for n in numbers):
+            return "".join(f" [{n}]" for n in numbers)
+        return match.group(0)
+
+    text = _OTHER_MARKER.sub(bracket, text)
+    if _MARKER_RUN.match(text.lstrip()):
+        text = _markers_after_claims(text.strip())
+    return _SPACES.sub(" ", text).strip()
+
+
+def _markers_after_claims(text: str) -> str:
+    """A reply that opens with markers cites *forwards*: each run of markers belongs to the
+    sentence after it. Rewritten as ``sentence [n]`` so the resolver, which ties a marker to
+    the text before it, quotes each source for its own claim."""
+    pieces: list[str] = []
+    pending = ""
+    position = 0
+    for match in _MARKER_RUN.finditer(text):
+        claim = text[position:match.start()].strip()
+        if claim:
+            pieces.append(_attach(claim, pending))
+            pending = ""
+        pending += "".join(f"[{n}]" for m in MARKER.finditer(match.group(0))
+                           for n in numbers_of(m))
+        position = match.end()
+    tail = text[position:].strip()
+    if tail:
+        pieces.append(_attach(tail, pending))
+    elif pending and pieces:
+        pieces[-1] = f"{pieces[-1]} {pending}"  # a closing run cites the last claim too
+    return " ".join(pieces)
+
+
+def _attach(claim: str, markers: str) -> str:
+    if not markers:
+        return claim
+    end = len(claim.rstrip(".!?…\"”’)"))
+    return f"{claim[:end]} {markers}{claim[end:]}"
+
+
+def is_refusal(text: str) -> bool:
+    """True when every sentence of the reply says the sources don't answer (in any wording),
+    or there is no sentence at all."""
+    sentences = [s.text for s in split_sentences(strip_markers(text)) if s.text.strip()]
+    return all(_REFUSAL.search(sentence) for sentence in sentences)
+
+
+def lacks_substance(text: str, question: str) -> bool:
+    """True for a reply with no words beyond markers, or that only restates the question: it
+    has no content word the question does not already have."""
+    body = terms(strip_markers(text))
+    if len(body) < 2:
+        return True
+    return not set(body) - set(terms(question))
