@@ -31,10 +31,6 @@ class ResolvedBackend:
     name: Backend
     reason: str
 
-    @property
-    def uses_llm(self) -> bool:
-        return self.name != EXTRACTIVE
-
 
 def resolve_backend(settings: Settings) -> ResolvedBackend:
     """What ``NEWSBOT_LLM`` means right now: ``auto`` is openai when a key or a base URL is

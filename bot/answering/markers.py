@@ -16,7 +16,7 @@ MARKER = re.compile(r"\[(?:sources?\s*)?(\d+(?:\s*,\s*\d+)*)\]", re.IGNORECASE)
 
 def marker_numbers(text: str) -> list[int]:
     """Every source number the markers of ``text`` name, in order (with repeats)."""
-    return [int(n) for match in MARKER.finditer(text) for n in match.group(1).split(",")]
+    return [n for match in MARKER.finditer(text) for n in numbers_of(match)]
 
 
 def numbers_of(match: re.Match[str]) -> list[int]:

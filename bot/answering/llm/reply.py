@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 
-from bot.answering.markers import MARKER, numbers_of, strip_markers
+from bot.answering.markers import MARKER, marker_numbers, strip_markers
 from bot.answering.sentences import split_sentences
 from ingest.text_terms import terms
 
@@ -61,8 +61,7 @@ def _markers_after_claims(text: str) -> str:
         if claim:
             pieces.append(_attach(claim, pending))
             pending = ""
-        pending += "".join(f"[{n}]" for m in MARKER.finditer(match.group(0))
-                           for n in numbers_of(m))
+        pending += "".join(f"[{n}]" for n in marker_numbers(match.group(0)))
         position = match.end()
     tail = text[position:].strip()
     if tail:
