@@ -155,6 +155,7 @@ class NewsBot:
             self.store.open(create=True)  # an empty collection: every question is refused
 
         synthesizer = self.synthesizer
+        clock = _FirstTokenClock(on_token) if on_token is not None else None
         standalone = synthesizer.standalone(question, history)
         retrieval = self.retriever.retrieve(standalone, top_k or self.settings.top_k)
         retrieved_at = time.perf_counter()
@@ -162,7 +163,7 @@ class NewsBot:
         if retrieval.best_similarity < self.settings.relevance_floor:
             answer = refusal(question, self.backend)
         else:
-            synthesis = synthesizer.synthesize(question, standalone, retrieval, on_token)
+            synthesis = synthesizer.synthesize(question, standalone, retrieval, clock)
             answer, retrieval = synthesis.answer, synthesis.retrieval
         finished = time.perf_counter()
         retrieved_files = tuple(dict.fromkeys(c.chunk.file for c in retrieval.chunks))
@@ -170,4 +171,22 @@ class NewsBot:
             answer, retrieved_files=retrieved_files,
             timings=Timings(retrieve=(retrieved_at - started) * 1000,
                             generate=(finished - retrieved_at) * 1000,
-                            total=(finished - started) * 1000))
+                            total=(finished - started) * 1000,
+                            first_token=clock.since(started) if clock else 0.0))
+
+
+class _FirstTokenClock:
+    """Passes streamed text on, noting when the first arrived (time to first token)."""
+
+    def __init__(self, on_token: Callable[[str], None]) -> None:
+        self._on_token = on_token
+        self._first: float | None = None
+
+    def __call__(self, text: str) -> None:
+        if self._first is None:
+            self._first = time.perf_counter()
+        self._on_token(text)
+
+    def since(self, started: float) -> float:
+        """Milliseconds from ``started`` to the first text, or 0.0 when none came."""
+        return (self._first - started) * 1000 if self._first is not None else 0.0

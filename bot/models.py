@@ -25,6 +25,9 @@ class Timings:
     retrieve: float = 0.0
     generate: float = 0.0
     total: float = 0.0
+    # From the question to the first streamed text; 0 when the answer was not streamed (an
+    # extractive answer, a refusal, a caller without on_token). On CPU this is the prefill.
+    first_token: float = 0.0
 
 
 @dataclass(frozen=True)

@@ -55,6 +55,10 @@ class FakeSynthesizer:
                    on_token: Callable[[str], None] | None = None) -> Synthesis:
         self.synthesize_calls.append((question, standalone, retrieval))
         time.sleep(SYNTHESIS_SECONDS)
+        if on_token is not None:
+            on_token("Fake")
+            time.sleep(SYNTHESIS_SECONDS)
+            on_token("Fake answer [1]")
         answer = Answer(question=question, text="Fake answer [1]", backend=self.label,
                         citations=(Citation(1, "fake.txt", "Fake", "quote", 0.5),),
                         timings=Timings(retrieve=-1.0, generate=-1.0, total=-1.0))
@@ -141,6 +145,18 @@ def test_timings_are_filled_by_the_engine(indexed_corpus: IndexedCorpus) -> None
     assert t.generate >= SYNTHESIS_SECONDS * 1000  # the fake's pause is inside "generate"
     assert t.total >= t.retrieve and t.total >= t.generate
     assert t.total == pytest.approx(t.retrieve + t.generate, abs=0.01)
+
+
+def test_time_to_first_token_is_measured_only_when_streaming(
+        indexed_corpus: IndexedCorpus) -> None:
+    bot = _bot(indexed_corpus, FakeSynthesizer())
+    streamed: list[str] = []
+    answer = bot.answer(SAUDI_QUESTION, on_token=streamed.append)
+    t = answer.timings
+    assert streamed == ["Fake", "Fake answer [1]"]  # the caller still gets every piece
+    assert t.retrieve + SYNTHESIS_SECONDS * 1000 <= t.first_token
+    assert t.first_token <= t.total - SYNTHESIS_SECONDS * 1000
+    assert bot.answer(SAUDI_QUESTION).timings.first_token == 0.0
 
 
 def test_retrieved_files_come_from_the_synthesis_retrieval(indexed_corpus: IndexedCorpus) -> None:

@@ -82,7 +82,9 @@ class CaseScore:
             "retrieved_files": list(self.answer.retrieved_files),
             "citations": self.citations, "unsupported_citations":
                 self.citations - self.supported_citations,
-            "latency_ms": round(self.latency_ms, 1), "problems": self.problems(),
+            "latency_ms": round(self.latency_ms, 1),
+            "first_token_ms": round(self.answer.timings.first_token, 1),
+            "backend": self.answer.backend, "problems": self.problems(),
         }
 
 
@@ -171,6 +173,9 @@ class Metrics:
     latency_p50_ms: float
     latency_p95_ms: float
     cited_files_scored: int = 0  # the denominator of citation precision
+    # Over the answers that streamed (an LLM wrote them); 0 when none did.
+    first_token_p50_ms: float = 0.0
+    first_token_p95_ms: float = 0.0
 
     def scores(self) -> dict[str, float]:
         """Rates keyed by name; ``hit@k`` also appears under its real depth (``hit@5``)."""
@@ -190,6 +195,8 @@ class Metrics:
             "false_refusals": self.false_refusals, "cited_files_scored": self.cited_files_scored,
             "latency_p50_ms": round(self.latency_p50_ms, 1),
             "latency_p95_ms": round(self.latency_p95_ms, 1),
+            "first_token_p50_ms": round(self.first_token_p50_ms, 1),
+            "first_token_p95_ms": round(self.first_token_p95_ms, 1),
         }
 
 
@@ -202,6 +209,7 @@ def aggregate(results: Sequence[CaseScore], k: int) -> Metrics:
     shown = [r for r in results if not r.answer.refused]
     cited_files = sum(len(r.cited_files) for r in answered)
     latencies = [r.latency_ms for r in results]
+    first_tokens = [r.answer.timings.first_token for r in results if r.answer.timings.first_token]
     return Metrics(
         cases=len(results), answerable=len(answerable), refuse_cases=len(refuse), k=k,
         pass_rate=_ratio(sum(r.passed for r in results), len(results)),
@@ -217,4 +225,6 @@ def aggregate(results: Sequence[CaseScore], k: int) -> Metrics:
         false_refusals=sum(1 for r in answerable if r.answer.refused),
         latency_p50_ms=percentile(latencies, 50), latency_p95_ms=percentile(latencies, 95),
         cited_files_scored=cited_files,
+        first_token_p50_ms=percentile(first_tokens, 50) if first_tokens else 0.0,
+        first_token_p95_ms=percentile(first_tokens, 95) if first_tokens else 0.0,
     )

@@ -61,7 +61,8 @@ def summary_rows(run: EvalRun, baseline: EvalRun | None = None) -> list[Row]:
     rows = [Row(n, ours.get(n), theirs.get(n) if baseline else None) for n in names]
     m, b = run.metrics, baseline.metrics if baseline else None
     for name, unit in (("missed_refusals", "count"), ("false_refusals", "count"),
-                       ("latency_p50_ms", "ms"), ("latency_p95_ms", "ms")):
+                       ("latency_p50_ms", "ms"), ("latency_p95_ms", "ms"),
+                       ("first_token_p50_ms", "ms")):
         rows.append(Row(name, float(getattr(m, name)),
                         float(getattr(b, name)) if b else None, higher_is_better=False,
                         unit=unit))

@@ -63,8 +63,14 @@ def evaluate(name: str, backend: str, answer: AnswerFn, cases: Sequence[GoldenCa
 
 
 def bot_answer_fn(bot: NewsBot, k: int) -> AnswerFn:
-    """``NewsBot.answer`` at retrieval depth ``k``, with no history (each case stands alone)."""
-    return lambda question: bot.answer(question, top_k=k)
+    """``NewsBot.answer`` at retrieval depth ``k``, with no history (each case stands alone).
+
+    Streamed, as Discord asks, so an LLM answer's time to first token is measured."""
+    return lambda question: bot.answer(question, top_k=k, on_token=_ignore)
+
+
+def _ignore(_text: str) -> None:
+    pass
 
 
 def eval_settings(settings: Settings, corpus: Path) -> Settings:

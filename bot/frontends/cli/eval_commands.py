@@ -34,7 +34,7 @@ def eval_command(
         "--corpus", help="Evaluate on this corpus, ingested into a separate eval index "
                          "(default: the configured index).")] = None,
     llm: Annotated[str | None, typer.Option(
-        "--llm", help="Backend: auto, openai or extractive.")] = None,
+        "--llm", help="Backend: auto, openai, local or extractive.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
     plot: Annotated[Path | None, typer.Option(
         "--plot", help="Write a PNG bar chart of the scores to this file.")] = None,
@@ -42,6 +42,9 @@ def eval_command(
         "--baseline", help="Also run vanilla LlamaIndex and show both side by side.")] = False,
     top_k: Annotated[int | None, typer.Option(
         "--top-k", min=1, max=50, help="Chunks retrieved per question (hit@k depth).")] = None,
+    judges: Annotated[bool, typer.Option(
+        "--judges/--no-judges",
+        help="Also score LLM answers with LLM judges (slow on a local model).")] = True,
     strict: Annotated[bool, typer.Option(
         "--strict", help="Exit 1 when a CI-gate threshold is missed.")] = False,
 ) -> None:
@@ -63,7 +66,8 @@ def eval_command(
         bot = _prepare_bot(settings, corpus, show_progress=err.is_terminal)
         k = bot.settings.top_k
         ours = _run_system("newsbot", bot.backend, bot_answer_fn(bot, k), cases, k, err)
-        _judge(ours, bot.settings)
+        if judges:
+            _judge(ours, bot.settings)
         theirs = None
         if baseline:
             theirs = _run_baseline(bot, corpus or bot.settings.corpus_dir, cases, k, err)

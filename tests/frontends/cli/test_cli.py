@@ -36,7 +36,7 @@ from tests.fakes.openai_server import FakeOpenAIServer
 
 ASK_KEYS = ["question", "answer", "refused", "backend", "citations", "timings_ms"]
 CITATION_KEYS = ["n", "file", "title", "quote", "score"]
-TIMING_KEYS = ["retrieve", "generate", "total"]
+TIMING_KEYS = ["retrieve", "generate", "total", "first_token"]
 INGEST_KEYS = ["files_added", "files_updated", "files_unchanged", "files_removed",
                "files_skipped", "chunks_embedded", "chunks_total", "lines_dropped", "seconds"]
 
