@@ -59,11 +59,12 @@ def backend_label(backend: Backend, settings: Settings) -> str:
 def make_synthesizer(backend: Backend, settings: Settings, retriever: HybridRetriever,
                      sentence_encoder: Callable[[], CachingEncoder]) -> Synthesizer:
     """The synthesizer of ``backend``, built from the settings and the engine's components."""
-    if backend == EXTRACTIVE:
-        from bot.answering.extractive.synthesizer import ExtractiveSynthesizer
+    from bot.answering.extractive.synthesizer import ExtractiveSynthesizer
 
-        return ExtractiveSynthesizer(retriever, sentence_encoder())
+    rules = ExtractiveSynthesizer(retriever, sentence_encoder())
+    if backend == EXTRACTIVE:
+        return rules
     from bot.answering.llm.factory import make_chat_model
     from bot.answering.llm.synthesizer import LLMSynthesizer
 
-    return LLMSynthesizer(make_chat_model(backend, settings))
+    return LLMSynthesizer(make_chat_model(backend, settings), rules)

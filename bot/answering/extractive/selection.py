@@ -72,6 +72,9 @@ class ExtractiveResult:
     # The question asks for a narrow kind of value (an age, a duration, a count) that no
     # retrieved sentence holds: the articles cannot answer it.
     missing_type: AnswerType | None = None
+    # Every sentence that was weighed (embedded and scored), best first: the evidence an LLM
+    # is given instead of whole chunks (bot/answering/llm/evidence.py).
+    weighed: tuple[Candidate, ...] = ()
 
 
 def _candidates(question: str, kind: AnswerType | None,
@@ -116,7 +119,7 @@ def question_terms(question: str) -> list[str]:
     return terms(_QUESTION_PHRASE.sub("how", question))
 
 
-def _near_duplicate(a: Candidate, b: Candidate) -> bool:
+def near_duplicate(a: Candidate, b: Candidate) -> bool:
     union = a.terms | b.terms
     return bool(union) and len(a.terms & b.terms) / len(union) >= DUPLICATE_JACCARD
 
@@ -144,11 +147,12 @@ def extract(question: str, query_vector: np.ndarray, chunks: list[RetrievedChunk
     for candidate in scored:
         if len(chosen) == MAX_SENTENCES or candidate.score < KEEP_RATIO * best.score:
             break
-        if any(_near_duplicate(candidate, other) for other in chosen):
+        if any(near_duplicate(candidate, other) for other in chosen):
             continue
         chosen.append(candidate)
     raw = " ".join(f"{c.text} [{c.source}]" for c in chosen)
     quotes: dict[int, str] = {}
     for c in chosen:
         quotes[c.source] = f"{quotes[c.source]} … {c.text}" if c.source in quotes else c.text
-    return ExtractiveResult(raw, quotes, best.score, max(c.dense for c in scored))
+    return ExtractiveResult(raw, quotes, best.score, max(c.dense for c in scored),
+                            weighed=tuple(scored))

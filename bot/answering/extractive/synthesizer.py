@@ -9,6 +9,7 @@ previous question's topic without an LLM to rewrite it.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 from bot.answering.citations import resolve_citations
 from bot.answering.extractive import selection
@@ -32,6 +33,19 @@ CARRIED_TOPIC_TURNS = 1
 DEEPER_FACTOR = 3
 
 
+@dataclass(frozen=True)
+class Evidence:
+    """What the extractive rules found: their answer or refusal, and the sentences they
+    weighed (best first; empty when they refused before weighing any)."""
+
+    synthesis: Synthesis
+    sentences: tuple[selection.Candidate, ...]
+
+    @property
+    def answerable(self) -> bool:
+        return not self.synthesis.answer.refused
+
+
 class ExtractiveSynthesizer:
     """Quotes the retrieved sentences that best answer the question, each cited."""
 
@@ -52,6 +66,10 @@ class ExtractiveSynthesizer:
                    on_token: Callable[[str], None] | None = None) -> Synthesis:
         """The extractive answer, and the retrieval it quotes (deeper than asked when the
         first chunks lack the kind of value the question asks for). Never streams."""
+        return self.gather(question, standalone, retrieval).synthesis
+
+    def gather(self, question: str, standalone: str, retrieval: Retrieval) -> Evidence:
+        """The extractive answer (or refusal) and the sentences it weighed to reach it."""
         missing = unknown_subject(question, retrieval.keyword_index.knows)
         if missing:
             return self._refuse(question, retrieval, f"No article mentions “{missing}”.")
@@ -77,12 +95,12 @@ class ExtractiveSynthesizer:
         answer = Answer(question=question, text=f"{selection.LABEL}\n{cited.text}",
                         citations=cited.citations, backend=self.label,
                         unsupported_citations=cited.unsupported)
-        return Synthesis(answer, retrieval)
+        return Evidence(Synthesis(answer, retrieval), result.weighed)
 
     def _extract(self, standalone: str, retrieval: Retrieval) -> selection.ExtractiveResult:
         return selection.extract(standalone, retrieval.query_vector, retrieval.chunks,
                                  self.sentence_encoder)
 
     def _refuse(self, question: str, retrieval: Retrieval,
-                reason: str | None = None) -> Synthesis:
-        return Synthesis(refusal(question, self.label, reason), retrieval)
+                reason: str | None = None) -> Evidence:
+        return Evidence(Synthesis(refusal(question, self.label, reason), retrieval), ())

@@ -79,10 +79,10 @@ def _attach(claim: str, markers: str) -> str:
 
 
 def is_refusal(text: str) -> bool:
-    """True when every sentence of the reply says the sources don't answer (in any wording),
-    or there is no sentence at all."""
+    """True when the reply has sentences and every one says the sources don't answer (in any
+    wording). A reply with no words is not a refusal but a non-answer (``lacks_substance``)."""
     sentences = [s.text for s in split_sentences(strip_markers(text)) if s.text.strip()]
-    return all(_REFUSAL.search(sentence) for sentence in sentences)
+    return bool(sentences) and all(_REFUSAL.search(sentence) for sentence in sentences)
 
 
 def lacks_substance(text: str, question: str) -> bool:

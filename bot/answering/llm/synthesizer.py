@@ -1,27 +1,50 @@
-"""The LLM synthesizer: numbered sources to a chat model, its ``[n]`` markers resolved to
-citations; an answer with no supported citation is never shown."""
+"""The LLM synthesizer: the model writes the answer from evidence the extractive rules chose,
+and its ``[n]`` markers become citations; an answer with no supported citation is never shown.
+
+The order of work, and why:
+1. The extractive rules decide first whether the articles can answer at all (an unknown
+   subject, a day spoken of only as planned, a kind of value nobody gives, nothing close
+   enough). They are cheap and measured (refusal accuracy 1.0 on the golden set); a refusal
+   there costs no model call.
+2. The model sees only the sentences those rules weighed (``evidence.py``): a short prompt is
+   fast on CPU and keeps a small model on the answering sentence.
+3. A reply that is unusable — markers and no words, the question said back, nothing it
+   cites supports it — is replaced by the extractive answer from the same evidence, labelled
+   as quotes. A "not covered" on evidence the rules found answerable shows the same quotes
+   under a line saying the model found no direct answer: measured on Qwen2.5-Coder 1.5B
+   (docs/evaluation.md), a small model's "not covered" there was mostly wrong, and refusing
+   would withhold answers the articles give; the line keeps the reader warned.
+"""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 
 from bot.answering.citations import resolve_citations
+from bot.answering.extractive.selection import LABEL as QUOTES_LABEL
+from bot.answering.extractive.synthesizer import ExtractiveSynthesizer
 from bot.answering.llm.chat_model import ChatModel
+from bot.answering.llm.evidence import evidence_sources
 from bot.answering.llm.messages import NOT_COVERED, answer_messages, condense_messages
 from bot.answering.llm.reply import canonical_markers, is_refusal, lacks_substance
-from bot.answering.retrieval import Retrieval
-from bot.answering.synthesizer import Synthesis, refusal
+from bot.answering.retrieval import Retrieval, RetrievedChunk
+from bot.answering.synthesizer import Synthesis
 from bot.models import Answer, Turn
 
 log = logging.getLogger(__name__)
 
+NO_DIRECT_ANSWER = ("The model found no direct answer in the articles; "
+                    "these are the closest passages (quoted):")
+
 
 class LLMSynthesizer:
-    """Asks ``chat_model`` to answer from the retrieved chunks, citing them."""
+    """Asks ``chat_model`` to answer from the evidence ``rules`` chose, citing it."""
 
-    def __init__(self, chat_model: ChatModel) -> None:
+    def __init__(self, chat_model: ChatModel, rules: ExtractiveSynthesizer) -> None:
         self.chat_model = chat_model
+        self.rules = rules
 
     @property
     def label(self) -> str:
@@ -35,20 +58,37 @@ class LLMSynthesizer:
 
     def synthesize(self, question: str, standalone: str, retrieval: Retrieval,
                    on_token: Callable[[str], None] | None = None) -> Synthesis:
-        raw = self.chat_model.chat(answer_messages(standalone, retrieval.chunks), on_token)
+        evidence = self.rules.gather(question, standalone, retrieval)
+        quoted = evidence.synthesis
+        if not evidence.answerable:
+            return Synthesis(replace(quoted.answer, backend=self.label), quoted.retrieval)
+        sources = evidence_sources(quoted.retrieval.chunks, evidence.sentences)
+        raw = self.chat_model.chat(answer_messages(standalone, sources), on_token)
         if raw.strip().startswith(NOT_COVERED.rstrip(".")) or is_refusal(raw):
-            return Synthesis(refusal(question, self.label), retrieval)
-        reply = canonical_markers(raw, len(retrieval.chunks))
+            # The two disagree: say so, and let the reader judge the closest passages.
+            log.info("the model found no answer in evidence the rules found answerable: %r",
+                     raw[:200])
+            body = quoted.answer.text.removeprefix(QUOTES_LABEL).lstrip("\n")
+            return Synthesis(replace(quoted.answer, text=f"{NO_DIRECT_ANSWER}\n{body}"),
+                             quoted.retrieval)
+        answer = self._grounded_answer(question, standalone, raw, sources)
+        if answer is None:
+            return quoted
+        return Synthesis(answer, quoted.retrieval)
+
+    def _grounded_answer(self, question: str, standalone: str, raw: str,
+                         sources: Sequence[RetrievedChunk]) -> Answer | None:
+        """The model's reply as an answer, or None when it is not one to show."""
+        reply = canonical_markers(raw, len(sources))
         if lacks_substance(reply, standalone):
             # "[1] [2][3]" or the question said back: nothing to show, whatever it cites.
-            log.warning("LLM reply without substance was replaced by a refusal: %r", raw[:200])
-            return Synthesis(refusal(question, self.label), retrieval)
-        cited = resolve_citations(reply, retrieval.chunks)
+            log.warning("LLM reply without substance replaced by the quotes: %r", raw[:200])
+            return None
+        cited = resolve_citations(reply, sources)
         if not cited.citations or cited.unsupported == len(cited.citations):
             # An answer that cites nothing, or whose every citation fails the support check
             # (e.g. "PWNED [1]" obeying an injected instruction), is not grounded: never show it.
-            log.warning("LLM answer without supported citations was replaced by a refusal")
-            return Synthesis(refusal(question, self.label), retrieval)
-        answer = Answer(question=question, text=cited.text, citations=cited.citations,
-                        backend=self.label, unsupported_citations=cited.unsupported)
-        return Synthesis(answer, retrieval)
+            log.warning("LLM answer without supported citations replaced by the quotes")
+            return None
+        return Answer(question=question, text=cited.text, citations=cited.citations,
+                      backend=self.label, unsupported_citations=cited.unsupported)

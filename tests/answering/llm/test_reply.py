@@ -50,7 +50,6 @@ def test_a_leading_marker_is_quoted_for_its_own_claim() -> None:
     "The provided sources don't say who attended.",
     "There is no information about this in the sources [2].",
     "I cannot answer this from the articles.",
-    "[1] [2][3]",
 ])
 def test_refusals_in_other_words_are_recognised(text: str) -> None:
     assert is_refusal(text)
@@ -58,6 +57,12 @@ def test_refusals_in_other_words_are_recognised(text: str) -> None:
 
 def test_an_answer_with_a_caveat_is_not_a_refusal() -> None:
     assert not is_refusal("The sources don't give a date. The talks were in Riyadh [1].")
+
+
+def test_a_reply_without_words_is_no_refusal_but_lacks_substance() -> None:
+    for text in ("", "[1] [2][3]"):
+        assert not is_refusal(text)
+        assert lacks_substance(text, "Which countries would lead a peacekeeping force?")
 
 
 def test_markers_only_and_restated_questions_lack_substance() -> None:
