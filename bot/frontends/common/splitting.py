@@ -7,8 +7,13 @@ from __future__ import annotations
 
 import re
 
-# A sentence ends at . ! or ? followed by whitespace; a line break always ends a piece.
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")
+from bot.answering.markers import MARKER_PATTERN
+
+# A sentence ends at . ! or ? (and any closing quote or bracket) followed by whitespace, after
+# the citation markers that follow it: "…peace. [4] Next" splits after "[4]", so a marker never
+# opens the next message. A line break always ends a piece.
+_SENTENCE_END = re.compile(
+    r"[.!?][\"”’')]*(?:\s*" + MARKER_PATTERN + r")*[ \t]+|\n+", re.IGNORECASE)
 
 
 def shorten(text: str, limit: int) -> str:

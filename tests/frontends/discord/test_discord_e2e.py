@@ -241,3 +241,19 @@ async def test_answers_beyond_the_cap_are_queued_with_their_position(
     edits = fake_discord.calls_to("PATCH", rf"/channels/{CHANNEL_ID}/messages/\d+")
     assert sum(_has_citation_embed(e) for e in edits) == 2  # the queued notes became answers
     assert [q for q, _ in slow.calls] == ["question 0", "question 1", "question 2"]
+
+
+async def test_a_long_answer_keeps_each_marker_with_its_sentence(
+        start_bot: StartBot, fake_discord: FakeDiscord) -> None:
+    # Markers after the full stop, as models write them: "…peace. [4]".
+    text = " ".join(f"Claim {i} about the talks and the peace. [1]" for i in range(100))
+    await start_bot(FakeService(text=text))
+    await fake_discord.user_message("tell me everything", mention_bot=True)
+    await fake_discord.wait_for_call("POST", rf"/channels/{CHANNEL_ID}/messages",
+                                     _has_citation_embed)
+    posted = [c.body["content"] for c in fake_discord.calls_to(
+        "POST", rf"/channels/{CHANNEL_ID}/messages") if c.body and c.body.get("content")]
+    parts = [p for p in posted if "Claim" in p]
+    assert len(parts) >= 2
+    assert all(len(p) <= 2000 for p in parts)
+    assert all(not p.startswith("[") and p.endswith("[1]") for p in parts)

@@ -33,6 +33,18 @@ def test_short_text_is_one_message() -> None:
         "One sentence [1]. Two [2]."]
 
 
+def test_a_marker_after_the_full_stop_stays_with_its_sentence() -> None:
+    sentences = [f"Sentence {i} says something about the talks. [{i % 5 + 1}]"
+                 for i in range(120)]
+    text = " ".join(sentences) + " [1][2]"
+    parts = split_message(text, CONTENT_LIMIT)
+    assert len(parts) > 1
+    for part in parts:
+        assert not part.startswith("["), part[:30]
+        assert part.endswith("]")
+    assert _words(" ".join(parts)) == _words(text)
+
+
 def test_long_text_splits_between_sentences() -> None:
     sentences = [f"Sentence number {i} says something about the talks [1]." for i in range(120)]
     text = " ".join(sentences)
