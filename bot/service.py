@@ -44,6 +44,16 @@ class StatusInfo:
         """The ``newsbot status --json`` schema (also the order the CLI prints)."""
         return asdict(self)
 
+    def public_json(self) -> dict[str, Any]:
+        """What any member of a chat may see: counts and backend, no server paths or
+        collection names (those are for whoever runs the bot)."""
+        return {key: value for key, value in self.to_json().items()
+                if key not in OPERATOR_ONLY_STATUS}
+
+
+# Where the bot's files live on the server: shown to operators (CLI, Manage Server) only.
+OPERATOR_ONLY_STATUS = frozenset({"corpus_dir", "store", "collection"})
+
 
 class AnswerService(Protocol):
     """What an interface may ask of the answering engine."""

@@ -95,9 +95,15 @@ async def sources(ctx: BotContext, interaction: discord.Interaction[Any]) -> Non
 
 
 async def status(ctx: BotContext, interaction: discord.Interaction[Any]) -> None:
-    """`/status`: the index and the answering backend."""
-    await _private_report(interaction, "/status", lambda: ctx.service.status().to_json(),
-                          status_embed)
+    """`/status`: the index and the answering backend; where its files live on the server
+    only for members with Manage Server."""
+    operator = bool(interaction.permissions.manage_guild)
+
+    def fetch() -> dict[str, Any]:
+        info = ctx.service.status()
+        return info.to_json() if operator else info.public_json()
+
+    await _private_report(interaction, "/status", fetch, status_embed)
 
 
 def reindex_summary(summary: Mapping[str, Any]) -> str:

@@ -257,3 +257,23 @@ async def test_a_long_answer_keeps_each_marker_with_its_sentence(
     assert len(parts) >= 2
     assert all(len(p) <= 2000 for p in parts)
     assert all(not p.startswith("[") and p.endswith("[1]") for p in parts)
+
+
+async def test_status_shows_server_paths_only_to_managers(
+        start_bot: StartBot, fake_discord: FakeDiscord, service: FakeService) -> None:
+    await start_bot(service)
+
+    async def status_fields(**who: object) -> dict[str, str]:
+        interaction = await fake_discord.slash_command("status", **who)  # type: ignore[arg-type]
+        call = await fake_discord.wait_for_call(
+            "POST", rf"/webhooks/{BOT_ID}/{interaction['token']}")
+        [embed] = call.body["embeds"]
+        return {f["name"]: f["value"] for f in embed["fields"]}
+
+    member = await status_fields()
+    assert member["files"] == "1" and member["chunks"] == "4" and member["backend"] == "fake"
+    assert not {"corpus dir", "store", "collection"} & set(member)
+    assert ".newsbot" not in str(member) and "data/articles" not in str(member)
+
+    manager = await status_fields(user=ADMIN, roles=[ADMIN_ROLE_ID])
+    assert manager["corpus dir"] == "data/articles" and manager["store"] == ".newsbot/chroma"
