@@ -87,8 +87,6 @@ def is_refusal(text: str) -> bool:
 
 def lacks_substance(text: str, question: str) -> bool:
     """True for a reply with no words beyond markers, or that only restates the question: it
-    has no content word the question does not already have."""
-    body = terms(strip_markers(text))
-    if len(body) < 2:
-        return True
-    return not set(body) - set(terms(question))
+    has no content word the question does not already have. A one-word answer ("Izvestia
+    [2]") has substance."""
+    return not set(terms(strip_markers(text))) - set(terms(question))

@@ -71,3 +71,4 @@ def test_markers_only_and_restated_questions_lack_substance() -> None:
     assert lacks_substance("", question)
     assert lacks_substance("Countries would lead a peacekeeping force [1].", question)
     assert not lacks_substance("Britain and France would lead it [1].", question)
+    assert not lacks_substance("[1] Izvestia [2][3]", "Which newspaper reported it?")
