@@ -46,12 +46,16 @@ class Answer:
     timings: Timings = field(default_factory=Timings)
     retrieved_files: tuple[str, ...] = ()
     unsupported_citations: int = 0
+    # How the text was made, when a reader should know ("Sentences quoted from the articles;
+    # no LLM"): a line above the answer in the CLI, the footer in Discord.
+    note: str = ""
 
     def to_json(self) -> dict[str, Any]:
         """The ``--json`` schema of ``newsbot ask``."""
         return {
             "question": self.question,
             "answer": self.text,
+            "note": self.note,
             "refused": self.refused,
             "backend": self.backend,
             "citations": [

@@ -75,18 +75,21 @@ def resolve_citations(raw: str, sources: Sequence[RetrievedChunk],
                       quotes: dict[int, str] | None = None) -> CitedText:
     """Validate, renumber and quote the ``[n]`` markers of ``raw`` (n is 1-based).
 
+    Citations are numbered per *file*, in order of first citation: two chunks of one article
+    are one source to a reader, listed once with a quote from each.
     ``quotes`` may give the quote for a source number directly (the extractive backend knows
     exactly which sentence it took); otherwise the best supporting sentence is chosen.
     """
     text, claims = _claims_by_source(raw, range(1, len(sources) + 1))
     order = list(dict.fromkeys(marker_numbers(text)))
-    renumber = {old: new for new, old in enumerate(order, start=1)}
+    files = list(dict.fromkeys(sources[n - 1].chunk.file for n in order))
+    file_number = {file: n for n, file in enumerate(files, start=1)}
+    renumber = {old: file_number[sources[old - 1].chunk.file] for old in order}
     text = MARKER.sub(lambda m: "".join(f"[{renumber[n]}]" for n in numbers_of(m)), text)
     text = re.sub(r"(\[\d+\])(?:\s*\1)+", r"\1", text)  # "[1] [1]" → "[1]"
     text = re.sub(r"\s+([.,;:!?])", r"\1", re.sub(r"[ \t]{2,}", " ", text)).strip()
 
-    citations: list[Citation] = []
-    unsupported = 0
+    by_file: dict[str, list[tuple[RetrievedChunk, str, float]]] = {}
     for old in order:
         source = sources[old - 1]
         if quotes and old in quotes:
@@ -94,11 +97,19 @@ def resolve_citations(raw: str, sources: Sequence[RetrievedChunk],
             score = max(support(claim, quote) for claim in claims.get(old, [quote]))
         else:
             quote, score = best_quote(claims.get(old, [""]), source.chunk.text)
-        if score < SUPPORT_THRESHOLD:
+        by_file.setdefault(source.chunk.file, []).append((source, quote, score))
+
+    citations: list[Citation] = []
+    unsupported = 0
+    for file, quoted in by_file.items():
+        best_support = max(score for _, _, score in quoted)
+        if best_support < SUPPORT_THRESHOLD:
             unsupported += 1
             log.warning("citation [%d] to %s is weakly supported (%.2f)",
-                        renumber[old], source.chunk.file, score)
+                        file_number[file], file, best_support)
+        first = quoted[0][0]
+        joined = " … ".join(dict.fromkeys(quote for _, quote, _ in quoted if quote))
         citations.append(Citation(
-            n=renumber[old], file=source.chunk.file, title=source.chunk.title, quote=quote,
-            score=source.similarity, chunk_id=source.chunk.id))
+            n=file_number[file], file=file, title=first.chunk.title, quote=joined,
+            score=max(source.similarity for source, _, _ in quoted), chunk_id=first.chunk.id))
     return CitedText(text, tuple(citations), unsupported)

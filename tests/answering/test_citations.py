@@ -9,6 +9,7 @@ import pytest
 from bot.answering.citations import SUPPORT_THRESHOLD, resolve_citations, support
 from bot.answering.retrieval import RetrievedChunk
 from ingest.store import StoredChunk
+from tests.core_fixtures import retrieved_chunk
 
 TEXTS = {
     "a.txt": "Negotiations for a 30-day ceasefire were recently held in Saudi Arabia. "
@@ -107,3 +108,20 @@ def test_support_score() -> None:
     assert 0 < support("Talks held in Canberra", TEXTS["a.txt"]) < 1
     assert support("[1]", "anything") == 1.0  # nothing to support
     assert SUPPORT_THRESHOLD > 0
+
+
+def test_chunks_of_one_file_are_one_numbered_source_with_each_quote() -> None:
+    sources = [
+        retrieved_chunk("a.txt", "The talks were held in Riyadh on Tuesday."),
+        retrieved_chunk("b.txt", "Kyiv welcomed the proposal for a ceasefire."),
+        retrieved_chunk("a.txt", "The delegations agreed on a ceasefire of thirty days."),
+    ]
+    cited = resolve_citations(
+        "Talks were held in Riyadh [1]. Kyiv welcomed it [2]. A thirty-day ceasefire was "
+        "agreed [3]. Both [1][3].", sources)
+    assert cited.text == ("Talks were held in Riyadh [1]. Kyiv welcomed it [2]. A thirty-day "
+                          "ceasefire was agreed [1]. Both [1].")
+    assert [(c.n, c.file) for c in cited.citations] == [(1, "a.txt"), (2, "b.txt")]
+    assert cited.citations[0].quote == ("The talks were held in Riyadh on Tuesday. … "
+                                        "The delegations agreed on a ceasefire of thirty days.")
+    assert cited.unsupported == 0

@@ -24,7 +24,7 @@ from ingest.text_terms import terms
 if TYPE_CHECKING:
     from ingest.embedding import Encoder
 
-LABEL = "Extractive answer (sentences quoted from the articles; no LLM):"
+NOTE = "Sentences quoted from the articles; no LLM."
 MAX_SENTENCES = 3
 # Sentences embedded per answer: the best by keyword overlap and chunk rank. Embedding them is
 # most of an answer's cost; on the golden set 6 answered best *and* fastest (24: fact accuracy

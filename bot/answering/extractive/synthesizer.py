@@ -92,7 +92,7 @@ class ExtractiveSynthesizer:
         if not result.raw_text or max(result.best_dense, result.best_score) < SENTENCE_FLOOR:
             return self._refuse(question, retrieval)
         cited = resolve_citations(result.raw_text, retrieval.chunks, quotes=result.quotes)
-        answer = Answer(question=question, text=f"{selection.LABEL}\n{cited.text}",
+        answer = Answer(question=question, text=cited.text, note=selection.NOTE,
                         citations=cited.citations, backend=self.label,
                         unsupported_citations=cited.unsupported)
         return Evidence(Synthesis(answer, retrieval), result.weighed)

@@ -23,7 +23,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 
 from bot.answering.citations import resolve_citations
-from bot.answering.extractive.selection import LABEL as QUOTES_LABEL
 from bot.answering.extractive.synthesizer import ExtractiveSynthesizer
 from bot.answering.llm.chat_model import ChatModel
 from bot.answering.llm.evidence import evidence_sources
@@ -68,9 +67,9 @@ class LLMSynthesizer:
             # The two disagree: say so, and let the reader judge the closest passages.
             log.info("the model found no answer in evidence the rules found answerable: %r",
                      raw[:200])
-            body = quoted.answer.text.removeprefix(QUOTES_LABEL).lstrip("\n")
-            return Synthesis(replace(quoted.answer, text=f"{NO_DIRECT_ANSWER}\n{body}"),
-                             quoted.retrieval)
+            return Synthesis(
+                replace(quoted.answer, text=f"{NO_DIRECT_ANSWER}\n{quoted.answer.text}"),
+                quoted.retrieval)
         answer = self._grounded_answer(question, standalone, raw, sources)
         if answer is None:
             return quoted

@@ -76,6 +76,8 @@ def quoted(text: str) -> str:
 
 
 def print_answer(answer: Answer) -> None:
+    if answer.note:
+        out.print(answer.note, style="dim", markup=False)
     out.print(answer.text, markup=False)
     if answer.citations:
         out.print("\nSources:", style="bold")

@@ -71,6 +71,7 @@ async def deliver_answer(ctx: BotContext, post: AnswerPost, question: str,
         await post.show(error_text(exc))
         return None
 
-    view = await _feedback_buttons(ctx, answer, guild_id, channel_id)
+    # A refusal has nothing to vote on (and opens no thread: see mentions.py).
+    view = None if answer.refused else await _feedback_buttons(ctx, answer, guild_id, channel_id)
     await post.finish(answer_messages(answer), sources_embed(answer), view)
     return answer

@@ -24,6 +24,7 @@ FIELD_NAME_LIMIT = 256
 FIELD_VALUE_LIMIT = 1024
 EMBED_TOTAL_LIMIT = 6000
 QUOTE_LIMIT = 300
+HEADLINE_MAX_CHARS = 100
 
 WRITING_MARKER = " ▌"
 # Passed to every send and edit (and set on the client): text from articles or users that
@@ -60,10 +61,21 @@ def _one_line(text: str) -> str:
     return " ".join(text.split())
 
 
+def headline(title: str) -> str:
+    """``title`` when it reads as a headline, else "": a plain-text article's "title" is its
+    first line, often the opening sentence itself (already shown as the quote, or cut at 120
+    characters), which says less than the file name."""
+    title = _one_line(title)
+    if not title or len(title) > HEADLINE_MAX_CHARS or title.endswith("…"):
+        return ""
+    return "" if title[-1] in ".!?:;,”\"" else title
+
+
 def citation_line(citation: Citation, quote_limit: int = QUOTE_LIMIT) -> str:
-    """``**1.** Title · `file.txt` — “quote”`` with the quote shortened and markdown escaped."""
+    """``**1.** Title · `file.txt` — “quote”`` with the quote shortened and markdown escaped
+    (the title only when it reads as a headline)."""
     quote = discord.utils.escape_markdown(shorten(_one_line(citation.quote), quote_limit))
-    title = discord.utils.escape_markdown(shorten(_one_line(citation.title), 120))
+    title = discord.utils.escape_markdown(headline(citation.title))
     label = f"{title} · `{citation.file}`" if title else f"`{citation.file}`"
     return f"**{citation.n}.** {label} — “{quote}”"
 
@@ -78,7 +90,7 @@ def sources_embed(answer: Answer) -> discord.Embed | None:
     lines = [citation_line(c, quote_limit) for c in answer.citations]
     embed = discord.Embed(title="Sources", colour=COLOUR,
                           description=_fit_lines(lines, DESCRIPTION_LIMIT))
-    footer = [part for part in (answer.backend,) if part]
+    footer = [part for part in (answer.note.rstrip("."), answer.backend) if part]
     if answer.timings.total:
         footer.append(f"{answer.timings.total / 1000:.1f} s")
     if footer:

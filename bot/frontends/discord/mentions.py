@@ -152,5 +152,5 @@ async def handle_message(ctx: BotContext, message: discord.Message,
     async with _typing(channel):
         answer = await deliver_answer(ctx, post, question, history,
                                       guild_id=message.guild.id, channel_id=channel.id)
-    if answer is not None and not isinstance(channel, discord.Thread):
+    if answer is not None and not answer.refused and not isinstance(channel, discord.Thread):
         await _open_thread(post.first, question)

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from bot.answering.extractive.selection import LABEL as QUOTES_LABEL
+from bot.answering.extractive.selection import NOTE as QUOTES_NOTE
 from bot.answering.llm.messages import NOT_COVERED
 from bot.answering.llm.synthesizer import NO_DIRECT_ANSWER
 from bot.answering.sentences import split_sentences
@@ -150,7 +150,7 @@ def test_a_loosely_cited_claim_is_counted_as_unsupported(
     def respond(messages: list[Message]) -> str:
         sources.update(prompt_sources(messages))
         [saudi] = [n for n, (file, _) in sources.items() if file == SAUDI_FILE][:1]
-        other = next(n for n in sources if n != saudi)
+        other = next(n for n, (file, _) in sources.items() if file != SAUDI_FILE)
         return (f"Negotiations for a 30-day ceasefire were held in Saudi Arabia [{saudi}]. "
                 f"Kangaroos hop around Canberra every morning [{other}].")
 
@@ -170,14 +170,15 @@ def test_an_answer_whose_every_citation_is_unsupported_gives_way_to_the_quotes(
     openai_server.responder = respond
     answer = openai_bot.answer(SAUDI_QUESTION)
     assert "Kangaroos" not in answer.text
-    _assert_quotes(answer, QUOTES_LABEL)
+    _assert_quotes(answer)
 
 
-def _assert_quotes(answer: Answer, label: str) -> None:
+def _assert_quotes(answer: Answer, opening: str = "") -> None:
     """The extractive answer from the same evidence: quoted sentences, each cited and found
-    verbatim in its article."""
+    verbatim in its article, noted as quotes (under ``opening``, if given)."""
     assert not answer.refused and answer.backend == "extractive"
-    assert answer.text.startswith(label + "\n")
+    assert answer.note == QUOTES_NOTE
+    assert answer.text.startswith(opening + "\n" if opening else "")
     assert SAUDI_FILE in {c.file for c in answer.citations}
     for citation in answer.citations:
         assert citation.quote in (CORPUS_DIR / citation.file).read_text("utf-8")
@@ -222,7 +223,7 @@ def test_an_uncited_injected_or_empty_reply_gives_way_to_the_quotes(
     tokens: list[str] = []
     answer = openai_bot.answer(SAUDI_QUESTION, on_token=tokens.append)
     assert "PWNED" not in answer.text and "Canberra" not in answer.text
-    _assert_quotes(answer, QUOTES_LABEL)
+    _assert_quotes(answer)
 
 
 def test_the_model_sees_only_the_weighed_sentences_each_once(

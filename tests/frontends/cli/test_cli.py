@@ -34,7 +34,7 @@ from tests.core_fixtures import (
 )
 from tests.fakes.openai_server import FakeOpenAIServer
 
-ASK_KEYS = ["question", "answer", "refused", "backend", "citations", "timings_ms"]
+ASK_KEYS = ["question", "answer", "note", "refused", "backend", "citations", "timings_ms"]
 CITATION_KEYS = ["n", "file", "title", "quote", "score"]
 TIMING_KEYS = ["retrieve", "generate", "total", "first_token"]
 INGEST_KEYS = ["files_added", "files_updated", "files_unchanged", "files_removed",
@@ -135,7 +135,7 @@ def test_text_answer_ends_with_a_sources_block(workspace: Workspace) -> None:
     result = workspace.run("ask", SAUDI_QUESTION)
     assert result.returncode == 0, result.stderr
     answer, sources = result.stdout.split("Sources:", 1)
-    assert "Saudi Arabia" in answer and "Extractive answer" in answer
+    assert "Saudi Arabia" in answer and "Sentences quoted from the articles" in answer
     assert re.search(rf"\[\d+\] {re.escape(SAUDI_FILE)} — ", sources), sources
 
 

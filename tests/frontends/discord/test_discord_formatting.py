@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import discord
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -14,6 +15,8 @@ from bot.frontends.discord.formatting import (
     FIELD_LIMIT,
     WRITING_MARKER,
     answer_messages,
+    citation_line,
+    headline,
     sources_embed,
     sources_list_embed,
     status_embed,
@@ -147,3 +150,23 @@ def test_thread_name_is_one_short_line() -> None:
     assert thread_name("What did\nTrump say?") == "What did Trump say?"
     assert len(thread_name("long question " * 30)) <= 100
     assert thread_name("   ") == "newsbot"
+
+
+@pytest.mark.parametrize(("title", "shown"), [
+    ("Trump plans talks with Putin over truce", "Trump plans talks with Putin over truce"),
+    ("U.S. President Donald Trump has said “many elements” of a potential peace deal…", ""),
+    ("Negotiations for a 30-day ceasefire were held in Saudi Arabia.", ""),
+    ("", ""),
+])
+def test_a_title_is_shown_only_when_it_reads_as_a_headline(title: str, shown: str) -> None:
+    assert headline(title) == shown
+    line = citation_line(Citation(1, "a.txt", title, "A quote.", 0.5))
+    assert line == (f"**1.** {shown} · `a.txt` — “A quote.”" if shown
+                    else "**1.** `a.txt` — “A quote.”")
+
+
+def test_the_footer_says_how_the_answer_was_made() -> None:
+    answer = Answer(question="q", text="A quote [1].", note="Sentences quoted; no LLM.",
+                    backend="extractive", citations=(Citation(1, "a.txt", "", "A quote.", 0.5),))
+    embed = sources_embed(answer)
+    assert embed is not None and embed.footer.text == "Sentences quoted; no LLM · extractive"

@@ -6,6 +6,8 @@ ingest embeds every chunk with the local model, which makes this the slowest Dis
 
 from __future__ import annotations
 
+import asyncio
+import re
 import shutil
 from pathlib import Path
 
@@ -47,3 +49,25 @@ async def test_reindex_then_mention_with_the_real_engine(
     assert "2,500" in reply.body["content"] and "[1]" in reply.body["content"]
     description = reply.body["embeds"][0]["description"]
     assert ".txt`" in description and "**1.**" in description
+    # Presentation (issue 13, item 8): no banner in the text, how it was made in the footer,
+    # one number per article, and a title only where the article has a headline.
+    assert "Extractive answer" not in reply.body["content"]
+    assert reply.body["embeds"][0]["footer"]["text"].startswith(
+        "Sentences quoted from the articles; no LLM · extractive")
+    cited = re.findall(r"`(\d{3}_\w+\.txt)`", description)
+    assert cited and len(cited) == len(set(cited))
+    assert "U.S. President Donald Trump has said" not in description.split("—")[0]
+
+    # A question the articles don't cover: refused, without a thread or vote buttons.
+    threads = rf"/channels/{CHANNEL_ID}/messages/\d+/threads"
+    await fake_discord.wait_for_call("POST", threads)  # the answer's thread
+    asked = await fake_discord.user_message("What is the capital of Australia?",
+                                            mention_bot=True)
+    refusal = await fake_discord.wait_for_call(
+        "POST", rf"/channels/{CHANNEL_ID}/messages",
+        lambda c: str((c.body.get("message_reference") or {}).get("message_id")) == asked["id"],
+        timeout=30)
+    assert "don't cover" in refusal.body["content"] or "could not" in refusal.body["content"]
+    assert not refusal.body.get("components")
+    await asyncio.sleep(0.5)  # a thread would be opened right after the reply
+    assert len(fake_discord.calls_to("POST", threads)) == 1
