@@ -33,6 +33,7 @@ import json
 import re
 import socket
 import time
+import urllib.parse
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -128,6 +129,7 @@ class FakeDiscord:
         self._seq = 0
         self._ws: web.WebSocketResponse | None = None
         self._rate_limits: list[_RateLimit] = []
+        self.reactions: list[tuple[int, str]] = []  # (message id, emoji) the bot added
         self._changed = asyncio.Condition()
         self._runner: web.AppRunner | None = None
         self.port = 0
@@ -154,6 +156,8 @@ class FakeDiscord:
                 ("POST", r"/channels/(?P<cid>\d+)/messages/(?P<mid>\d+)/threads",
                  self._create_thread),
                 ("POST", r"/channels/(?P<cid>\d+)/typing", self._typing),
+                ("PUT", r"/channels/(?P<cid>\d+)/messages/(?P<mid>\d+)/reactions/"
+                        r"(?P<emoji>[^/]+)/@me", self._add_reaction),
             )
         ]
 
@@ -590,4 +594,9 @@ class FakeDiscord:
         return thread
 
     async def _typing(self, call: RecordedCall, cid: str) -> None:
+        return None
+
+    async def _add_reaction(self, call: RecordedCall, cid: str, mid: str, emoji: str) -> None:
+        """The bot reacts to a message (``emoji`` arrives URL-quoted, e.g. ``%E2%8F%B3``)."""
+        self.reactions.append((int(mid), urllib.parse.unquote(emoji)))
         return None

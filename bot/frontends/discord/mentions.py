@@ -19,13 +19,14 @@ from bot.frontends.common.errors import question_problem_text
 from bot.frontends.common.limits import channel_allowed
 from bot.frontends.discord.answering import deliver_answer
 from bot.frontends.discord.context import BotContext
-from bot.frontends.discord.formatting import NO_PINGS, cooldown_text, thread_name
+from bot.frontends.discord.formatting import NO_PINGS, thread_name
 from bot.frontends.discord.replies import AnswerPost, MessageSender
 from bot.models import Turn
 
 log = logging.getLogger(__name__)
 
 THREAD_HINT = "Ask follow-up questions here; no need to mention me in this thread."
+COOLDOWN_REACTION = "⏳"  # "asked too soon; ask again in a few seconds"
 MAX_TURNS = 6
 
 
@@ -110,6 +111,14 @@ async def _typing(channel: Any) -> AsyncIterator[None]:
             await indicator.__aexit__(None, None, None)
 
 
+async def _react(message: discord.Message, emoji: str) -> None:
+    """Add ``emoji`` to ``message``; without Add Reactions the note is skipped (logged)."""
+    try:
+        await message.add_reaction(emoji)
+    except discord.HTTPException:
+        log.info("could not react to a message (Add Reactions permission?)", exc_info=True)
+
+
 async def _open_thread(reply: object, question: str) -> None:
     """Open a thread on our reply so follow-ups stay together (needs Create Public Threads)."""
     if not isinstance(reply, discord.Message):
@@ -138,10 +147,14 @@ async def handle_message(ctx: BotContext, message: discord.Message,
 
     question = strip_mention(message.content, me.id, role_id)
     problem = question_problem_text(question, ctx.config.max_question_chars)
-    wait = 0.0 if problem else ctx.cooldown.retry_after(message.author.id)
-    if problem or wait:
-        await message.reply(problem or cooldown_text(wait), mention_author=False,
-                            allowed_mentions=NO_PINGS)
+    if problem:
+        await message.reply(problem, mention_author=False, allowed_mentions=NO_PINGS)
+        return
+    # A follow-up in the bot's own thread is a conversation, not a flood: no cooldown (the
+    # answer gate still caps the work in progress). Elsewhere, a question too soon gets a
+    # reaction, not a public "slow down" message in the channel.
+    if not in_our_thread and ctx.cooldown.retry_after(message.author.id):
+        await _react(message, COOLDOWN_REACTION)
         return
 
     history: list[Turn] = []

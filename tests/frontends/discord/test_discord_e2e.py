@@ -277,3 +277,29 @@ async def test_status_shows_server_paths_only_to_managers(
 
     manager = await status_fields(user=ADMIN, roles=[ADMIN_ROLE_ID])
     assert manager["corpus dir"] == "data/articles" and manager["store"] == ".newsbot/chroma"
+
+
+async def test_cooldown_reacts_instead_of_posting_and_spares_thread_follow_ups(
+        start_bot: StartBot, fake_discord: FakeDiscord, service: FakeService) -> None:
+    await start_bot(service, cooldown_seconds=60)
+    await fake_discord.user_message("what did Trump say?", mention_bot=True)
+    thread_call = await fake_discord.wait_for_call(
+        "POST", rf"/channels/{CHANNEL_ID}/messages/\d+/threads")
+    thread_id = int(thread_call.match["mid"])
+
+    # Five quick questions in the channel: no "slow down" message, one ⏳ reaction each.
+    quick = [await fake_discord.user_message(f"question {i}?", mention_bot=True)
+             for i in range(5)]
+    await fake_discord.wait_until(lambda: len(fake_discord.reactions) == 5)
+    assert sorted(mid for mid, _ in fake_discord.reactions) == sorted(
+        int(m["id"]) for m in quick)
+    assert {emoji for _, emoji in fake_discord.reactions} == {"⏳"}
+    channel_posts = [c.body.get("content", "") for c in fake_discord.calls_to(
+        "POST", rf"/channels/{CHANNEL_ID}/messages")]
+    assert not any("Slow down" in text for text in channel_posts)
+
+    # A follow-up in the bot's thread seconds later is answered, cooldown or not.
+    await fake_discord.user_message("and the ceasefire?", channel_id=thread_id)
+    await fake_discord.wait_for_call("POST", rf"/channels/{thread_id}/messages",
+                                     _has_citation_embed)
+    assert [q for q, _ in service.calls] == ["what did Trump say?", "and the ceasefire?"]

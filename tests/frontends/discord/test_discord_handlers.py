@@ -21,7 +21,12 @@ from bot.frontends.common.errors import APOLOGY
 from bot.frontends.discord import commands
 from bot.frontends.discord.context import BotContext
 from bot.frontends.discord.formatting import NO_PINGS
-from bot.frontends.discord.mentions import THREAD_HINT, handle_message, thread_history
+from bot.frontends.discord.mentions import (
+    COOLDOWN_REACTION,
+    THREAD_HINT,
+    handle_message,
+    thread_history,
+)
 from ingest.errors import BadInputError, ServiceUnavailableError
 from tests.frontends.discord.support import CITED_FILE, FakeService, make_ctx
 
@@ -367,12 +372,14 @@ async def test_an_over_long_mention_gets_a_short_refusal(outbox: Outbox, ctx: Bo
     outbox.assert_no_pings()
 
 
-async def test_a_mention_during_cooldown_gets_a_note(outbox: Outbox, service: FakeService) -> None:
+async def test_a_mention_during_cooldown_gets_a_reaction_not_a_message(
+        outbox: Outbox, service: FakeService) -> None:
     ctx = make_ctx(service, cooldown_seconds=30)
     await handle_message(ctx, make_message(outbox, "first"), make_me())
     second = make_message(outbox, "second")
     await handle_message(ctx, second, make_me())
-    assert "again in 30 s" in second.reply.await_args.args[0]
+    second.add_reaction.assert_awaited_once_with(COOLDOWN_REACTION)
+    second.reply.assert_not_awaited()
     assert [q for q, _ in service.calls] == ["first"]
 
 
