@@ -324,8 +324,11 @@ class FakeDiscord:
         mentions: list[Json] = []
         if mention_bot:
             content = f"<@{BOT_ID}> {content}"
-        if f"<@{BOT_ID}>" in content or f"<@!{BOT_ID}>" in content:
-            mentions.append(BOT_USER)
+        # Like Discord, every mentioned user the message names is resolved in "mentions".
+        known = {int(u["id"]): u for u in (BOT_USER, USER, ADMIN, OTHER_BOT)}
+        for user_id in dict.fromkeys(int(i) for i in re.findall(r"<@!?(\d+)>", content)):
+            if user_id in known:
+                mentions.append(known[user_id])
         payload = self._message(channel_id=channel_id, author=author, content=content,
                                 mentions=mentions)
         payload["mention_roles"] = re.findall(r"<@&(\d+)>", content)

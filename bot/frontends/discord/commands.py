@@ -28,6 +28,7 @@ from bot.frontends.discord.formatting import (
     sources_list_embed,
     status_embed,
 )
+from bot.frontends.discord.mention_text import plain_mentions
 from bot.frontends.discord.replies import AnswerPost, InteractionSender
 
 T = TypeVar("T")
@@ -65,8 +66,9 @@ async def ask(ctx: BotContext, interaction: discord.Interaction[Any], question: 
 
     await interaction.response.defer(thinking=True)
     post = AnswerPost(InteractionSender(interaction))
+    question = plain_mentions(question.strip(), interaction.guild)
     try:
-        await deliver_answer(ctx, post, question.strip(), guild_id=interaction.guild_id,
+        await deliver_answer(ctx, post, question, guild_id=interaction.guild_id,
                              channel_id=interaction.channel_id)
     except discord.HTTPException:
         log.exception("could not post an answer to /ask")

@@ -14,6 +14,7 @@ from typing import Any
 import discord
 
 from bot.frontends.common.splitting import shorten, split_message
+from bot.frontends.discord.mention_text import plain_mentions
 from bot.models import Answer, Citation
 from bot.service import SourceInfo
 
@@ -35,7 +36,7 @@ COLOUR = discord.Colour.blurple()
 def streaming_preview(text: str, limit: int = CONTENT_LIMIT) -> str:
     """What a reply shows while an answer is still streaming: its start and a writing marker."""
     room = limit - len(WRITING_MARKER)
-    return shorten(text.strip(), room) + WRITING_MARKER
+    return shorten(plain_mentions(text.strip()), room) + WRITING_MARKER
 
 
 def _fit_lines(lines: Sequence[str], limit: int) -> str:
@@ -58,7 +59,8 @@ def _fit_lines(lines: Sequence[str], limit: int) -> str:
 
 
 def _one_line(text: str) -> str:
-    return " ".join(text.split())
+    """One line of text for an embed, with any mention markup from an article made plain."""
+    return " ".join(plain_mentions(text).split())
 
 
 def headline(title: str) -> str:
@@ -100,8 +102,9 @@ def sources_embed(answer: Answer) -> discord.Embed | None:
 
 def answer_messages(answer: Answer) -> list[str]:
     """The answer's text (with its ``[n]`` markers) as one or more messages."""
-    return split_message(answer.text or "I could not find an answer in the articles.",
-                         CONTENT_LIMIT)
+    return split_message(
+        plain_mentions(answer.text) or "I could not find an answer in the articles.",
+        CONTENT_LIMIT)
 
 
 def sources_list_embed(sources: Sequence[SourceInfo]) -> discord.Embed:

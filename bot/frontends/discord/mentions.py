@@ -20,6 +20,7 @@ from bot.frontends.common.limits import channel_allowed
 from bot.frontends.discord.answering import deliver_answer
 from bot.frontends.discord.context import BotContext
 from bot.frontends.discord.formatting import NO_PINGS, thread_name
+from bot.frontends.discord.mention_text import plain_mentions
 from bot.frontends.discord.replies import AnswerPost, MessageSender
 from bot.models import Turn
 
@@ -65,8 +66,8 @@ async def _opening_turn(thread: discord.Thread, me_id: int) -> Turn | None:
     if starter.author.id != me_id:
         return None
     asked = starter.reference.resolved if starter.reference else None
-    question = (strip_mention(asked.content, me_id) if isinstance(asked, discord.Message)
-                else thread.name)
+    question = (plain_mentions(strip_mention(asked.content, me_id), asked.guild, asked.mentions)
+                if isinstance(asked, discord.Message) else thread.name)
     return Turn(question=question, answer=starter.content)
 
 
@@ -87,7 +88,7 @@ async def thread_history(thread: discord.Thread, before: discord.Message, me_id:
         elif not msg.author.bot:
             if current is not None:
                 turns.append(Turn(question=current[0], answer="\n".join(current[1:])))
-            question = strip_mention(msg.content, me_id)
+            question = plain_mentions(strip_mention(msg.content, me_id), msg.guild, msg.mentions)
             current = [question] if question else None
     if current is not None:
         turns.append(Turn(question=current[0], answer="\n".join(current[1:])))
@@ -145,7 +146,8 @@ async def handle_message(ctx: BotContext, message: discord.Message,
     if not channel_allowed(channel.id, parent_id, ctx.config.channels):
         return  # silently: a mention elsewhere is not ours to answer
 
-    question = strip_mention(message.content, me.id, role_id)
+    question = plain_mentions(strip_mention(message.content, me.id, role_id), message.guild,
+                              message.mentions)
     problem = question_problem_text(question, ctx.config.max_question_chars)
     if problem:
         await message.reply(problem, mention_author=False, allowed_mentions=NO_PINGS)

@@ -8,14 +8,17 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import re
 import time
 
 import pytest
 
 from bot.feedback.store import FeedbackStore
 from bot.frontends.discord.mentions import THREAD_HINT
+from bot.models import Citation
 from tests.fakes.discord_gateway import (
     ADMIN,
+    ADMIN_ID,
     ADMIN_ROLE_ID,
     BOT_ID,
     BOT_ROLE_ID,
@@ -303,3 +306,30 @@ async def test_cooldown_reacts_instead_of_posting_and_spares_thread_follow_ups(
     await fake_discord.wait_for_call("POST", rf"/channels/{thread_id}/messages",
                                      _has_citation_embed)
     assert [q for q, _ in service.calls] == ["what did Trump say?", "and the ceasefire?"]
+
+
+async def test_mention_markup_becomes_plain_text_in_questions_threads_and_answers(
+        start_bot: StartBot, fake_discord: FakeDiscord) -> None:
+    # An article that itself contains mention markup, quoted in the answer and its sources.
+    markup = f"<@&{ADMIN_ROLE_ID}> and <@{ADMIN_ID}> were told [1]."
+    service = FakeService(text=f"@everyone {markup}", citations=(Citation(
+        n=1, file=CITED_FILE, title=f"Memo to <@&{ADMIN_ROLE_ID}>",
+        quote=f"A memo to <@&{ADMIN_ROLE_ID}> and <@{ADMIN_ID}> in <#{CHANNEL_ID}>.",
+        score=0.8),))
+    await start_bot(service)
+    await fake_discord.user_message(
+        f"@everyone <@&{ADMIN_ROLE_ID}> what did <@{ADMIN_ID}> say in <#{CHANNEL_ID}>?",
+        mention_bot=True)
+    reply = await fake_discord.wait_for_call(
+        "POST", rf"/channels/{CHANNEL_ID}/messages", _has_citation_embed)
+    thread = await fake_discord.wait_for_call(
+        "POST", rf"/channels/{CHANNEL_ID}/messages/\d+/threads")
+
+    [(question, _)] = service.calls
+    assert question == "@everyone @admins what did @admin say in #general?"
+    assert thread.body["name"] == question
+    shown = [reply.body["content"], str(reply.body["embeds"])]
+    assert not any(re.search(r"<[@#]", text) for text in shown), shown
+    assert "@admins and @role" not in reply.body["content"]  # names, not placeholders, …
+    assert "@role and @user were told [1]." in reply.body["content"]  # … unless unknown
+    _assert_no_pings(fake_discord)

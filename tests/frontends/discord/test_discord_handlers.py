@@ -257,7 +257,7 @@ async def test_everyone_in_an_answer_or_question_pings_nobody(outbox: Outbox, ct
     message = make_message(outbox, "@everyone what happened?")
     await handle_message(ctx, message, make_me())
     assert service.calls[0][0] == "@everyone what happened?"
-    assert message.reply.await_args.args[0] == service.text
+    assert message.reply.await_args.args[0] == "@everyone @role @user said so [1]."
     assert outbox.assert_no_pings() >= 2
 
 
