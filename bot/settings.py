@@ -10,7 +10,7 @@ connection) are defined in ``ingest.settings``, the answering and Discord sectio
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -44,6 +44,11 @@ class DiscordSettings(BaseModel):
     discord_cooldown_seconds: float = Field(10.0, alias="NEWSBOT_DISCORD_COOLDOWN", ge=0)
     discord_max_concurrent: int = Field(4, alias="NEWSBOT_DISCORD_MAX_CONCURRENT", ge=1)
     discord_api_base: str | None = Field(None, alias="NEWSBOT_DISCORD_API_BASE")
+    # In a thread the bot opened, which messages are questions to it: "asker" (the member who
+    # asked the opening question, plus mentions and replies to the bot) or "mention" (only
+    # mentions and replies to the bot). Other members' chatter is never answered.
+    discord_thread_replies: Literal["asker", "mention"] = Field(
+        "asker", alias="NEWSBOT_DISCORD_THREAD_REPLIES")
 
     @field_validator("discord_guilds", "discord_channels", mode="before")
     @classmethod

@@ -319,8 +319,10 @@ class FakeDiscord:
     # -- test helpers -----------------------------------------------------------------------------
 
     async def user_message(self, content: str, *, channel_id: int = CHANNEL_ID,
-                           author: Json = USER, mention_bot: bool = False) -> Json:
-        """A member posts ``content`` (prefixed with the bot's mention if asked)."""
+                           author: Json = USER, mention_bot: bool = False,
+                           reply_to: int | None = None) -> Json:
+        """A member posts ``content`` (prefixed with the bot's mention if asked), as a Discord
+        reply to message ``reply_to`` if given (with reply-ping off: no mention added)."""
         mentions: list[Json] = []
         if mention_bot:
             content = f"<@{BOT_ID}> {content}"
@@ -330,7 +332,7 @@ class FakeDiscord:
             if user_id in known:
                 mentions.append(known[user_id])
         payload = self._message(channel_id=channel_id, author=author, content=content,
-                                mentions=mentions)
+                                mentions=mentions, reference_id=reply_to)
         payload["mention_roles"] = re.findall(r"<@&(\d+)>", content)
         await self.dispatch("MESSAGE_CREATE", payload)
         return payload

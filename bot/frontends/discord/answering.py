@@ -57,7 +57,8 @@ async def _feedback_buttons(ctx: BotContext, answer: Answer, guild_id: int | Non
 
 async def deliver_answer(ctx: BotContext, post: AnswerPost, question: str,
                          history: Sequence[Turn] = (), *, guild_id: int | None = None,
-                         channel_id: int | None = None) -> Answer | None:
+                         channel_id: int | None = None,
+                         quote_question: bool = False) -> Answer | None:
     """Answer ``question`` into ``post``; ``None`` when it failed (the user saw why)."""
 
     async def on_queued(position: int) -> None:
@@ -73,5 +74,6 @@ async def deliver_answer(ctx: BotContext, post: AnswerPost, question: str,
 
     # A refusal has nothing to vote on (and opens no thread: see mentions.py).
     view = None if answer.refused else await _feedback_buttons(ctx, answer, guild_id, channel_id)
-    await post.finish(answer_messages(answer), sources_embed(answer), view)
+    await post.finish(answer_messages(answer, quote_question=quote_question),
+                      sources_embed(answer), view)
     return answer

@@ -69,7 +69,7 @@ async def ask(ctx: BotContext, interaction: discord.Interaction[Any], question: 
     question = plain_mentions(question.strip(), interaction.guild)
     try:
         await deliver_answer(ctx, post, question, guild_id=interaction.guild_id,
-                             channel_id=interaction.channel_id)
+                             channel_id=interaction.channel_id, quote_question=True)
     except discord.HTTPException:
         log.exception("could not post an answer to /ask")
 

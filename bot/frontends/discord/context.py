@@ -30,6 +30,7 @@ class DiscordConfig:
     max_question_chars: int = MAX_QUESTION_CHARS
     edit_interval: float = 1.0  # seconds between edits of a streaming reply
     history_messages: int = 20  # thread messages read back for a follow-up
+    thread_replies: str = "asker"  # see Settings.discord_thread_replies
 
     @classmethod
     def from_settings(cls, settings: Settings) -> DiscordConfig:
@@ -39,6 +40,7 @@ class DiscordConfig:
             cooldown_seconds=settings.discord_cooldown_seconds,
             max_concurrent=settings.discord_max_concurrent,
             api_base=settings.discord_api_base,
+            thread_replies=settings.discord_thread_replies,
             # Discord's own message limit is 2,000 characters; never accept more than that.
             max_question_chars=min(settings.max_question_chars, MAX_QUESTION_CHARS),
         )

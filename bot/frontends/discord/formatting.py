@@ -26,6 +26,8 @@ FIELD_VALUE_LIMIT = 1024
 EMBED_TOTAL_LIMIT = 6000
 QUOTE_LIMIT = 300
 HEADLINE_MAX_CHARS = 100
+ASKED_PREFIX = "> ❓ "
+ASKED_MAX_CHARS = 200
 
 WRITING_MARKER = " ▌"
 # Passed to every send and edit (and set on the client): text from articles or users that
@@ -100,11 +102,20 @@ def sources_embed(answer: Answer) -> discord.Embed | None:
     return embed
 
 
-def answer_messages(answer: Answer) -> list[str]:
-    """The answer's text (with its ``[n]`` markers) as one or more messages."""
-    return split_message(
-        plain_mentions(answer.text) or "I could not find an answer in the articles.",
-        CONTENT_LIMIT)
+def answer_messages(answer: Answer, *, quote_question: bool = False) -> list[str]:
+    """The answer's text (with its ``[n]`` markers) as one or more messages; with
+    ``quote_question``, the first opens with the question quoted (an ``/ask`` answer: there,
+    nobody else sees what was asked, and a reply to it needs the question as context)."""
+    text = plain_mentions(answer.text) or "I could not find an answer in the articles."
+    if quote_question:
+        text = f"{ASKED_PREFIX}{shorten(_one_line(answer.question), ASKED_MAX_CHARS)}\n{text}"
+    return split_message(text, CONTENT_LIMIT)
+
+
+def asked_question(content: str) -> str:
+    """The question an ``/ask`` answer quotes on its first line, or ""."""
+    first, _, _ = content.partition("\n")
+    return first.removeprefix(ASKED_PREFIX).strip() if first.startswith(ASKED_PREFIX) else ""
 
 
 def sources_list_embed(sources: Sequence[SourceInfo]) -> discord.Embed:

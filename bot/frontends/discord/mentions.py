@@ -1,8 +1,9 @@
 """Mentions and thread follow-ups, read top to bottom:
 
-message in → ignore bots, DMs and other channels → a mention (or any message in a thread the bot
-started) becomes a question → the thread's recent messages become the history → answer as a
-reply → a first answer in a channel opens a thread on it for follow-ups.
+message in → ignore bots, DMs and other channels → a mention, a reply to the bot, or (in a
+thread the bot started) a message from the member who asked there becomes a question → the
+thread's recent messages become the history → answer as a reply → a first answer in a channel
+opens a thread on it for follow-ups.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import logging
 import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from typing import Any
 
 import discord
@@ -19,7 +21,7 @@ from bot.frontends.common.errors import question_problem_text
 from bot.frontends.common.limits import channel_allowed
 from bot.frontends.discord.answering import deliver_answer
 from bot.frontends.discord.context import BotContext
-from bot.frontends.discord.formatting import NO_PINGS, thread_name
+from bot.frontends.discord.formatting import NO_PINGS, asked_question, thread_name
 from bot.frontends.discord.mention_text import plain_mentions
 from bot.frontends.discord.replies import AnswerPost, MessageSender
 from bot.models import Turn
@@ -51,9 +53,17 @@ def _is_our_thread(channel: object, me_id: int) -> bool:
     return isinstance(channel, discord.Thread) and channel.owner_id == me_id
 
 
-async def _opening_turn(thread: discord.Thread, me_id: int) -> Turn | None:
-    """The exchange the thread was opened on: our reply (the starter) and the question it
-    answers. The starter lives in the parent channel, so it is not in the thread's history."""
+@dataclass(frozen=True)
+class Opening:
+    """The exchange a thread was opened on, and who asked it."""
+
+    turn: Turn
+    asker_id: int | None
+
+
+async def _opening(thread: discord.Thread, me_id: int) -> Opening | None:
+    """Our reply the thread was opened on (the starter) and the question it answers. The
+    starter lives in the parent channel, so it is not in the thread's history."""
     starter = thread.starter_message
     if starter is None:
         parent = thread.parent
@@ -66,9 +76,30 @@ async def _opening_turn(thread: discord.Thread, me_id: int) -> Turn | None:
     if starter.author.id != me_id:
         return None
     asked = starter.reference.resolved if starter.reference else None
-    question = (plain_mentions(strip_mention(asked.content, me_id), asked.guild, asked.mentions)
-                if isinstance(asked, discord.Message) else thread.name)
-    return Turn(question=question, answer=starter.content)
+    if not isinstance(asked, discord.Message):
+        return Opening(Turn(question=thread.name, answer=starter.content), None)
+    question = plain_mentions(strip_mention(asked.content, me_id), asked.guild, asked.mentions)
+    return Opening(Turn(question=question, answer=starter.content), asked.author.id)
+
+
+def _replies_to_me(message: discord.Message, me_id: int) -> bool:
+    """A Discord reply to one of the bot's messages (reply-ping on or off)."""
+    reference = message.reference
+    replied = reference.resolved if reference is not None else None
+    return isinstance(replied, discord.Message) and replied.author.id == me_id
+
+
+async def _addressed_in_thread(ctx: BotContext, message: discord.Message,
+                               thread: discord.Thread, me_id: int) -> bool:
+    """In the bot's own thread, without a mention: a reply to the bot, or (by default) a
+    message from the member who asked the opening question. Chatter ("thanks!") from others
+    is theirs, not a question to the bot."""
+    if _replies_to_me(message, me_id):
+        return True
+    if ctx.config.thread_replies != "asker":
+        return False
+    opening = await _opening(thread, me_id)
+    return opening is not None and opening.asker_id == message.author.id
 
 
 async def thread_history(thread: discord.Thread, before: discord.Message, me_id: int,
@@ -76,9 +107,9 @@ async def thread_history(thread: discord.Thread, before: discord.Message, me_id:
     """The thread's recent exchanges, oldest first: people's messages are questions, our
     messages after a question are its answer."""
     turns: list[Turn] = []
-    opening = await _opening_turn(thread, me_id)
+    opening = await _opening(thread, me_id)
     if opening is not None:
-        turns.append(opening)
+        turns.append(opening.turn)
     current: list[str] | None = None  # [question, answer parts...] being collected
     recent = [m async for m in thread.history(limit=limit, before=before)]
     for msg in reversed(recent):  # history() gives newest first
@@ -93,6 +124,40 @@ async def thread_history(thread: discord.Thread, before: discord.Message, me_id:
     if current is not None:
         turns.append(Turn(question=current[0], answer="\n".join(current[1:])))
     return turns[-MAX_TURNS:]
+
+
+async def _referenced(message: discord.Message) -> discord.Message | None:
+    """The message ``message`` replies to (fetched when Discord did not include it)."""
+    reference = message.reference
+    if reference is None or reference.message_id is None:
+        return None
+    if isinstance(reference.resolved, discord.Message):
+        return reference.resolved
+    try:
+        return await message.channel.fetch_message(reference.message_id)
+    except discord.HTTPException:
+        return None
+
+
+async def reply_chain(message: discord.Message, me_id: int,
+                      limit: int = MAX_TURNS) -> list[Turn]:
+    """The exchanges up the chain of Discord replies ``message`` continues, oldest first:
+    each of the bot's answers and the question it replied to (for an ``/ask`` answer, the
+    question it quotes on its first line)."""
+    turns: list[Turn] = []
+    answer = await _referenced(message)
+    while answer is not None and answer.author.id == me_id and len(turns) < limit:
+        asked = await _referenced(answer)
+        if asked is None:
+            quoted = asked_question(answer.content)
+            if quoted:
+                turns.append(Turn(question=quoted, answer=answer.content.partition("\n")[2]))
+            break
+        question = plain_mentions(strip_mention(asked.content, me_id), asked.guild,
+                                  asked.mentions)
+        turns.append(Turn(question=question, answer=answer.content))
+        answer = await _referenced(asked)
+    return turns[::-1]
 
 
 @asynccontextmanager
@@ -140,8 +205,13 @@ async def handle_message(ctx: BotContext, message: discord.Message,
     in_our_thread = _is_our_thread(channel, me.id)
     own_role = message.guild.self_role
     role_id = own_role.id if own_role is not None else None
-    if not (in_our_thread or _mentions_me(message, me.id, role_id)):
-        return
+    continues_chain = _replies_to_me(message, me.id) and not in_our_thread
+    if not (_mentions_me(message, me.id, role_id) or continues_chain):
+        if not in_our_thread:
+            return
+        assert isinstance(channel, discord.Thread)
+        if not await _addressed_in_thread(ctx, message, channel, me.id):
+            return
     parent_id = channel.parent_id if isinstance(channel, discord.Thread) else None
     if not channel_allowed(channel.id, parent_id, ctx.config.channels):
         return  # silently: a mention elsewhere is not ours to answer
@@ -163,9 +233,14 @@ async def handle_message(ctx: BotContext, message: discord.Message,
     if in_our_thread:
         assert isinstance(channel, discord.Thread)
         history = await thread_history(channel, message, me.id, ctx.config.history_messages)
+    elif continues_chain:
+        history = await reply_chain(message, me.id)
     post = AnswerPost(MessageSender(message))
     async with _typing(channel):
         answer = await deliver_answer(ctx, post, question, history,
                                       guild_id=message.guild.id, channel_id=channel.id)
-    if answer is not None and not answer.refused and not isinstance(channel, discord.Thread):
+    # A new question in a channel gets a thread for its follow-ups; a reply chain is already
+    # a conversation, and a refusal has nothing to follow up.
+    opens_thread = not isinstance(channel, discord.Thread) and not continues_chain
+    if answer is not None and not answer.refused and opens_thread:
         await _open_thread(post.first, question)

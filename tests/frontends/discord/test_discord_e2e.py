@@ -26,6 +26,7 @@ from tests.fakes.discord_gateway import (
     GUILD_ID,
     OTHER_BOT,
     FakeDiscord,
+    Json,
     RecordedCall,
 )
 from tests.frontends.discord.conftest import StartBot
@@ -333,3 +334,91 @@ async def test_mention_markup_becomes_plain_text_in_questions_threads_and_answer
     assert "@admins and @role" not in reply.body["content"]  # names, not placeholders, …
     assert "@role and @user were told [1]." in reply.body["content"]  # … unless unknown
     _assert_no_pings(fake_discord)
+
+
+def _bot_message(fake: FakeDiscord, channel_id: int, containing: str) -> Json:
+    """The latest message the bot posted in ``channel_id`` whose content has ``containing``."""
+    return next(m for m in reversed(fake.messages.values())
+                if m["author"]["id"] == str(BOT_ID) and m["channel_id"] == str(channel_id)
+                and containing in m["content"])
+
+
+async def _open_thread_with(fake: FakeDiscord, question: str) -> int:
+    await fake.user_message(question, mention_bot=True)
+    call = await fake.wait_for_call("POST", rf"/channels/{CHANNEL_ID}/messages/\d+/threads")
+    return int(call.match["mid"])
+
+
+async def test_in_its_thread_the_bot_answers_the_asker_and_replies_not_chatter(
+        start_bot: StartBot, fake_discord: FakeDiscord, service: FakeService) -> None:
+    await start_bot(service)
+    thread_id = await _open_thread_with(fake_discord, "what did Trump say?")
+    answer = _bot_message(fake_discord, CHANNEL_ID, "[1]")
+
+    await fake_discord.user_message("thanks, that's helpful!", channel_id=thread_id,
+                                    author=ADMIN)
+    await fake_discord.user_message("and the ceasefire?", channel_id=thread_id)  # the asker
+    await fake_discord.wait_until(lambda: len(service.calls) == 2)
+    # Another member asks by replying to the bot's answer (reply-ping off: no mention).
+    await fake_discord.user_message("who proposed it?", channel_id=thread_id, author=ADMIN,
+                                    reply_to=int(answer["id"]))
+    await fake_discord.user_message(f"<@{BOT_ID}> and Kyiv?", channel_id=thread_id,
+                                    author=ADMIN)
+    await fake_discord.wait_until(lambda: len(service.calls) == 4)
+    assert [q for q, _ in service.calls] == [
+        "what did Trump say?", "and the ceasefire?", "who proposed it?", "and Kyiv?"]
+
+
+async def test_thread_replies_can_require_a_mention(
+        start_bot: StartBot, fake_discord: FakeDiscord, service: FakeService) -> None:
+    await start_bot(service, thread_replies="mention")
+    thread_id = await _open_thread_with(fake_discord, "what did Trump say?")
+    await fake_discord.user_message("hmm, interesting", channel_id=thread_id)  # the asker
+    await fake_discord.user_message("and the ceasefire?", channel_id=thread_id,
+                                    mention_bot=True)
+    await fake_discord.wait_until(lambda: len(service.calls) == 2)
+    assert [q for q, _ in service.calls] == ["what did Trump say?", "and the ceasefire?"]
+
+
+async def test_a_reply_to_an_answer_follows_the_reply_chain(
+        start_bot: StartBot, fake_discord: FakeDiscord, service: FakeService) -> None:
+    await start_bot(service)
+    await _open_thread_with(fake_discord, "what did Trump say?")
+    first = _bot_message(fake_discord, CHANNEL_ID, "[1]")
+    # A Discord reply in the channel, reply-ping off: no mention, still a question to the bot.
+    await fake_discord.user_message("when was that?", reply_to=int(first["id"]))
+    await fake_discord.wait_until(lambda: len(service.calls) == 2)
+    second = await fake_discord.wait_for_call(
+        "POST", rf"/channels/{CHANNEL_ID}/messages",
+        lambda c: (c.body.get("message_reference") or {}).get("message_id") is not None
+        and c.body["message_reference"]["message_id"] != first.get("referenced_message"))
+    question, history = service.calls[1]
+    assert question == "when was that?"
+    assert [t.question for t in history] == ["what did Trump say?"]
+    assert "[1]" in history[0].answer
+    assert second.body["content"]
+
+    # One more reply down the chain carries both exchanges.
+    reply = _bot_message(fake_discord, CHANNEL_ID, "[1]")
+    await fake_discord.user_message("and then?", reply_to=int(reply["id"]))
+    await fake_discord.wait_until(lambda: len(service.calls) == 3)
+    assert [t.question for t in service.calls[2][1]] == ["what did Trump say?",
+                                                         "when was that?"]
+    # The chain is the conversation: no second thread is opened for it.
+    await asyncio.sleep(0.2)
+    assert len(fake_discord.calls_to("POST", rf"/channels/{CHANNEL_ID}/messages/\d+/threads")) == 1
+
+
+async def test_an_ask_answer_quotes_its_question_and_can_be_followed_up(
+        start_bot: StartBot, fake_discord: FakeDiscord, service: FakeService) -> None:
+    await start_bot(service)
+    interaction = await fake_discord.slash_command("ask", {"question": "What did Trump say?"})
+    answer = await fake_discord.wait_for_call(
+        "POST", rf"/webhooks/{BOT_ID}/{interaction['token']}", _has_citation_embed)
+    assert answer.body["content"].startswith("> ❓ What did Trump say?\n")
+    message = _bot_message(fake_discord, CHANNEL_ID, "❓ What did Trump say?")
+    await fake_discord.user_message("and Putin?", reply_to=int(message["id"]))
+    await fake_discord.wait_until(lambda: len(service.calls) == 2)
+    question, history = service.calls[1]
+    assert question == "and Putin?"
+    assert [(t.question, t.answer) for t in history] == [("What did Trump say?", service.text)]

@@ -163,7 +163,7 @@ async def test_ask_defers_then_follows_up_with_sources_and_buttons(outbox: Outbo
     interaction.response.defer.assert_awaited_once_with(thinking=True)
     interaction.followup.send.assert_awaited_once()
     call = interaction.followup.send.await_args
-    assert call.args[0] == service.text
+    assert call.args[0] == f"> ❓ What did Trump say?\n{service.text}"
     assert CITED_FILE in call.kwargs["embed"].description
     assert isinstance(call.kwargs["view"], discord.ui.View)
     assert len(call.kwargs["view"].children) == 2
@@ -247,7 +247,7 @@ async def test_streamed_text_is_previewed_then_replaced_by_the_final_answer(outb
     assert first.args[0].endswith("▌")
     preview = outbox.results("followup.send")[0]
     final = preview.edit.await_args_list[-1]
-    assert final.kwargs["content"] == service.text and "embed" in final.kwargs
+    assert final.kwargs["content"] == f"> ❓ q?\n{service.text}" and "embed" in final.kwargs
     assert outbox.assert_no_pings() >= 3
 
 
