@@ -55,6 +55,7 @@ ADMIN_ID = 900000000000000301  # a member with Manage Server
 OTHER_BOT_ID = 900000000000000302
 ADMIN_ROLE_ID = 900000000000000400
 BOT_ROLE_ID = 900000000000000401  # the bot's own managed role, created when it is invited
+DM_CHANNEL_ID = 900000000000000500  # a member's direct-message channel with the bot
 
 # Permission bits (https://discord.com/developers/docs/topics/permissions).
 MANAGE_GUILD = 1 << 5
@@ -334,6 +335,23 @@ class FakeDiscord:
         payload = self._message(channel_id=channel_id, author=author, content=content,
                                 mentions=mentions, reference_id=reply_to)
         payload["mention_roles"] = re.findall(r"<@&(\d+)>", content)
+        await self.dispatch("MESSAGE_CREATE", payload)
+        return payload
+
+    async def user_edit(self, message_id: int, content: str) -> Json:
+        """The member who posted ``message_id`` edits its text (MESSAGE_UPDATE)."""
+        payload = self.messages[message_id]
+        payload["content"] = content
+        payload["edited_timestamp"] = _now()
+        payload["mentions"] = [BOT_USER] if f"<@{BOT_ID}>" in content else []
+        await self.dispatch("MESSAGE_UPDATE", payload)
+        return payload
+
+    async def direct_message(self, content: str, *, author: Json = USER) -> Json:
+        """A member writes to the bot in a DM (no guild, no member object)."""
+        payload = self._message(channel_id=DM_CHANNEL_ID, author=author, content=content)
+        payload.pop("guild_id")
+        payload.pop("member", None)
         await self.dispatch("MESSAGE_CREATE", payload)
         return payload
 

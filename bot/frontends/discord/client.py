@@ -114,6 +114,12 @@ class NewsbotClient(discord.Client):
             return
         await handle_message(self.ctx, message, self.user)
 
+    async def on_message_edit(self, before: discord.Message, after: discord.Message) -> None:
+        # Discord also sends an edit when it adds a link preview: only a changed text counts.
+        if self.user is None or before.content == after.content:
+            return
+        await handle_message(self.ctx, after, self.user, edited=True)
+
 
 def build_client(service: AnswerService, feedback: FeedbackStore | None,
                  config: DiscordConfig, **options: Any) -> NewsbotClient:

@@ -25,6 +25,7 @@ from bot.frontends.discord.context import BotContext
 from bot.frontends.discord.formatting import (
     NO_PINGS,
     cooldown_text,
+    not_here_text,
     sources_list_embed,
     status_embed,
 )
@@ -34,7 +35,6 @@ from bot.frontends.discord.replies import AnswerPost, InteractionSender
 T = TypeVar("T")
 log = logging.getLogger(__name__)
 
-NOT_HERE = "I don't answer questions in this channel; please ask in one of: {channels}."
 REINDEX_FORBIDDEN = "Only members with the **Manage Server** permission can re-index the articles."
 REINDEX_BUSY = "A re-index is already running; please wait for it to finish."
 
@@ -58,8 +58,7 @@ async def ask(ctx: BotContext, interaction: discord.Interaction[Any], question: 
         return await _refuse(interaction, problem)
     channel_id, parent_id = _channel_ids(interaction.channel, interaction.channel_id)
     if not channel_allowed(channel_id, parent_id, ctx.config.channels):
-        listed = ", ".join(f"<#{c}>" for c in sorted(ctx.config.channels))
-        return await _refuse(interaction, NOT_HERE.format(channels=listed))
+        return await _refuse(interaction, not_here_text(ctx.config.channels))
     wait = ctx.cooldown.retry_after(interaction.user.id)
     if wait:
         return await _refuse(interaction, cooldown_text(wait))

@@ -6,8 +6,11 @@ with fakes instead of starting a client.
 from __future__ import annotations
 
 import asyncio
+from collections import OrderedDict
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Generic, Protocol, TypeVar
+
+import discord
 
 from bot.answering.questions import MAX_QUESTION_CHARS
 from bot.feedback.store import FeedbackStore
@@ -16,6 +19,29 @@ from bot.service import AnswerService
 
 if TYPE_CHECKING:
     from bot.settings import Settings
+
+K = TypeVar("K")
+V = TypeVar("V")
+
+
+class BoundedMap(Generic[K, V]):
+    """A dict that forgets its oldest entries beyond ``size`` (memory stays flat)."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._items: OrderedDict[K, V] = OrderedDict()
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._items
+
+    def get(self, key: K) -> V | None:
+        return self._items.get(key)
+
+    def put(self, key: K, value: V) -> None:
+        self._items[key] = value
+        self._items.move_to_end(key)
+        while len(self._items) > self.size:
+            self._items.popitem(last=False)
 
 
 @dataclass(frozen=True)
@@ -31,6 +57,7 @@ class DiscordConfig:
     edit_interval: float = 1.0  # seconds between edits of a streaming reply
     history_messages: int = 20  # thread messages read back for a follow-up
     thread_replies: str = "asker"  # see Settings.discord_thread_replies
+    edit_window: float = 300.0  # seconds after asking in which an edited question is re-answered
 
     @classmethod
     def from_settings(cls, settings: Settings) -> DiscordConfig:
@@ -56,6 +83,13 @@ class BotContext:
     cooldown: Cooldown
     gate: AnswerGate
     reindex_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    # Question message id → our reply and when it was asked: an edited question re-answers
+    # into the same reply. Bounded: only recent questions can be edited into a new answer.
+    answered: BoundedMap[int, tuple[discord.Message, float]] = field(
+        default_factory=lambda: BoundedMap(1000))
+    # (user, channel) pairs already told where the bot answers: said once, not every time.
+    told_where: BoundedMap[tuple[int, int], bool] = field(
+        default_factory=lambda: BoundedMap(10_000))
 
     @classmethod
     def create(cls, service: AnswerService, feedback: FeedbackStore | None,

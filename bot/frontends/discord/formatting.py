@@ -155,6 +155,16 @@ def status_embed(status: Mapping[str, Any]) -> discord.Embed:
     return embed
 
 
+DM_HINT = ("I answer questions in servers, not in direct messages: mention me in a channel "
+           "of a server I'm in, or use /ask there.")
+
+
+def not_here_text(channels: Iterable[int]) -> str:
+    """Where the bot answers, as channel links (which never ping)."""
+    listed = ", ".join(f"<#{c}>" for c in sorted(channels))
+    return f"I don't answer questions in this channel; please ask in one of: {listed}."
+
+
 def cooldown_text(seconds: float) -> str:
     return f"Slow down a little: you can ask again in {math.ceil(seconds)} s."
 

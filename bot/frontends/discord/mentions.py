@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import re
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -21,7 +22,13 @@ from bot.frontends.common.errors import question_problem_text
 from bot.frontends.common.limits import channel_allowed
 from bot.frontends.discord.answering import deliver_answer
 from bot.frontends.discord.context import BotContext
-from bot.frontends.discord.formatting import NO_PINGS, asked_question, thread_name
+from bot.frontends.discord.formatting import (
+    DM_HINT,
+    NO_PINGS,
+    asked_question,
+    not_here_text,
+    thread_name,
+)
 from bot.frontends.discord.mention_text import plain_mentions
 from bot.frontends.discord.replies import AnswerPost, MessageSender
 from bot.models import Turn
@@ -196,10 +203,38 @@ async def _open_thread(reply: object, question: str) -> None:
         log.warning("could not open a thread for an answer", exc_info=True)
 
 
+async def _tell_where_once(ctx: BotContext, message: discord.Message, text: str) -> None:
+    """Say where the bot answers, once per user and channel (a hint, not a nag)."""
+    key = (message.author.id, message.channel.id)
+    if key in ctx.told_where:
+        return
+    ctx.told_where.put(key, True)
+    try:
+        await message.reply(text, mention_author=False, allowed_mentions=NO_PINGS)
+    except discord.HTTPException:
+        log.info("could not say where the bot answers", exc_info=True)
+
+
+def _edit_target(ctx: BotContext,
+                 message: discord.Message) -> tuple[bool, discord.Message | None]:
+    """For an edited message: whether to answer it again (only within the edit window), and
+    our earlier reply to write the new answer into (None: it had none, e.g. the edit added
+    the mention)."""
+    if time.time() - message.created_at.timestamp() > ctx.config.edit_window:
+        return False, None
+    prior = ctx.answered.get(message.id)
+    return True, prior[0] if prior is not None else None
+
+
 async def handle_message(ctx: BotContext, message: discord.Message,
-                         me: discord.abc.User) -> None:
-    """``on_message``: answer mentions, and follow-ups in threads the bot started."""
-    if message.author.bot or message.author.id == me.id or message.guild is None:
+                         me: discord.abc.User, *, edited: bool = False) -> None:
+    """``on_message`` (and ``on_message_edit`` with ``edited``): answer mentions, replies to
+    the bot and follow-ups in threads the bot started; re-answer a recently edited question."""
+    if message.author.bot or message.author.id == me.id:
+        return
+    if message.guild is None:
+        if not edited:
+            await _tell_where_once(ctx, message, DM_HINT)
         return
     channel = message.channel
     in_our_thread = _is_our_thread(channel, me.id)
@@ -214,7 +249,13 @@ async def handle_message(ctx: BotContext, message: discord.Message,
             return
     parent_id = channel.parent_id if isinstance(channel, discord.Thread) else None
     if not channel_allowed(channel.id, parent_id, ctx.config.channels):
-        return  # silently: a mention elsewhere is not ours to answer
+        await _tell_where_once(ctx, message, not_here_text(ctx.config.channels))
+        return
+    replacing: discord.Message | None = None  # our reply to an edited question
+    if edited:
+        again, replacing = _edit_target(ctx, message)
+        if not again:
+            return
 
     question = plain_mentions(strip_mention(message.content, me.id, role_id), message.guild,
                               message.mentions)
@@ -225,7 +266,7 @@ async def handle_message(ctx: BotContext, message: discord.Message,
     # A follow-up in the bot's own thread is a conversation, not a flood: no cooldown (the
     # answer gate still caps the work in progress). Elsewhere, a question too soon gets a
     # reaction, not a public "slow down" message in the channel.
-    if not in_our_thread and ctx.cooldown.retry_after(message.author.id):
+    if not (in_our_thread or edited) and ctx.cooldown.retry_after(message.author.id):
         await _react(message, COOLDOWN_REACTION)
         return
 
@@ -236,11 +277,15 @@ async def handle_message(ctx: BotContext, message: discord.Message,
     elif continues_chain:
         history = await reply_chain(message, me.id)
     post = AnswerPost(MessageSender(message))
+    post.first = replacing  # an edited question's new answer goes into the old reply
     async with _typing(channel):
         answer = await deliver_answer(ctx, post, question, history,
                                       guild_id=message.guild.id, channel_id=channel.id)
+    if post.first is not None:
+        ctx.answered.put(message.id, (post.first, time.time()))
     # A new question in a channel gets a thread for its follow-ups; a reply chain is already
     # a conversation, and a refusal has nothing to follow up.
-    opens_thread = not isinstance(channel, discord.Thread) and not continues_chain
+    opens_thread = (not isinstance(channel, discord.Thread) and not continues_chain
+                    and replacing is None)
     if answer is not None and not answer.refused and opens_thread:
         await _open_thread(post.first, question)

@@ -23,8 +23,10 @@ from tests.fakes.discord_gateway import (
     BOT_ID,
     BOT_ROLE_ID,
     CHANNEL_ID,
+    DM_CHANNEL_ID,
     GUILD_ID,
     OTHER_BOT,
+    OTHER_CHANNEL_ID,
     FakeDiscord,
     Json,
     RecordedCall,
@@ -422,3 +424,53 @@ async def test_an_ask_answer_quotes_its_question_and_can_be_followed_up(
     question, history = service.calls[1]
     assert question == "and Putin?"
     assert [(t.question, t.answer) for t in history] == [("What did Trump say?", service.text)]
+
+
+async def test_a_dm_and_a_mention_in_another_channel_are_told_where_once(
+        start_bot: StartBot, fake_discord: FakeDiscord, service: FakeService) -> None:
+    await start_bot(service, channels=frozenset({CHANNEL_ID}))
+    for _ in range(2):
+        await fake_discord.direct_message("what did Trump say?")
+        await fake_discord.user_message("what did Trump say?", channel_id=OTHER_CHANNEL_ID,
+                                        mention_bot=True)
+    await fake_discord.user_message("marker", mention_bot=True)  # answered: events are done
+    await fake_discord.wait_until(lambda: len(service.calls) == 1)
+    await asyncio.sleep(0.2)
+    [dm] = [c.body["content"] for c in fake_discord.calls_to(
+        "POST", rf"/channels/{DM_CHANNEL_ID}/messages")]
+    assert "servers, not in direct messages" in dm
+    [elsewhere] = [c.body["content"] for c in fake_discord.calls_to(
+        "POST", rf"/channels/{OTHER_CHANNEL_ID}/messages")]
+    assert elsewhere == ("I don't answer questions in this channel; please ask in one of: "
+                         f"<#{CHANNEL_ID}>.")
+    assert [q for q, _ in service.calls] == ["marker"]
+    _assert_no_pings(fake_discord)
+
+
+async def test_an_edited_question_is_answered_again_in_the_same_reply(
+        start_bot: StartBot, fake_discord: FakeDiscord, service: FakeService) -> None:
+    await start_bot(service)
+    asked = await fake_discord.user_message("what did Trump sya?", mention_bot=True)
+    await fake_discord.wait_for_call("POST", rf"/channels/{CHANNEL_ID}/messages",
+                                     _has_citation_embed)
+    reply = _bot_message(fake_discord, CHANNEL_ID, "[1]")
+    service.text = "Trump said the call went well [1]."
+    await fake_discord.user_edit(int(asked["id"]), f"<@{BOT_ID}> what did Trump say?")
+    await fake_discord.wait_for_call(
+        "PATCH", rf"/channels/{CHANNEL_ID}/messages/{reply['id']}",
+        lambda c: "went well" in (c.body.get("content") or ""))
+    assert [q for q, _ in service.calls] == ["what did Trump sya?", "what did Trump say?"]
+    assert len(fake_discord.calls_to("POST", rf"/channels/{CHANNEL_ID}/messages/\d+/threads")) == 1
+
+
+async def test_an_edit_long_after_asking_is_left_alone(
+        start_bot: StartBot, fake_discord: FakeDiscord, service: FakeService) -> None:
+    await start_bot(service, edit_window=0.0)
+    asked = await fake_discord.user_message("what did Trump sya?", mention_bot=True)
+    await fake_discord.wait_for_call("POST", rf"/channels/{CHANNEL_ID}/messages",
+                                     _has_citation_embed)
+    await fake_discord.user_edit(int(asked["id"]), f"<@{BOT_ID}> what did Trump say?")
+    await fake_discord.user_message("marker", mention_bot=True)
+    await fake_discord.wait_until(lambda: len(service.calls) == 2)
+    await asyncio.sleep(0.2)
+    assert [q for q, _ in service.calls] == ["what did Trump sya?", "marker"]

@@ -355,12 +355,17 @@ async def test_messages_without_a_mention_and_dms_are_ignored(outbox: Outbox, ct
     assert service.calls == []
 
 
-async def test_mentions_outside_the_allow_list_are_ignored_silently(outbox: Outbox,
+async def test_a_mention_outside_the_allow_list_is_told_where_once(outbox: Outbox,
         service: FakeService) -> None:
     ctx = make_ctx(service, channels=frozenset({99}))
     message = make_message(outbox, "what did Trump say?")
     await handle_message(ctx, message, make_me())
-    assert service.calls == [] and message.reply.await_count == 0
+    assert service.calls == []
+    assert message.reply.await_args.args[0] == (
+        "I don't answer questions in this channel; please ask in one of: <#99>.")
+    again = make_message(outbox, "what did Trump say?")
+    await handle_message(ctx, again, make_me())
+    assert again.reply.await_count == 0 and service.calls == []
 
 
 async def test_an_over_long_mention_gets_a_short_refusal(outbox: Outbox, ctx: BotContext,
