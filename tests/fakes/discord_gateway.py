@@ -338,6 +338,14 @@ class FakeDiscord:
         await self.dispatch("MESSAGE_CREATE", payload)
         return payload
 
+    def offline_message(self, content: str, *, author: Json = USER,
+                        channel_id: int = CHANNEL_ID, reply_to: int | None = None) -> Json:
+        """A message posted while no bot was connected (stored, no gateway event): a member's
+        mention during downtime, or the bot's own reply left half-written by a crash."""
+        mentions = [BOT_USER] if f"<@{BOT_ID}>" in content else []
+        return self._message(channel_id=channel_id, author=author, content=content,
+                             mentions=mentions, reference_id=reply_to)
+
     async def user_edit(self, message_id: int, content: str) -> Json:
         """The member who posted ``message_id`` edits its text (MESSAGE_UPDATE)."""
         payload = self.messages[message_id]

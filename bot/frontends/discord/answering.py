@@ -64,16 +64,22 @@ async def deliver_answer(ctx: BotContext, post: AnswerPost, question: str,
     async def on_queued(position: int) -> None:
         await post.show(queued_text(position))
 
+    ctx.in_flight.add(post)
     try:
-        async with ctx.gate.slot(on_queued):
-            answer = await _answer_off_loop(ctx, post, question, history)
-    except Exception as exc:
-        log_failure(exc, "answering", guild_id, channel_id)
-        await post.show(error_text(exc))
-        return None
-
-    # A refusal has nothing to vote on (and opens no thread: see mentions.py).
-    view = None if answer.refused else await _feedback_buttons(ctx, answer, guild_id, channel_id)
-    await post.finish(answer_messages(answer, quote_question=quote_question),
-                      sources_embed(answer), view)
-    return answer
+        try:
+            async with ctx.gate.slot(on_queued):
+                answer = await _answer_off_loop(ctx, post, question, history)
+        except Exception as exc:
+            log_failure(exc, "answering", guild_id, channel_id)
+            await post.show(error_text(exc))
+            return None
+        if post.abandoned:
+            return None  # shut down meanwhile: the restart finishes this answer
+        # A refusal has nothing to vote on (and opens no thread: see mentions.py).
+        view = (None if answer.refused
+                else await _feedback_buttons(ctx, answer, guild_id, channel_id))
+        await post.finish(answer_messages(answer, quote_question=quote_question),
+                          sources_embed(answer), view)
+        return answer
+    finally:
+        ctx.in_flight.discard(post)

@@ -5,8 +5,10 @@ and ``on_message``. Following discord.py's ``examples/app_commands``.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
 import logging
+import signal
 from typing import Any
 
 import discord
@@ -19,6 +21,7 @@ from bot.frontends.discord.context import BotContext, DiscordConfig
 from bot.frontends.discord.feedback_view import VoteButton
 from bot.frontends.discord.formatting import NO_PINGS
 from bot.frontends.discord.mentions import handle_message
+from bot.frontends.discord.recovery import drain, recover
 from bot.service import AnswerService
 
 log = logging.getLogger(__name__)
@@ -47,6 +50,7 @@ class NewsbotClient(discord.Client):
         discord.VoiceClient.warn_dave = False
         super().__init__(intents=intents, allowed_mentions=NO_PINGS, **options)
         self.ctx = ctx
+        self._recovery: asyncio.Task[None] | None = None  # the start-up scan, run once
         self.tree: app_commands.CommandTree[NewsbotClient] = app_commands.CommandTree(self)
         install_commands(self.tree, ctx)
 
@@ -64,6 +68,20 @@ class NewsbotClient(discord.Client):
         if self.ctx.config.api_base:
             await self._use_api_gateway()
         await self._sync_commands()
+        if self.ctx.config.handle_signals:
+            self._close_on_sigterm()
+
+    def _close_on_sigterm(self) -> None:
+        """SIGTERM (systemd, docker stop) closes like Ctrl+C: answers in progress get their
+        grace period instead of being cut off mid-message."""
+        loop = asyncio.get_running_loop()
+        with contextlib.suppress(NotImplementedError, RuntimeError):  # Windows; not main thread
+            loop.add_signal_handler(signal.SIGTERM, lambda: loop.create_task(self.close()))
+
+    async def close(self) -> None:
+        if not self.ctx.closing and not self.is_closed():
+            await drain(self.ctx)
+        await super().close()
 
     async def _warm_up(self) -> None:
         """Load the embedding model and open the store now, so a broken store stops the bot
@@ -108,6 +126,9 @@ class NewsbotClient(discord.Client):
         user = self.user
         log.info("logged in as %s (id %s) in %d servers", user, user and user.id,
                  len(self.guilds))
+        if self._recovery is None:  # on_ready also fires after a reconnect: scan once
+            self._recovery = asyncio.create_task(
+                recover(self, self.ctx, discord.utils.utcnow()), name="newsbot-recovery")
 
     async def on_message(self, message: discord.Message) -> None:
         if self.user is None:

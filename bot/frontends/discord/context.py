@@ -18,6 +18,7 @@ from bot.frontends.common.limits import AnswerGate, Cooldown
 from bot.service import AnswerService
 
 if TYPE_CHECKING:
+    from bot.frontends.discord.replies import AnswerPost
     from bot.settings import Settings
 
 K = TypeVar("K")
@@ -58,6 +59,9 @@ class DiscordConfig:
     history_messages: int = 20  # thread messages read back for a follow-up
     thread_replies: str = "asker"  # see Settings.discord_thread_replies
     edit_window: float = 300.0  # seconds after asking in which an edited question is re-answered
+    shutdown_grace: float = 20.0  # seconds answers in progress may take to finish on shutdown
+    recovery_window: float = 3600.0  # on start, look this far back for unanswered questions
+    handle_signals: bool = False  # SIGTERM closes gracefully (set by `newsbot discord`)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> DiscordConfig:
@@ -68,6 +72,7 @@ class DiscordConfig:
             max_concurrent=settings.discord_max_concurrent,
             api_base=settings.discord_api_base,
             thread_replies=settings.discord_thread_replies,
+            handle_signals=True,
             # Discord's own message limit is 2,000 characters; never accept more than that.
             max_question_chars=min(settings.max_question_chars, MAX_QUESTION_CHARS),
         )
@@ -87,6 +92,11 @@ class BotContext:
     # into the same reply. Bounded: only recent questions can be edited into a new answer.
     answered: BoundedMap[int, tuple[discord.Message, float]] = field(
         default_factory=lambda: BoundedMap(1000))
+    # Answers being written; on shutdown they get a grace period, then are marked interrupted.
+    in_flight: set[AnswerPost] = field(default_factory=set)
+    closing: bool = False  # shutting down: no new questions (a restart catches them up)
+    # Messages on_message has taken up since start: the start-up scan leaves them alone.
+    handled: BoundedMap[int, bool] = field(default_factory=lambda: BoundedMap(10_000))
     # (user, channel) pairs already told where the bot answers: said once, not every time.
     told_where: BoundedMap[tuple[int, int], bool] = field(
         default_factory=lambda: BoundedMap(10_000))

@@ -169,8 +169,12 @@ def cooldown_text(seconds: float) -> str:
     return f"Slow down a little: you can ask again in {math.ceil(seconds)} s."
 
 
+QUEUED_PREFIX = "⏳ Queued"
+INTERRUPTED = "⚠️ This answer was interrupted by a restart; I'll finish it when I'm back."
+
+
 def queued_text(position: int) -> str:
-    return (f"⏳ Queued, position {position}: other answers are in progress; "
+    return (f"{QUEUED_PREFIX}, position {position}: other answers are in progress; "
             "I'll start on yours as soon as one finishes.")
 
 

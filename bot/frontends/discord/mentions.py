@@ -48,7 +48,7 @@ def strip_mention(content: str, me_id: int, role_id: int | None = None) -> str:
     return content.strip()
 
 
-def _mentions_me(message: discord.Message, me_id: int, role_id: int | None) -> bool:
+def mentions_me(message: discord.Message, me_id: int, role_id: int | None) -> bool:
     """A mention of the bot, or of its own role: Discord's autocomplete offers both for
     "@newsbot", and people often pick the role."""
     if any(user.id == me_id for user in message.mentions):
@@ -133,7 +133,7 @@ async def thread_history(thread: discord.Thread, before: discord.Message, me_id:
     return turns[-MAX_TURNS:]
 
 
-async def _referenced(message: discord.Message) -> discord.Message | None:
+async def referenced(message: discord.Message) -> discord.Message | None:
     """The message ``message`` replies to (fetched when Discord did not include it)."""
     reference = message.reference
     if reference is None or reference.message_id is None:
@@ -152,9 +152,9 @@ async def reply_chain(message: discord.Message, me_id: int,
     each of the bot's answers and the question it replied to (for an ``/ask`` answer, the
     question it quotes on its first line)."""
     turns: list[Turn] = []
-    answer = await _referenced(message)
+    answer = await referenced(message)
     while answer is not None and answer.author.id == me_id and len(turns) < limit:
-        asked = await _referenced(answer)
+        asked = await referenced(answer)
         if asked is None:
             quoted = asked_question(answer.content)
             if quoted:
@@ -163,7 +163,7 @@ async def reply_chain(message: discord.Message, me_id: int,
         question = plain_mentions(strip_mention(asked.content, me_id), asked.guild,
                                   asked.mentions)
         turns.append(Turn(question=question, answer=answer.content))
-        answer = await _referenced(asked)
+        answer = await referenced(asked)
     return turns[::-1]
 
 
@@ -227,13 +227,20 @@ def _edit_target(ctx: BotContext,
 
 
 async def handle_message(ctx: BotContext, message: discord.Message,
-                         me: discord.abc.User, *, edited: bool = False) -> None:
+                         me: discord.abc.User, *, edited: bool = False,
+                         recovering: bool = False,
+                         replacing: discord.Message | None = None) -> None:
     """``on_message`` (and ``on_message_edit`` with ``edited``): answer mentions, replies to
-    the bot and follow-ups in threads the bot started; re-answer a recently edited question."""
-    if message.author.bot or message.author.id == me.id:
+    the bot and follow-ups in threads the bot started; re-answer a recently edited question.
+
+    ``recovering``: a question from before a restart (recovery.py), answered into our
+    unfinished reply ``replacing`` if there is one; no cooldown, no hints.
+    """
+    if message.author.bot or message.author.id == me.id or ctx.closing:
         return
+    ctx.handled.put(message.id, True)
     if message.guild is None:
-        if not edited:
+        if not (edited or recovering):
             await _tell_where_once(ctx, message, DM_HINT)
         return
     channel = message.channel
@@ -241,7 +248,7 @@ async def handle_message(ctx: BotContext, message: discord.Message,
     own_role = message.guild.self_role
     role_id = own_role.id if own_role is not None else None
     continues_chain = _replies_to_me(message, me.id) and not in_our_thread
-    if not (_mentions_me(message, me.id, role_id) or continues_chain):
+    if not (mentions_me(message, me.id, role_id) or continues_chain):
         if not in_our_thread:
             return
         assert isinstance(channel, discord.Thread)
@@ -249,9 +256,9 @@ async def handle_message(ctx: BotContext, message: discord.Message,
             return
     parent_id = channel.parent_id if isinstance(channel, discord.Thread) else None
     if not channel_allowed(channel.id, parent_id, ctx.config.channels):
-        await _tell_where_once(ctx, message, not_here_text(ctx.config.channels))
+        if not recovering:
+            await _tell_where_once(ctx, message, not_here_text(ctx.config.channels))
         return
-    replacing: discord.Message | None = None  # our reply to an edited question
     if edited:
         again, replacing = _edit_target(ctx, message)
         if not again:
@@ -266,7 +273,8 @@ async def handle_message(ctx: BotContext, message: discord.Message,
     # A follow-up in the bot's own thread is a conversation, not a flood: no cooldown (the
     # answer gate still caps the work in progress). Elsewhere, a question too soon gets a
     # reaction, not a public "slow down" message in the channel.
-    if not (in_our_thread or edited) and ctx.cooldown.retry_after(message.author.id):
+    if (not (in_our_thread or edited or recovering)
+            and ctx.cooldown.retry_after(message.author.id)):
         await _react(message, COOLDOWN_REACTION)
         return
 
@@ -277,7 +285,7 @@ async def handle_message(ctx: BotContext, message: discord.Message,
     elif continues_chain:
         history = await reply_chain(message, me.id)
     post = AnswerPost(MessageSender(message))
-    post.first = replacing  # an edited question's new answer goes into the old reply
+    post.first = replacing  # a re-answer goes into the old reply
     async with _typing(channel):
         answer = await deliver_answer(ctx, post, question, history,
                                       guild_id=message.guild.id, channel_id=channel.id)

@@ -71,9 +71,18 @@ class AnswerPost:
     def __init__(self, sender: Sender) -> None:
         self.sender = sender
         self.first: discord.Message | None = None
+        self.abandoned = False  # marked interrupted by a shutdown: write nothing more
+
+    async def abandon(self, content: str) -> None:
+        """Put ``content`` in the first message (if there is one) and write nothing after."""
+        if self.first is not None and not self.abandoned:
+            await self.first.edit(content=content, allowed_mentions=NO_PINGS)
+        self.abandoned = True
 
     async def show(self, content: str) -> None:
         """Put ``content`` in the first message (a queue note, a preview, an error)."""
+        if self.abandoned:
+            return
         if self.first is None:
             self.first = await self.sender.send_first(content)
         else:
@@ -82,6 +91,8 @@ class AnswerPost:
     async def finish(self, parts: list[str], embed: discord.Embed | None = None,
                      view: discord.ui.View | None = None) -> None:
         """Write the finished answer; the embed and buttons go under the last part."""
+        if self.abandoned:
+            return
         last = len(parts) - 1
         for index, part in enumerate(parts):
             extras = _extras(embed, view) if index == last else {}

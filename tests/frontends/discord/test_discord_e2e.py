@@ -14,6 +14,7 @@ import time
 import pytest
 
 from bot.feedback.store import FeedbackStore
+from bot.frontends.discord.formatting import INTERRUPTED
 from bot.frontends.discord.mentions import THREAD_HINT
 from bot.models import Citation
 from tests.fakes.discord_gateway import (
@@ -22,6 +23,7 @@ from tests.fakes.discord_gateway import (
     ADMIN_ROLE_ID,
     BOT_ID,
     BOT_ROLE_ID,
+    BOT_USER,
     CHANNEL_ID,
     DM_CHANNEL_ID,
     GUILD_ID,
@@ -474,3 +476,53 @@ async def test_an_edit_long_after_asking_is_left_alone(
     await fake_discord.wait_until(lambda: len(service.calls) == 2)
     await asyncio.sleep(0.2)
     assert [q for q, _ in service.calls] == ["what did Trump sya?", "marker"]
+
+
+# -- restarts ------------------------------------------------------------------------------------
+
+
+async def test_shutdown_marks_an_unfinished_answer_and_the_restart_finishes_it(
+        start_bot: StartBot, fake_discord: FakeDiscord,
+        caplog: pytest.LogCaptureFixture) -> None:
+    slow = FakeService(stream=("Trump", "Trump said"), stream_pause=0.1, delay=1.5)
+    client = await start_bot(slow, shutdown_grace=0.2)
+    await fake_discord.user_message("what did Trump say?", mention_bot=True)
+    await fake_discord.wait_for_call("POST", rf"/channels/{CHANNEL_ID}/messages",
+                                     lambda c: "▌" in (c.body.get("content") or ""))
+    reply = _bot_message(fake_discord, CHANNEL_ID, "▌")
+    await client.close()  # what SIGTERM does
+    edits = rf"/channels/{CHANNEL_ID}/messages/{reply['id']}"
+    await fake_discord.wait_for_call("PATCH", edits, lambda c: c.body["content"] == INTERRUPTED)
+    assert "Session is closed" not in caplog.text
+
+    quick = FakeService()
+    await start_bot(quick)
+    await fake_discord.wait_for_call("PATCH", edits, _has_citation_embed)
+    assert quick.calls == [("what did Trump say?", ())]
+    assert fake_discord.messages[int(reply["id"])]["content"] == quick.text
+
+
+async def test_a_reply_left_mid_stream_by_a_crash_is_finished_on_start(
+        start_bot: StartBot, fake_discord: FakeDiscord, service: FakeService) -> None:
+    asked = fake_discord.offline_message(f"<@{BOT_ID}> what did Trump say?")
+    broken = fake_discord.offline_message("…neutrality. ▌", author=BOT_USER,
+                                          reply_to=int(asked["id"]))
+    await start_bot(service)
+    await fake_discord.wait_for_call(
+        "PATCH", rf"/channels/{CHANNEL_ID}/messages/{broken['id']}", _has_citation_embed)
+    assert service.calls == [("what did Trump say?", ())]  # answered once, not twice
+
+
+async def test_mentions_sent_while_down_are_answered_on_start(
+        start_bot: StartBot, fake_discord: FakeDiscord, service: FakeService) -> None:
+    missed = fake_discord.offline_message(f"<@{BOT_ID}> what did Trump say?")
+    answered = fake_discord.offline_message(f"<@{BOT_ID}> an old question")
+    fake_discord.offline_message("It was answered [1].", author=BOT_USER,
+                                 reply_to=int(answered["id"]))
+    fake_discord.offline_message("just chatting, no mention")
+    await start_bot(service)
+    reply = await fake_discord.wait_for_call("POST", rf"/channels/{CHANNEL_ID}/messages",
+                                             _has_citation_embed)
+    assert str(reply.body["message_reference"]["message_id"]) == missed["id"]
+    await asyncio.sleep(0.2)
+    assert service.calls == [("what did Trump say?", ())]
