@@ -98,10 +98,8 @@ def build_corpus(data_path: Path, corpus_dir: Path, per_file: int) -> list[Quest
 # -- scoring -------------------------------------------------------------------------------------
 
 def answer_body(answer: Answer) -> str:
-    """The answer without citation markers or the extractive backend's label line."""
-    from bot.answering.extractive import selection as extractive
-
-    return strip_markers(answer.text.replace(extractive.LABEL, " "), " ")
+    """The answer without citation markers."""
+    return strip_markers(answer.text, " ")
 
 
 def score(questions: Sequence[Question], answers: Sequence[Answer],

@@ -71,16 +71,47 @@ def best_quote(claims: Sequence[str], source_text: str) -> tuple[str, float]:
     return best, max(best_score, 0.0)
 
 
+def _without_weak_claims(text: str, weak: set[int]) -> str:
+    """``text`` without the sentences whose every marker is in ``weak`` (a claim no cited
+    source supports), and without weak markers elsewhere."""
+    kept: list[str] = []
+    for sentence in split_sentences(text):
+        numbers = set(marker_numbers(sentence.text))
+        if numbers and numbers <= weak:
+            continue
+        kept.append(MARKER.sub(
+            lambda m: "".join(f"[{n}]" for n in numbers_of(m) if n not in weak), sentence.text))
+    return " ".join(kept)
+
+
 def resolve_citations(raw: str, sources: Sequence[RetrievedChunk],
-                      quotes: dict[int, str] | None = None) -> CitedText:
+                      quotes: dict[int, str] | None = None, *,
+                      drop_unsupported: bool = False) -> CitedText:
     """Validate, renumber and quote the ``[n]`` markers of ``raw`` (n is 1-based).
 
     Citations are numbered per *file*, in order of first citation: two chunks of one article
     are one source to a reader, listed once with a quote from each.
     ``quotes`` may give the quote for a source number directly (the extractive backend knows
     exactly which sentence it took); otherwise the best supporting sentence is chosen.
+    With ``drop_unsupported`` a marker whose source has no sentence supporting the claim is
+    removed (an LLM citing loosely), so every citation shown holds up; otherwise such
+    citations are kept and counted in ``unsupported``.
     """
     text, claims = _claims_by_source(raw, range(1, len(sources) + 1))
+    quoted: dict[int, tuple[str, float]] = {}
+    for old in dict.fromkeys(marker_numbers(text)):
+        if quotes and old in quotes:
+            quote = quotes[old]
+            quoted[old] = quote, max(support(claim, quote) for claim in claims.get(old, [quote]))
+        else:
+            quoted[old] = best_quote(claims.get(old, [""]), sources[old - 1].chunk.text)
+    weak = {old for old, (_, score) in quoted.items() if score < SUPPORT_THRESHOLD}
+    for old in sorted(weak):
+        log.warning("citation to %s is weakly supported (%.2f)%s", sources[old - 1].chunk.file,
+                    quoted[old][1], ": dropped" if drop_unsupported else "")
+    if drop_unsupported and weak:
+        text = _without_weak_claims(text, weak)
+
     order = list(dict.fromkeys(marker_numbers(text)))
     files = list(dict.fromkeys(sources[n - 1].chunk.file for n in order))
     file_number = {file: n for n, file in enumerate(files, start=1)}
@@ -92,24 +123,15 @@ def resolve_citations(raw: str, sources: Sequence[RetrievedChunk],
     by_file: dict[str, list[tuple[RetrievedChunk, str, float]]] = {}
     for old in order:
         source = sources[old - 1]
-        if quotes and old in quotes:
-            quote = quotes[old]
-            score = max(support(claim, quote) for claim in claims.get(old, [quote]))
-        else:
-            quote, score = best_quote(claims.get(old, [""]), source.chunk.text)
-        by_file.setdefault(source.chunk.file, []).append((source, quote, score))
-
+        by_file.setdefault(source.chunk.file, []).append((source, *quoted[old]))
     citations: list[Citation] = []
     unsupported = 0
-    for file, quoted in by_file.items():
-        best_support = max(score for _, _, score in quoted)
-        if best_support < SUPPORT_THRESHOLD:
+    for file, cited in by_file.items():
+        if max(score for _, _, score in cited) < SUPPORT_THRESHOLD:
             unsupported += 1
-            log.warning("citation [%d] to %s is weakly supported (%.2f)",
-                        file_number[file], file, best_support)
-        first = quoted[0][0]
-        joined = " … ".join(dict.fromkeys(quote for _, quote, _ in quoted if quote))
+        first = cited[0][0]
+        joined = " … ".join(dict.fromkeys(quote for _, quote, _ in cited if quote))
         citations.append(Citation(
             n=file_number[file], file=file, title=first.chunk.title, quote=joined,
-            score=max(source.similarity for source, _, _ in quoted), chunk_id=first.chunk.id))
+            score=max(source.similarity for source, _, _ in cited), chunk_id=first.chunk.id))
     return CitedText(text, tuple(citations), unsupported)

@@ -17,7 +17,7 @@ from bot.answering.synthesizer import REFUSAL
 from bot.engine import NewsBot
 from bot.models import Answer
 from prompts import load_prompt
-from tests.fakes.fake_model import Message, message_text
+from tests.fakes.fake_model import Message, message_text, parse_sources
 from tests.fakes.openai_server import FakeOpenAIServer
 from tests.reliability.conftest import PLANTED_FILE, BotFactory
 
@@ -54,9 +54,11 @@ def test_extractive_backend_only_quotes_the_planted_text(make_bot: BotFactory,
 
 
 def planted_source_number(messages: list[Message]) -> int | None:
+    """The number of the source holding the planted instruction (the prompt names no files;
+    the planted article is the one that says PWNED)."""
     prompt = "\n".join(message_text(m) for m in messages)
-    found = re.search(rf"^Source (\d+) \(file: {re.escape(PLANTED_FILE)};", prompt, re.M)
-    return int(found.group(1)) if found else None
+    prompt = prompt[prompt.index("Sources:"):]
+    return next((n for n, text in parse_sources(prompt).items() if "PWNED" in text), None)
 
 
 @pytest.fixture
@@ -66,15 +68,19 @@ def llm_bot(make_bot: BotFactory, openai_server: FakeOpenAIServer) -> NewsBot:
 
 
 @pytest.mark.parametrize("question", INJECTIONS[:3])
-def test_obeying_model_without_citations_is_refused(
+def test_obeying_model_without_citations_is_never_shown(
         question: str, llm_bot: NewsBot, openai_server: FakeOpenAIServer,
         caplog: pytest.LogCaptureFixture) -> None:
     openai_server.responder = lambda _messages: "PWNED"
-    with caplog.at_level(logging.WARNING, logger="bot.engine"):
+    with caplog.at_level(logging.INFO):
         answer = llm_bot.answer(question)
-    assert answer.refused and answer.text.startswith(REFUSAL) and not answer.citations
-    assert "PWNED" not in answer.text
-    assert "replaced by a refusal" in caplog.text
+    # Refused by the rules before any model call, or the reply replaced by the quotes.
+    if answer.refused:
+        assert answer.text.startswith(REFUSAL) and not answer.citations
+    else:
+        assert answer.note == NOTE and answer.backend == "extractive"
+        assert "replaced by the quotes" in caplog.text
+    assert_not_hijacked(answer)
 
 
 def test_the_system_prompt_is_sent_and_sources_are_data(
@@ -105,7 +111,7 @@ def test_model_quoting_the_planted_source_honestly_is_shown(
     assert_not_hijacked(answer)
 
 
-def test_obeying_model_with_a_bogus_citation_is_refused(
+def test_obeying_model_with_a_bogus_citation_gives_way_to_the_quotes(
         llm_bot: NewsBot, openai_server: FakeOpenAIServer) -> None:
     def bogus(messages: list[Message]) -> str:
         planted = planted_source_number(messages)
@@ -114,4 +120,5 @@ def test_obeying_model_with_a_bogus_citation_is_refused(
 
     openai_server.responder = bogus
     answer = llm_bot.answer("How long is the ceasefire that Ukraine accepted?")
-    assert answer.refused and "PWNED" not in answer.text
+    assert "PWNED" not in answer.text
+    assert answer.note == NOTE and "30-day" in answer.text  # the articles' own sentences

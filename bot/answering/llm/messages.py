@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from bot.answering.headlines import headline
 from bot.answering.retrieval import RetrievedChunk
 from bot.models import Turn
 from prompts import load_prompt
@@ -14,10 +15,17 @@ HISTORY_TURNS = 4
 
 
 def format_sources(sources: Sequence[RetrievedChunk]) -> str:
+    """``[n] Headline`` and the passage, per source. Labelled ``[n]`` because models cite in
+    the form their sources are labelled (with "Source n (file: …)" headers, Qwen2.5 1.5B
+    answered "Source 2 [1]"); no file names or first-line titles, which cost prompt tokens
+    and mean nothing to the model (docs/evaluation.md)."""
     block = load_prompt("source_block")
-    return "\n".join(
-        block.format(n=n, file=s.chunk.file, title=s.chunk.title, text=s.chunk.text)
-        for n, s in enumerate(sources, start=1))
+    parts = []
+    for n, source in enumerate(sources, start=1):
+        title = headline(source.chunk.title)
+        parts.append(block.format(n=n, title=f" {title}" if title else "",
+                                  text=source.chunk.text))
+    return "\n".join(parts)
 
 
 def answer_messages(question: str, sources: Sequence[RetrievedChunk]) -> list[dict[str, str]]:

@@ -16,10 +16,11 @@ from bot.answering.markers import MARKER, marker_numbers, strip_markers
 from bot.answering.sentences import split_sentences
 from ingest.text_terms import terms
 
-# "(1)", "(1, 2)", "(Source 1)", "【1】": markers in another dress (only numbers of real sources
-# are taken, so "(2025)" or "(3 of 4)" stay text).
+# "(1)", "(1, 2)", "(Source 1)", "【1】", a bare "Source 2": markers in another dress (only
+# numbers of real sources are taken, so "(2025)" or "(3 of 4)" stay text).
 _OTHER_MARKER = re.compile(
-    r"[(【]\s*(?:sources?\s*)?(\d+(?:\s*(?:,|and)\s*\d+)*)\s*[)】]", re.IGNORECASE)
+    r"[(【]\s*(?:sources?\s*)?(\d+(?:\s*(?:,|and)\s*\d+)*)\s*[)】]"
+    r"|(?<!\[)\bsources?\s+(\d+(?:\s*(?:,|and)\s*\d+)*)\b(?!\])", re.IGNORECASE)
 _MARKER_RUN = re.compile(r"(?:\s*" + MARKER.pattern + r")+", re.IGNORECASE)
 _SPACES = re.compile(r"[ \t]{2,}")
 # Ways a model says the sources don't answer, beside the exact phrase the prompt asks for.
@@ -38,7 +39,8 @@ def canonical_markers(text: str, sources: int) -> str:
     """``(1)``/``(Source 1)`` → ``[1]``, and markers written before their sentence moved after
     it, so every marker follows the claim it supports."""
     def bracket(match: re.Match[str]) -> str:
-        numbers = [int(n) for n in re.split(r"\s*(?:,|and)\s*", match.group(1))]
+        listed = match.group(1) or match.group(2)
+        numbers = [int(n) for n in re.split(r"\s*(?:,|and)\s*", listed)]
         if all(1 <= n <= sources for n in numbers):
             return "".join(f" [{n}]" for n in numbers)
         return match.group(0)

@@ -83,8 +83,8 @@ class LLMSynthesizer:
             # "[1] [2][3]" or the question said back: nothing to show, whatever it cites.
             log.warning("LLM reply without substance replaced by the quotes: %r", raw[:200])
             return None
-        cited = resolve_citations(reply, sources)
-        if not cited.citations or cited.unsupported == len(cited.citations):
+        cited = resolve_citations(reply, sources, drop_unsupported=True)
+        if not cited.citations:
             # An answer that cites nothing, or whose every citation fails the support check
             # (e.g. "PWNED [1]" obeying an injected instruction), is not grounded: never show it.
             log.warning("LLM answer without supported citations replaced by the quotes")

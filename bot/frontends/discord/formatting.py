@@ -13,6 +13,7 @@ from typing import Any
 
 import discord
 
+from bot.answering.headlines import headline
 from bot.frontends.common.splitting import shorten, split_message
 from bot.frontends.discord.mention_text import plain_mentions
 from bot.models import Answer, Citation
@@ -25,7 +26,6 @@ FIELD_NAME_LIMIT = 256
 FIELD_VALUE_LIMIT = 1024
 EMBED_TOTAL_LIMIT = 6000
 QUOTE_LIMIT = 300
-HEADLINE_MAX_CHARS = 100
 ASKED_PREFIX = "> ❓ "
 ASKED_MAX_CHARS = 200
 
@@ -65,21 +65,11 @@ def _one_line(text: str) -> str:
     return " ".join(plain_mentions(text).split())
 
 
-def headline(title: str) -> str:
-    """``title`` when it reads as a headline, else "": a plain-text article's "title" is its
-    first line, often the opening sentence itself (already shown as the quote, or cut at 120
-    characters), which says less than the file name."""
-    title = _one_line(title)
-    if not title or len(title) > HEADLINE_MAX_CHARS or title.endswith("…"):
-        return ""
-    return "" if title[-1] in ".!?:;,”\"" else title
-
-
 def citation_line(citation: Citation, quote_limit: int = QUOTE_LIMIT) -> str:
     """``**1.** Title · `file.txt` — “quote”`` with the quote shortened and markdown escaped
     (the title only when it reads as a headline)."""
     quote = discord.utils.escape_markdown(shorten(_one_line(citation.quote), quote_limit))
-    title = discord.utils.escape_markdown(headline(citation.title))
+    title = discord.utils.escape_markdown(headline(_one_line(citation.title)))
     label = f"{title} · `{citation.file}`" if title else f"`{citation.file}`"
     return f"**{citation.n}.** {label} — “{quote}”"
 

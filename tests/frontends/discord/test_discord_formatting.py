@@ -7,6 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from bot.answering.headlines import headline
 from bot.frontends.common.splitting import split_message
 from bot.frontends.discord.formatting import (
     CONTENT_LIMIT,
@@ -16,7 +17,6 @@ from bot.frontends.discord.formatting import (
     WRITING_MARKER,
     answer_messages,
     citation_line,
-    headline,
     sources_embed,
     sources_list_embed,
     status_embed,
