@@ -384,14 +384,18 @@ class FakeDiscord:
 
     async def slash_command(self, name: str, options: dict[str, str] | None = None, *,
                             user: Json = USER, channel_id: int = CHANNEL_ID,
-                            roles: list[int] | None = None) -> Json:
-        """A member runs ``/name`` with string ``options``; returns the interaction payload."""
+                            roles: list[int] | None = None,
+                            subcommand: str | None = None) -> Json:
+        """A member runs ``/name [subcommand]`` with string ``options``; returns the
+        interaction payload."""
         synced = self.commands.get(str(GUILD_ID)) or self.commands.get("global") or []
         command = next((c for c in synced if c["name"] == name), None)
         data: Json = {
             "id": command["id"] if command else str(self.snowflake()), "name": name, "type": 1,
             "options": [{"name": k, "type": 3, "value": v} for k, v in (options or {}).items()],
         }
+        if subcommand is not None:
+            data["options"] = [{"name": subcommand, "type": 1, "options": data["options"]}]
         if command and command.get("guild_id"):
             data["guild_id"] = command["guild_id"]
         payload = self._interaction(2, data, user=user, channel_id=channel_id,

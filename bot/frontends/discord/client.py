@@ -22,6 +22,7 @@ from bot.frontends.discord.feedback_view import VoteButton
 from bot.frontends.discord.formatting import NO_PINGS
 from bot.frontends.discord.mentions import handle_message
 from bot.frontends.discord.recovery import drain, recover
+from bot.frontends.discord.server_settings import ServerSettingsStore
 from bot.service import AnswerService
 
 log = logging.getLogger(__name__)
@@ -143,6 +144,8 @@ class NewsbotClient(discord.Client):
 
 
 def build_client(service: AnswerService, feedback: FeedbackStore | None,
-                 config: DiscordConfig, **options: Any) -> NewsbotClient:
+                 config: DiscordConfig, server_settings: ServerSettingsStore | None = None,
+                 **options: Any) -> NewsbotClient:
     """The client for ``service``, with fresh limits; ``options`` go to ``discord.Client``."""
-    return NewsbotClient(BotContext.create(service, feedback, config), **options)
+    return NewsbotClient(BotContext.create(service, feedback, config, server_settings),
+                         **options)

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 from collections.abc import Callable, Mapping
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 import discord
 from discord import app_commands
@@ -26,11 +27,14 @@ from bot.frontends.discord.formatting import (
     NO_PINGS,
     cooldown_text,
     not_here_text,
+    roles_only_text,
     sources_list_embed,
     status_embed,
 )
 from bot.frontends.discord.mention_text import plain_mentions
+from bot.frontends.discord.mentions import may_ask
 from bot.frontends.discord.replies import AnswerPost, InteractionSender
+from bot.frontends.discord.server_settings import ThreadReplies
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
@@ -59,6 +63,10 @@ async def ask(ctx: BotContext, interaction: discord.Interaction[Any], question: 
     channel_id, parent_id = _channel_ids(interaction.channel, interaction.channel_id)
     if not channel_allowed(channel_id, parent_id, ctx.config.channels):
         return await _refuse(interaction, not_here_text(ctx.config.channels))
+    if interaction.guild_id is not None and not may_ask(ctx, interaction.guild_id,
+                                                        interaction.user):
+        return await _refuse(interaction, roles_only_text(
+            ctx.server_settings.ask_roles(interaction.guild_id)))
     wait = ctx.cooldown.retry_after(interaction.user.id)
     if wait:
         return await _refuse(interaction, cooldown_text(wait))
@@ -139,6 +147,85 @@ async def reindex(ctx: BotContext, interaction: discord.Interaction[Any]) -> Non
         await post.show(text[:2000])
 
 
+_ROLE_MENTION = re.compile(r"<@&(\d+)>")
+SWITCH = Literal["on", "off"]
+CONFIG_FORBIDDEN = "Only members with the **Manage Server** permission can change my settings."
+
+
+def config_text(ctx: BotContext, guild_id: int, channel_id: int, parent_id: int | None) -> str:
+    """What ``/config`` shows: who may ask in the server, and how this channel behaves."""
+    roles = ctx.server_settings.ask_roles(guild_id)
+    here = ctx.server_settings.channel(channel_id, parent_id)
+    who = ", ".join(f"<@&{r}>" for r in sorted(roles)) if roles else "everyone"
+    return (f"**Who may ask:** {who} (members with Manage Server always may)\n"
+            f"**This channel:** mention required: {'on' if here.mention_required else 'off'}"
+            f" · threads for answers: {'on' if here.threads else 'off'}"
+            f" · in threads, answer: {here.thread_replies}")
+
+
+async def config_roles(ctx: BotContext, interaction: discord.Interaction[Any],
+                       roles: str) -> None:
+    """``/config roles roles:<@Role …|everyone>``: who may ask in this server."""
+    if not interaction.permissions.manage_guild or interaction.guild_id is None:
+        return await _refuse(interaction, CONFIG_FORBIDDEN)
+    role_ids = frozenset(int(r) for r in _ROLE_MENTION.findall(roles))
+    if not role_ids and roles.strip().lower().lstrip("@") != "everyone":
+        return await _refuse(interaction, "Mention the roles that may ask (e.g. @Readers), "
+                                          "or write `everyone`.")
+    await asyncio.to_thread(ctx.server_settings.set_ask_roles, interaction.guild_id, role_ids)
+    channel_id, parent_id = _channel_ids(interaction.channel, interaction.channel_id)
+    await _refuse(interaction, "✅ Saved.\n" + config_text(
+        ctx, interaction.guild_id, channel_id, parent_id))
+
+
+async def config_channel(ctx: BotContext, interaction: discord.Interaction[Any],
+                         mention: SWITCH | None = None, threads: SWITCH | None = None,
+                         replies: ThreadReplies | None = None) -> None:
+    """``/config channel``: this channel's (and its threads') behaviour."""
+    if not interaction.permissions.manage_guild or interaction.guild_id is None:
+        return await _refuse(interaction, CONFIG_FORBIDDEN)
+    channel_id, parent_id = _channel_ids(interaction.channel, interaction.channel_id)
+    await asyncio.to_thread(
+        ctx.server_settings.set_channel, parent_id or channel_id,
+        mention_required=None if mention is None else mention == "on",
+        threads=None if threads is None else threads == "on", thread_replies=replies)
+    await _refuse(interaction, "✅ Saved.\n" + config_text(
+        ctx, interaction.guild_id, channel_id, parent_id))
+
+
+async def config_show(ctx: BotContext, interaction: discord.Interaction[Any]) -> None:
+    if not interaction.permissions.manage_guild or interaction.guild_id is None:
+        return await _refuse(interaction, CONFIG_FORBIDDEN)
+    channel_id, parent_id = _channel_ids(interaction.channel, interaction.channel_id)
+    await _refuse(interaction, config_text(ctx, interaction.guild_id, channel_id, parent_id))
+
+
+def _config_group(ctx: BotContext) -> app_commands.Group:
+    group = app_commands.Group(
+        name="config", description="Who may ask, and how the bot behaves here (Manage Server)",
+        guild_only=True, default_permissions=discord.Permissions(manage_guild=True))
+
+    @group.command(name="roles", description="Roles that may ask (mention them), or everyone")
+    @app_commands.describe(roles="@Role @Role … or `everyone`")
+    async def roles_command(interaction: discord.Interaction[Any], roles: str) -> None:
+        await config_roles(ctx, interaction, roles)
+
+    @group.command(name="channel", description="How the bot behaves in this channel")
+    @app_commands.describe(mention="Questions need a mention (off: every message is one)",
+                           threads="Open a thread on each answer",
+                           replies="In its threads, answer the asker or only mentions")
+    async def channel_command(interaction: discord.Interaction[Any],
+                              mention: SWITCH | None = None, threads: SWITCH | None = None,
+                              replies: ThreadReplies | None = None) -> None:
+        await config_channel(ctx, interaction, mention, threads, replies)
+
+    @group.command(name="show", description="Show the settings of this server and channel")
+    async def show_command(interaction: discord.Interaction[Any]) -> None:
+        await config_show(ctx, interaction)
+
+    return group
+
+
 def install_commands(tree: app_commands.CommandTree[Any], ctx: BotContext) -> None:
     """Add the four commands to ``tree``, each bound to ``ctx``."""
 
@@ -169,6 +256,8 @@ def install_commands(tree: app_commands.CommandTree[Any], ctx: BotContext) -> No
                 await _refuse(interaction, APOLOGY)
         except discord.HTTPException:
             log.warning("could not tell the user about a failed command", exc_info=True)
+
+    tree.add_command(_config_group(ctx))
 
     @tree.command(name="reindex", description="Re-ingest the articles (Manage Server only)")
     @app_commands.guild_only()

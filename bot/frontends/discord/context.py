@@ -15,6 +15,7 @@ import discord
 from bot.answering.questions import MAX_QUESTION_CHARS
 from bot.feedback.store import FeedbackStore
 from bot.frontends.common.limits import AnswerGate, Cooldown
+from bot.frontends.discord.server_settings import ServerSettingsStore, ThreadReplies
 from bot.service import AnswerService
 
 if TYPE_CHECKING:
@@ -57,7 +58,7 @@ class DiscordConfig:
     max_question_chars: int = MAX_QUESTION_CHARS
     edit_interval: float = 1.0  # seconds between edits of a streaming reply
     history_messages: int = 20  # thread messages read back for a follow-up
-    thread_replies: str = "asker"  # see Settings.discord_thread_replies
+    thread_replies: ThreadReplies = "asker"  # see Settings.discord_thread_replies
     edit_window: float = 300.0  # seconds after asking in which an edited question is re-answered
     shutdown_grace: float = 20.0  # seconds answers in progress may take to finish on shutdown
     recovery_window: float = 3600.0  # on start, look this far back for unanswered questions
@@ -87,6 +88,8 @@ class BotContext:
     config: DiscordConfig
     cooldown: Cooldown
     gate: AnswerGate
+    server_settings: ServerSettingsStore = field(
+        default_factory=lambda: ServerSettingsStore(None))
     reindex_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     # Question message id → our reply and when it was asked: an edited question re-answers
     # into the same reply. Bounded: only recent questions can be edited into a new answer.
@@ -103,10 +106,14 @@ class BotContext:
 
     @classmethod
     def create(cls, service: AnswerService, feedback: FeedbackStore | None,
-               config: DiscordConfig) -> BotContext:
+               config: DiscordConfig,
+               server_settings: ServerSettingsStore | None = None) -> BotContext:
+        """``server_settings`` defaults to an in-memory store (nothing kept across restarts)."""
         return cls(service=service, feedback=feedback, config=config,
                    cooldown=Cooldown(config.cooldown_seconds),
-                   gate=AnswerGate(config.max_concurrent))
+                   gate=AnswerGate(config.max_concurrent),
+                   server_settings=server_settings or ServerSettingsStore(
+                       None, config.thread_replies))
 
 
 class HasBotContext(Protocol):

@@ -155,6 +155,12 @@ def not_here_text(channels: Iterable[int]) -> str:
     return f"I don't answer questions in this channel; please ask in one of: {listed}."
 
 
+def roles_only_text(role_ids: Iterable[int]) -> str:
+    """Who may ask, as role mentions (shown as names; ``NO_PINGS`` keeps them silent)."""
+    listed = ", ".join(f"<@&{r}>" for r in sorted(role_ids))
+    return f"In this server only members with these roles can ask me: {listed}."
+
+
 def cooldown_text(seconds: float) -> str:
     return f"Slow down a little: you can ask again in {math.ceil(seconds)} s."
 

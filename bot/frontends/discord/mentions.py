@@ -27,10 +27,12 @@ from bot.frontends.discord.formatting import (
     NO_PINGS,
     asked_question,
     not_here_text,
+    roles_only_text,
     thread_name,
 )
 from bot.frontends.discord.mention_text import plain_mentions
 from bot.frontends.discord.replies import AnswerPost, MessageSender
+from bot.frontends.discord.server_settings import ThreadReplies
 from bot.models import Turn
 
 log = logging.getLogger(__name__)
@@ -89,6 +91,14 @@ async def _opening(thread: discord.Thread, me_id: int) -> Opening | None:
     return Opening(Turn(question=question, answer=starter.content), asked.author.id)
 
 
+def may_ask(ctx: BotContext, guild_id: int, member: object) -> bool:
+    """The server's role allow-list (/config roles); Manage Server may always ask."""
+    if not isinstance(member, discord.Member):
+        return not ctx.server_settings.ask_roles(guild_id)
+    return ctx.server_settings.may_ask(guild_id, {role.id for role in member.roles},
+                                       member.guild_permissions.manage_guild)
+
+
 def _replies_to_me(message: discord.Message, me_id: int) -> bool:
     """A Discord reply to one of the bot's messages (reply-ping on or off)."""
     reference = message.reference
@@ -96,14 +106,14 @@ def _replies_to_me(message: discord.Message, me_id: int) -> bool:
     return isinstance(replied, discord.Message) and replied.author.id == me_id
 
 
-async def _addressed_in_thread(ctx: BotContext, message: discord.Message,
-                               thread: discord.Thread, me_id: int) -> bool:
+async def _addressed_in_thread(message: discord.Message, thread: discord.Thread, me_id: int,
+                               replies: ThreadReplies) -> bool:
     """In the bot's own thread, without a mention: a reply to the bot, or (by default) a
     message from the member who asked the opening question. Chatter ("thanks!") from others
     is theirs, not a question to the bot."""
     if _replies_to_me(message, me_id):
         return True
-    if ctx.config.thread_replies != "asker":
+    if replies != "asker":
         return False
     opening = await _opening(thread, me_id)
     return opening is not None and opening.asker_id == message.author.id
@@ -247,17 +257,25 @@ async def handle_message(ctx: BotContext, message: discord.Message,
     in_our_thread = _is_our_thread(channel, me.id)
     own_role = message.guild.self_role
     role_id = own_role.id if own_role is not None else None
+    parent_id = channel.parent_id if isinstance(channel, discord.Thread) else None
+    here = ctx.server_settings.channel(channel.id, parent_id)
     continues_chain = _replies_to_me(message, me.id) and not in_our_thread
-    if not (mentions_me(message, me.id, role_id) or continues_chain):
+    # A channel set to "mention: off" (/config channel) takes every message as a question.
+    asked_openly = not isinstance(channel, discord.Thread) and not here.mention_required
+    if not (mentions_me(message, me.id, role_id) or continues_chain or asked_openly):
         if not in_our_thread:
             return
         assert isinstance(channel, discord.Thread)
-        if not await _addressed_in_thread(ctx, message, channel, me.id):
+        if not await _addressed_in_thread(message, channel, me.id, here.thread_replies):
             return
-    parent_id = channel.parent_id if isinstance(channel, discord.Thread) else None
     if not channel_allowed(channel.id, parent_id, ctx.config.channels):
         if not recovering:
             await _tell_where_once(ctx, message, not_here_text(ctx.config.channels))
+        return
+    if not may_ask(ctx, message.guild.id, message.author):
+        if not recovering:
+            roles = ctx.server_settings.ask_roles(message.guild.id)
+            await _tell_where_once(ctx, message, roles_only_text(roles))
         return
     if edited:
         again, replacing = _edit_target(ctx, message)
@@ -293,7 +311,7 @@ async def handle_message(ctx: BotContext, message: discord.Message,
         ctx.answered.put(message.id, (post.first, time.time()))
     # A new question in a channel gets a thread for its follow-ups; a reply chain is already
     # a conversation, and a refusal has nothing to follow up.
-    opens_thread = (not isinstance(channel, discord.Thread) and not continues_chain
-                    and replacing is None)
+    opens_thread = (here.threads and not isinstance(channel, discord.Thread)
+                    and not continues_chain and replacing is None)
     if answer is not None and not answer.refused and opens_thread:
         await _open_thread(post.first, question)

@@ -10,6 +10,7 @@ import discord
 from bot.feedback.store import FeedbackStore
 from bot.frontends.discord.client import build_client
 from bot.frontends.discord.context import DiscordConfig
+from bot.frontends.discord.server_settings import ServerSettingsStore
 from bot.frontends.discord.token import bot_token
 from bot.settings import Settings
 from ingest.errors import BadInputError, ServiceUnavailableError
@@ -53,7 +54,10 @@ def run_discord(settings: Settings) -> None:
     pruned = feedback.prune_unvoted()
     if pruned:
         log.info("forgot %d old answers nobody voted on", pruned)
-    client = build_client(service, feedback, DiscordConfig.from_settings(settings))
+    server_settings = ServerSettingsStore.in_dir(settings.data_dir,
+                                                 settings.discord_thread_replies)
+    client = build_client(service, feedback, DiscordConfig.from_settings(settings),
+                          server_settings)
     try:
         client.run(token, log_handler=None)  # logging is configured above
     except discord.LoginFailure as exc:
@@ -66,3 +70,4 @@ def run_discord(settings: Settings) -> None:
         raise ServiceUnavailableError(f"could not reach Discord: {exc}") from exc
     finally:
         feedback.close()
+        server_settings.close()

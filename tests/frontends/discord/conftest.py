@@ -58,7 +58,8 @@ async def start_bot(fake_discord: FakeDiscord, feedback: FeedbackStore,
     async def start(service: AnswerService, **config: Any) -> NewsbotClient:
         config = {"api_base": fake_discord.api_base, "guilds": (GUILD_ID,),
                   "cooldown_seconds": 0.0, "edit_interval": 0.05, **config}
-        client = build_client(service, feedback, DiscordConfig(**config),
+        server_settings = config.pop("server_settings", None)
+        client = build_client(service, feedback, DiscordConfig(**config), server_settings,
                               guild_ready_timeout=0.05)
         task = asyncio.create_task(client.start("fake-token"))
         started.append((client, task))

@@ -10,12 +10,15 @@ import asyncio
 import itertools
 import re
 import time
+from pathlib import Path
+from typing import Any
 
 import pytest
 
 from bot.feedback.store import FeedbackStore
 from bot.frontends.discord.formatting import INTERRUPTED
 from bot.frontends.discord.mentions import THREAD_HINT
+from bot.frontends.discord.server_settings import ServerSettingsStore
 from bot.models import Citation
 from tests.fakes.discord_gateway import (
     ADMIN,
@@ -60,7 +63,7 @@ async def test_login_syncs_guild_commands_and_connects(
     assert fake_discord.identify is not None
     assert fake_discord.identify["intents"] & (1 << 15)  # message content
     synced = {c["name"] for c in fake_discord.commands[str(GUILD_ID)]}
-    assert synced == {"ask", "sources", "status", "reindex"}
+    assert synced == {"ask", "sources", "status", "reindex", "config"}
     assert fake_discord.calls_to("PUT", rf"/applications/{BOT_ID}/guilds/{GUILD_ID}/commands")
     assert client.get_guild(GUILD_ID) is not None
 
@@ -526,3 +529,71 @@ async def test_mentions_sent_while_down_are_answered_on_start(
     assert str(reply.body["message_reference"]["message_id"]) == missed["id"]
     await asyncio.sleep(0.2)
     assert service.calls == [("what did Trump say?", ())]
+
+
+# -- per-server and per-channel controls (/config) ---------------------------------------------
+
+
+async def _config(fake: FakeDiscord, sub: str, options: dict[str, str] | None = None,
+                  **who: Any) -> str:
+    interaction = await fake.slash_command("config", options, subcommand=sub, **who)
+    call = await fake.wait_for_call("POST", rf"/interactions/\d+/{interaction['token']}/callback")
+    assert call.body["data"]["flags"] & 64  # only the one who asked sees it
+    return str(call.body["data"]["content"])
+
+
+async def test_config_is_for_managers_and_survives_a_restart(
+        start_bot: StartBot, fake_discord: FakeDiscord, service: FakeService,
+        tmp_path: Path) -> None:
+    store = ServerSettingsStore.in_dir(tmp_path)
+    client = await start_bot(service, server_settings=store)
+    assert "Manage Server" in await _config(fake_discord, "roles", {"roles": "everyone"})
+    shown = await _config(fake_discord, "roles", {"roles": f"<@&{ADMIN_ROLE_ID}>"},
+                          user=ADMIN, roles=[ADMIN_ROLE_ID])
+    assert f"Who may ask:** <@&{ADMIN_ROLE_ID}>" in shown
+    shown = await _config(fake_discord, "channel", {"threads": "off", "replies": "mention"},
+                          user=ADMIN, roles=[ADMIN_ROLE_ID])
+    assert "threads for answers: off" in shown and "in threads, answer: mention" in shown
+    await client.close()
+    store.close()
+
+    reopened = ServerSettingsStore.in_dir(tmp_path)
+    await start_bot(service, server_settings=reopened)
+    shown = await _config(fake_discord, "show", user=ADMIN, roles=[ADMIN_ROLE_ID])
+    assert f"<@&{ADMIN_ROLE_ID}>" in shown and "threads for answers: off" in shown
+    reopened.close()
+
+
+async def test_only_allowed_roles_may_ask_and_others_are_told_once(
+        start_bot: StartBot, fake_discord: FakeDiscord, service: FakeService) -> None:
+    await start_bot(service)
+    await _config(fake_discord, "roles", {"roles": f"<@&{ADMIN_ROLE_ID}>"},
+                  user=ADMIN, roles=[ADMIN_ROLE_ID])
+    for _ in range(2):
+        await fake_discord.user_message("what did Trump say?", mention_bot=True)  # a reader
+    refused = await fake_discord.slash_command("ask", {"question": "What did Trump say?"})
+    call = await fake_discord.wait_for_call(
+        "POST", rf"/interactions/\d+/{refused['token']}/callback")
+    assert "only members with these roles" in call.body["data"]["content"]
+    await fake_discord.user_message("what did Putin say?", author=ADMIN, mention_bot=True)
+    await fake_discord.wait_until(lambda: len(service.calls) == 1)
+    await asyncio.sleep(0.2)
+    assert [q for q, _ in service.calls] == ["what did Putin say?"]
+    told = [c for c in fake_discord.calls_to("POST", rf"/channels/{CHANNEL_ID}/messages")
+            if "only members with these roles" in (c.body.get("content") or "")]
+    assert len(told) == 1
+    _assert_no_pings(fake_discord)
+
+
+async def test_a_channel_without_mentions_and_threads(
+        start_bot: StartBot, fake_discord: FakeDiscord, service: FakeService) -> None:
+    await start_bot(service)
+    await _config(fake_discord, "channel", {"mention": "off", "threads": "off"},
+                  user=ADMIN, roles=[ADMIN_ROLE_ID])
+    await fake_discord.user_message("what did Trump say?")  # no mention needed here
+    await fake_discord.wait_for_call("POST", rf"/channels/{CHANNEL_ID}/messages",
+                                     _has_citation_embed)
+    await fake_discord.user_message("what about Putin?", channel_id=OTHER_CHANNEL_ID)
+    await asyncio.sleep(0.3)
+    assert [q for q, _ in service.calls] == ["what did Trump say?"]  # other channels: mention
+    assert not fake_discord.calls_to("POST", rf"/channels/{CHANNEL_ID}/messages/\d+/threads")
