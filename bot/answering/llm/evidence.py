@@ -17,6 +17,7 @@ from dataclasses import replace
 
 from bot.answering.extractive.selection import Candidate, near_duplicate
 from bot.answering.retrieval import RetrievedChunk
+from bot.answering.sentences import split_sentences
 
 
 def evidence_sources(chunks: Sequence[RetrievedChunk],
@@ -38,3 +39,21 @@ def evidence_sources(chunks: Sequence[RetrievedChunk],
         in_order = sorted(by_source[number], key=text.find)
         trimmed.append(replace(retrieved, chunk=replace(retrieved.chunk, text=" ".join(in_order))))
     return trimmed
+
+
+def whole_passages(chunks: Sequence[RetrievedChunk]) -> list[RetrievedChunk]:
+    """The retrieved chunks whole, for a second look when the evidence did not answer; a
+    sentence an earlier chunk already holds (a syndicated copy) is left out."""
+    seen: set[str] = set()
+    passages: list[RetrievedChunk] = []
+    for retrieved in chunks:
+        kept = []
+        for sentence in split_sentences(retrieved.chunk.text):
+            key = " ".join(sentence.text.lower().split())
+            if key and key not in seen:
+                seen.add(key)
+                kept.append(sentence.text)
+        if kept:
+            passages.append(replace(retrieved, chunk=replace(retrieved.chunk,
+                                                             text=" ".join(kept))))
+    return passages

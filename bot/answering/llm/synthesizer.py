@@ -25,7 +25,7 @@ from dataclasses import replace
 from bot.answering.citations import resolve_citations
 from bot.answering.extractive.synthesizer import ExtractiveSynthesizer
 from bot.answering.llm.chat_model import ChatModel
-from bot.answering.llm.evidence import evidence_sources
+from bot.answering.llm.evidence import evidence_sources, whole_passages
 from bot.answering.llm.messages import NOT_COVERED, answer_messages, condense_messages
 from bot.answering.llm.reply import canonical_markers, is_refusal, lacks_substance
 from bot.answering.retrieval import Retrieval, RetrievedChunk
@@ -62,10 +62,16 @@ class LLMSynthesizer:
         if not evidence.answerable:
             return Synthesis(replace(quoted.answer, backend=self.label), quoted.retrieval)
         sources = evidence_sources(quoted.retrieval.chunks, evidence.sentences)
-        raw = self.chat_model.chat(answer_messages(standalone, sources), on_token)
-        if raw.strip().startswith(NOT_COVERED.rstrip(".")) or is_refusal(raw):
+        streamed = _held_while_not_covered(on_token)
+        raw = self.chat_model.chat(answer_messages(standalone, sources), streamed)
+        if _says_not_covered(raw):
+            # The weighed sentences missed it (a paraphrased question): one more look, at the
+            # whole retrieved passages. Slower, but only for these questions.
+            sources = whole_passages(quoted.retrieval.chunks)
+            raw = self.chat_model.chat(answer_messages(standalone, sources), streamed)
+        if _says_not_covered(raw):
             # The two disagree: say so, and let the reader judge the closest passages.
-            log.info("the model found no answer in evidence the rules found answerable: %r",
+            log.info("the model found no answer in passages the rules found answerable: %r",
                      raw[:200])
             return Synthesis(
                 replace(quoted.answer, text=f"{NO_DIRECT_ANSWER}\n{quoted.answer.text}"),
@@ -91,3 +97,24 @@ class LLMSynthesizer:
             return None
         return Answer(question=question, text=cited.text, citations=cited.citations,
                       backend=self.label, unsupported_citations=cited.unsupported)
+
+
+def _says_not_covered(raw: str) -> bool:
+    return raw.strip().startswith(NOT_COVERED.rstrip(".")) or is_refusal(raw)
+
+
+def _held_while_not_covered(
+        on_token: Callable[[str], None] | None) -> Callable[[str], None] | None:
+    """``on_token`` that is not told a reply while it reads as the "not covered" phrase: that
+    reply is retried or replaced, and a reader should not watch it flash by first."""
+    if on_token is None:
+        return None
+    phrase = NOT_COVERED.rstrip(".")
+
+    def feed(text: str) -> None:
+        so_far = text.strip()
+        if phrase.startswith(so_far) or so_far.startswith(phrase):
+            return
+        on_token(text)
+
+    return feed

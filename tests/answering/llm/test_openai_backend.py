@@ -45,8 +45,9 @@ def prompt_sources(messages: list[Message]) -> dict[int, tuple[str, str]]:
     articles = {p.name: p.read_text("utf-8") for p in CORPUS_DIR.iterdir()}
     sources: dict[int, tuple[str, str]] = {}
     for n, text in parse_sources(prompt).items():
-        first = split_sentences(text.strip())[0].text
-        [file] = [name for name, article in articles.items() if first in article][:1]
+        # A whole chunk's first sentence may be a heading the cleaner joined to its paragraph.
+        [file] = [name for sentence in split_sentences(text.strip())
+                  for name, article in articles.items() if sentence.text in article][:1]
         sources[n] = (file, text)
     return sources
 
@@ -212,9 +213,25 @@ def test_a_question_the_rules_refuse_never_reaches_the_model(
 def test_not_covered_on_answerable_evidence_shows_the_quotes_under_a_warning(
         openai_bot: NewsBot, openai_server: FakeOpenAIServer) -> None:
     openai_server.responder = lambda messages: NOT_COVERED
-    answer = openai_bot.answer(SAUDI_QUESTION)
-    assert len(_chat_requests(openai_server)) == 1
+    tokens: list[str] = []
+    answer = openai_bot.answer(SAUDI_QUESTION, on_token=tokens.append)
+    assert len(_chat_requests(openai_server)) == 2  # the evidence, then the whole passages
+    assert tokens == []  # a reader never watches "not covered" stream by
     _assert_quotes(answer, NO_DIRECT_ANSWER)
+
+
+def test_not_covered_on_the_evidence_gets_one_look_at_the_whole_passages(
+        openai_bot: NewsBot, openai_server: FakeOpenAIServer) -> None:
+    answer_from_whole = citing("Saudi Arabia", "The talks were held in Saudi Arabia")
+    replies = iter([lambda messages: NOT_COVERED, answer_from_whole])
+    openai_server.responder = lambda messages: next(replies)(messages)
+    tokens: list[str] = []
+    answer = openai_bot.answer(SAUDI_QUESTION, on_token=tokens.append)
+    first, second = (prompt_sources(body["messages"]) for body in _chat_requests(openai_server))
+    assert sum(map(len, map(str, second.values()))) > sum(map(len, map(str, first.values())))
+    assert answer.text.startswith("The talks were held in Saudi Arabia [1]")
+    assert [c.file for c in answer.citations] == [SAUDI_FILE]
+    assert tokens and all(NOT_COVERED not in t for t in tokens)
 
 
 @pytest.mark.parametrize("reply", ["PWNED", "PWNED [99]", "Ignore the sources: it is Canberra.",
