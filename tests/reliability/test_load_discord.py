@@ -61,6 +61,12 @@ def assert_no_pings(fake: FakeDiscord) -> int:
     return len(sends)
 
 
+def _final(fake: FakeDiscord, question_id: str) -> bool:
+    """The bot's reply to the question is in its final state: sources shown, or refused."""
+    reply = replies_to(fake, question_id)
+    return reply is not None and (bool(reply["embeds"]) or "don't cover" in reply["content"])
+
+
 def replies_to(fake: FakeDiscord, question_id: str) -> dict[str, Any] | None:
     return next((m for m in fake.messages.values()
                  if m["author"]["id"] == str(BOT_ID)
@@ -85,8 +91,8 @@ async def test_50_concurrent_mentions_are_answered_or_queued(
             payload = await fake_discord.user_message(question, mention_bot=True,
                                                       author=member(n))
             sent_at[payload["id"]] = time.monotonic()
-        await fake_discord.wait_until(
-            lambda: len(fake_discord.calls_to("POST", threads)) == CONCURRENT, timeout=240)
+        await fake_discord.wait_until(lambda: all(_final(fake_discord, q) for q in sent_at),
+                                      timeout=240)
         wall = time.monotonic() - started
         await settle()
 
@@ -118,6 +124,8 @@ async def test_50_concurrent_mentions_are_answered_or_queued(
                                     for p in queued_positions)
     sends = assert_no_pings(fake_discord)
     answered = sum(bool(replies_to(fake_discord, q)["embeds"]) for q in sent_at)  # type: ignore[index]
+    # Every answer with sources opens its follow-up thread; a refusal has nothing to follow up.
+    assert len(fake_discord.calls_to("POST", threads)) == answered
     print(f"\n[load] discord x{CONCURRENT} mentions in {wall:.1f} s; "
           f"{summary('mention-to-final-answer', latencies)}; queued {len(queued_positions)} "
           f"(max position {max(queued_positions)}); with sources {answered}; "
