@@ -6,6 +6,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Protocol
 
+# The metadata an article may carry besides its title, as ``Article.metadata`` keys. Each one is
+# stored with the article's chunks and shown in its citations; values are non-empty strings
+# (``date`` as ISO ``YYYY-MM-DD``, ``url`` an http(s) address).
+ARTICLE_FIELDS: tuple[str, ...] = ("date", "url", "author", "site")
+
 
 @dataclass(frozen=True)
 class Article:
@@ -13,13 +18,16 @@ class Article:
 
     ``id`` is what answers cite; for a one-article file it is the file's name relative to the
     corpus folder. ``title`` is ``None`` when the format has none (the first line is used then).
-    ``metadata`` holds what the format knows besides (url, date, author, site).
+    ``metadata`` holds what the format knows besides, keyed by ``ARTICLE_FIELDS``.
+    ``warnings`` are problems that did not stop the article being read (malformed front
+    matter, a date that is no date); ingest reports each one with the file's name.
     """
 
     id: str
     text: str
     title: str | None = None
     metadata: Mapping[str, str] = field(default_factory=dict)
+    warnings: tuple[str, ...] = ()
 
 
 class Loader(Protocol):
@@ -33,5 +41,6 @@ class Loader(Protocol):
     def load(self, name: str, text: str) -> list[Article]:
         """The articles of the file ``name`` (relative to the corpus), whose text is ``text``.
 
-        An empty list means the file holds no article text."""
+        An empty list means the file holds no article text. Never raises for bad content:
+        what it could not read goes into ``Article.warnings``."""
         ...

@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import os
 import stat
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -36,8 +36,33 @@ class ArticleFile:
 
     @property
     def text(self) -> str:
-        """The articles' text (for HTML: the visible text); chunk offsets refer to it."""
+        """The articles' text (for HTML: the main text; for front matter: the body); chunk
+        offsets refer to it."""
         return "\n\n".join(article.text for article in self.articles)
+
+    # Ingest still keys everything by file and every loader yields one article per file, so
+    # the file's title and metadata are its (first) article's.
+    @property
+    def title(self) -> str | None:
+        return self.articles[0].title if self.articles else None
+
+    @property
+    def metadata(self) -> Mapping[str, str]:
+        return self.articles[0].metadata if self.articles else {}
+
+    @property
+    def warnings(self) -> list[FileWarning]:
+        return [FileWarning(self.name, message)
+                for article in self.articles for message in article.warnings]
+
+
+@dataclass(frozen=True)
+class FileWarning:
+    """Something wrong in a file that was still ingested (malformed front matter, a bad
+    date), reported like a skipped file: ``warning: <name>: <message>``."""
+
+    name: str
+    message: str
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,9 @@
-"""Plain text out of an HTML article, with the standard library's parser.
+"""Plain text out of an HTML page, with the standard library's parser: the fallback of
+``html.HtmlLoader`` for the pages trafilatura returns nothing for (fragments, a title and a
+line or two), which must still be read as they were before trafilatura.
 
-Why our own: llama-index's HTML readers pull in BeautifulSoup and return whole documents without
-keeping block structure; a small HTMLParser keeps one line per block element, which is what the
-cleaner and the sentence splitter need.
+It keeps every visible block (so boilerplate too, which is why it is only the fallback), one
+line per block element, which is what the cleaner and the sentence splitter need.
 """
 
 from __future__ import annotations

@@ -98,8 +98,9 @@ def test_html_tags_and_scripts_are_stripped(tmp_path: Path) -> None:
     )
     _write(tmp_path / "page.html", markup)
     article = _read(tmp_path, "page.html")
-    assert article.text.splitlines() == [
-        "Talks in Riyadh", "Delegates met on Tuesday & agreed.", "Second paragraph."]
+    # The headline is the article's title (trafilatura's metadata), the text its paragraphs.
+    assert article.text.splitlines() == ["Delegates met on Tuesday & agreed.", "Second paragraph."]
+    assert article.title == "Talks in Riyadh"
     assert "<" not in article.text and "secret" not in article.text and "alert" not in article.text
     # The hash is of the file's bytes, not of the extracted text.
     assert article.content_hash == hashlib.sha256(markup.encode()).hexdigest()
