@@ -130,7 +130,7 @@ class NewsBot:
         if not self.store.open(create=False):
             return []
         states = self.store.file_states()
-        return [SourceInfo(name, state.title, state.chunk_total)
+        return [SourceInfo(name, state.title, state.chunk_total, state.date)
                 for name, state in sorted(states.items())]
 
     def status(self) -> StatusInfo:

@@ -16,6 +16,15 @@ class Citation:
     quote: str
     score: float
     chunk_id: str = ""
+    # What the article's format says about it ("" when it does not): the date as ISO
+    # YYYY-MM-DD, an http(s) url, the author and the site (publication).
+    date: str = ""
+    url: str = ""
+    site: str = ""
+    author: str = ""
+    # The format gave ``title`` (front matter, a page's metadata); otherwise it is the
+    # article's first line, shown only when it reads as a headline (``headlines.shown_title``).
+    title_given: bool = False
 
 
 @dataclass(frozen=True)
@@ -59,7 +68,8 @@ class Answer:
             "refused": self.refused,
             "backend": self.backend,
             "citations": [
-                {"n": c.n, "file": c.file, "title": c.title, "quote": c.quote,
+                {"n": c.n, "file": c.file, "title": c.title, "date": c.date, "url": c.url,
+                 "site": c.site, "author": c.author, "quote": c.quote,
                  "score": round(c.score, 4)}
                 for c in self.citations
             ],

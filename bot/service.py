@@ -23,6 +23,7 @@ class SourceInfo:
     file: str
     title: str
     chunks: int
+    date: str = ""  # ISO YYYY-MM-DD when the article's format gives one
 
 
 @dataclass(frozen=True)

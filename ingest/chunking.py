@@ -1,7 +1,8 @@
 """Split a cleaned article into chunks with llama-index's SentenceSplitter.
 
-Each chunk keeps what a citation needs: the file, the title, its index, character offsets into
-the *original* file, and the file's content hash. Chunk ids are deterministic, derived from
+Each chunk keeps what a citation needs: the file, the title, the article's metadata (date, url,
+author, site), its index, character offsets into the article's text, and the file's content
+hash. Chunk ids are deterministic, derived from
 (file, content hash, chunking parameters, index): re-ingesting the same file yields the same ids,
 which is what makes an interrupted ingest resumable without duplicates.
 """
@@ -9,19 +10,22 @@ which is what makes an interrupted ingest resumable without duplicates.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from ingest.cleaning import CleanedText
+from ingest.loaders.base import ARTICLE_FIELDS
 
 if TYPE_CHECKING:
     from llama_index.core.node_parser import SentenceSplitter
 
 TITLE_MAX_CHARS = 200
-# Bump when cleaning or chunking changes meaning: stored chunks made by an older version are
-# then re-made on the next ingest, as if the file had changed.
-PIPELINE_VERSION = "1"
+# Bump when loading, cleaning or chunking changes meaning: stored chunks made by an older
+# version are then re-made on the next ingest, as if the file had changed.
+# 2 (issue 14): HTML main text and metadata by trafilatura; front matter is metadata, not text.
+PIPELINE_VERSION = "2"
 
 
 @dataclass(frozen=True)
@@ -36,10 +40,15 @@ class Chunk:
     end_char: int
     content_hash: str
     chunking: str  # the signature of the parameters that made it
+    # The format gave the title (front matter, a page's metadata); otherwise it is the first line.
+    title_given: bool = False
+    # The article's ``ARTICLE_FIELDS`` that are known (date, url, author, site).
+    article_metadata: Mapping[str, str] = field(default_factory=dict)
 
-    def metadata(self) -> dict[str, str | int]:
-        """What Chroma stores beside the text and vector."""
-        return {
+    def metadata(self) -> dict[str, str | int | bool]:
+        """What Chroma stores beside the text and vector (its values must be str, int, float
+        or bool, so unknown fields are left out rather than stored empty)."""
+        stored: dict[str, str | int | bool] = {
             "file": self.file,
             "title": self.title,
             "chunk_index": self.index,
@@ -49,6 +58,13 @@ class Chunk:
             "content_hash": self.content_hash,
             "chunking": self.chunking,
         }
+        if self.title_given:
+            stored["title_given"] = True
+        for key in ARTICLE_FIELDS:
+            value = self.article_metadata.get(key)
+            if isinstance(value, str) and value:
+                stored[key] = value
+        return stored
 
 
 def chunking_signature(chunk_size: int, chunk_overlap: int) -> str:
@@ -68,12 +84,16 @@ def _splitter(chunk_size: int, chunk_overlap: int) -> SentenceSplitter:
     return SentenceSplitter(chunk_size=chunk_size, chunk_overlap=chunk_overlap)
 
 
+def _shortened(title: str) -> str:
+    return title if len(title) <= TITLE_MAX_CHARS else title[: TITLE_MAX_CHARS - 1] + "…"
+
+
 def title_of(text: str) -> str:
-    """The first non-empty line, shortened: news files start with their headline."""
+    """The first line with a word in it, shortened: news files start with their headline (a
+    ``---`` rule, e.g. of front matter that could not be read, is no headline)."""
     for line in text.splitlines():
-        if line.strip():
-            title = line.strip()
-            return title if len(title) <= TITLE_MAX_CHARS else title[: TITLE_MAX_CHARS - 1] + "…"
+        if any(char.isalnum() for char in line):
+            return _shortened(line.strip())
     return ""
 
 
@@ -84,13 +104,22 @@ def chunk_article(
     content_hash: str,
     chunk_size: int,
     chunk_overlap: int,
+    *,
+    title: str | None = None,
+    metadata: Mapping[str, str] | None = None,
 ) -> list[Chunk]:
-    """Chunks of ``cleaned`` with offsets mapped back into ``original``."""
+    """Chunks of ``cleaned`` with offsets mapped back into ``original``.
+
+    ``title`` is the article's title when its format gives one (else its first line is);
+    ``metadata`` its known ``ARTICLE_FIELDS``, stored with every chunk.
+    """
     if not cleaned.text.strip():
         return []
     signature = chunking_signature(chunk_size, chunk_overlap)
     pieces = _splitter(chunk_size, chunk_overlap).split_text(cleaned.text)
-    title = title_of(original)
+    given = " ".join((title or "").split())
+    shown_title = _shortened(given) if given else title_of(original)
+    article_metadata = dict(metadata or {})
     chunks: list[Chunk] = []
     search_from = 0
     for index, piece in enumerate(pieces):
@@ -105,12 +134,14 @@ def chunk_article(
             id=chunk_id(file, content_hash, signature, index),
             text=piece,
             file=file,
-            title=title,
+            title=shown_title,
             index=index,
             count=len(pieces),
             start_char=cleaned.original_offset(start),
             end_char=cleaned.original_offset(max(end - 1, start)) + 1,
             content_hash=content_hash,
             chunking=signature,
+            title_given=bool(given),
+            article_metadata=article_metadata,
         ))
     return chunks

@@ -36,8 +36,12 @@ EMBED_BATCH = 64
 
 
 def embedding_text(chunk: Chunk) -> str:
-    """What gets embedded: later chunks carry the headline, so they keep the article's topic."""
-    return chunk.text if chunk.index == 0 else f"{chunk.title}\n{chunk.text}"
+    """What gets embedded: chunks carry the headline, so they keep the article's topic. The
+    first chunk of a plain file starts with it already; a title from the format (front
+    matter, a page's metadata) is often not in the text."""
+    if chunk.index == 0 and (not chunk.title_given or chunk.text.startswith(chunk.title)):
+        return chunk.text
+    return f"{chunk.title}\n{chunk.text}"
 
 
 @dataclass
@@ -158,6 +162,7 @@ def run_ingest(
                 if not article.transient and article.name in states:
                     remove(article.name)
             else:
+                report.warnings.extend(article.warnings)
                 version = (article.content_hash, signature)
                 state: FileState | None = states.get(article.name)
                 if state is not None and state.is_complete(version):
@@ -165,7 +170,8 @@ def run_ingest(
                 else:
                     cleaned = clean_text(article.text)
                     chunks = chunk_article(article.name, article.text, cleaned,
-                                           article.content_hash, chunk_size, chunk_overlap)
+                                           article.content_hash, chunk_size, chunk_overlap,
+                                           title=article.title, metadata=article.metadata)
                     if not chunks:
                         # Nothing but boilerplate: nothing to store, so it is "skipped" on
                         # every run rather than "added" again each time.

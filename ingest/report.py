@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from ingest.loaders.files import SkippedFile
+from ingest.loaders.files import FileWarning, SkippedFile
 
 
 class IngestProgress(Protocol):
@@ -33,6 +33,9 @@ class IngestReport:
     lines_dropped: int = 0
     seconds: float = 0.0
     skipped: list[SkippedFile] = field(default_factory=list)
+    # Files ingested despite a problem (reported on every run until the file is fixed, as
+    # skipped files are).
+    warnings: list[FileWarning] = field(default_factory=list)
 
     @property
     def files_skipped(self) -> int:

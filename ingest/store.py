@@ -97,6 +97,16 @@ class StoredChunk:
     def title(self) -> str:
         return str(self.metadata.get("title", ""))
 
+    @property
+    def title_given(self) -> bool:
+        """True when the article's format gave the title; else it is the first line."""
+        return self.metadata.get("title_given") is True
+
+    def article_field(self, key: str) -> str:
+        """One of the article's ``ARTICLE_FIELDS`` (date, url, author, site), "" if unknown."""
+        value = self.metadata.get(key)
+        return value if isinstance(value, str) else ""
+
 
 @dataclass
 class FileState:
@@ -105,6 +115,7 @@ class FileState:
     versions: dict[tuple[str, str], set[int]] = field(default_factory=lambda: defaultdict(set))
     expected: dict[tuple[str, str], int] = field(default_factory=dict)
     title: str = ""
+    date: str = ""  # ISO YYYY-MM-DD when the article's format gives one
 
     def is_complete(self, version: tuple[str, str]) -> bool:
         """True if exactly one version is stored and all its chunks are there."""
@@ -229,6 +240,7 @@ class ArticleStore:
                 state.versions[version].add(int(metadata["chunk_index"]))
                 state.expected[version] = int(metadata["chunk_count"])
                 state.title = str(metadata.get("title", ""))
+                state.date = str(metadata.get("date", ""))
         return dict(states)
 
     def iter_texts(self) -> Iterator[tuple[list[str], list[str]]]:

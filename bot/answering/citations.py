@@ -131,7 +131,11 @@ def resolve_citations(raw: str, sources: Sequence[RetrievedChunk],
             unsupported += 1
         first = cited[0][0]
         joined = " … ".join(dict.fromkeys(quote for _, quote, _ in cited if quote))
+        chunk = first.chunk
         citations.append(Citation(
-            n=file_number[file], file=file, title=first.chunk.title, quote=joined,
-            score=max(source.similarity for source, _, _ in cited), chunk_id=first.chunk.id))
+            n=file_number[file], file=file, title=chunk.title, quote=joined,
+            score=max(source.similarity for source, _, _ in cited), chunk_id=chunk.id,
+            date=chunk.article_field("date"), url=chunk.article_field("url"),
+            site=chunk.article_field("site"), author=chunk.article_field("author"),
+            title_given=chunk.title_given))
     return CitedText(text, tuple(citations), unsupported)

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from bot.answering.headlines import shown_title
 from bot.frontends.cli import discord_commands, eval_commands
 from bot.frontends.cli.console import (
     JsonOption,
@@ -28,13 +29,14 @@ from bot.frontends.cli.console import (
 from bot.frontends.cli.ingest_progress import (
     ensure_index,
     print_ingest_summary,
+    print_ingest_warnings,
     run_ingest_with_progress,
 )
 from ingest.errors import BadInputError, NewsbotError
 
 if TYPE_CHECKING:
     from bot.engine import NewsBot
-    from bot.models import Answer, Turn
+    from bot.models import Answer, Citation, Turn
 
 app = typer.Typer(
     name="newsbot", no_args_is_help=True, add_completion=False,
@@ -61,8 +63,7 @@ def ingest(
         report = run_ingest_with_progress(bot, corpus, rebuild, not no_prune,
                                           show_progress=err.is_terminal or not as_json)
         if as_json:
-            for skipped in report.skipped:
-                err.print(f"warning: skipped {skipped.name}: {skipped.reason}", markup=False)
+            print_ingest_warnings(report)
             out.print(json.dumps(report.to_json()), markup=False)
         else:
             print_ingest_summary(report)
@@ -75,6 +76,14 @@ def quoted(text: str) -> str:
     return text if text[:1] in "“\"" and text[-1:] in "”\"" else f"“{text}”"
 
 
+def source_label(citation: Citation) -> str:
+    """``Title · 2025-03-11 · https://…`` with what is known; where to read the article is
+    its url, else its file (a plain file's first line shows only when it reads as a headline)."""
+    parts = [shown_title(citation.title, citation.title_given), citation.date,
+             citation.url or citation.file]
+    return " · ".join(part for part in parts if part)
+
+
 def print_answer(answer: Answer) -> None:
     if answer.note:
         out.print(answer.note, style="dim", markup=False)
@@ -82,7 +91,7 @@ def print_answer(answer: Answer) -> None:
     if answer.citations:
         out.print("\nSources:", style="bold")
         for c in answer.citations:
-            out.print(f"  [{c.n}] {c.file} — {quoted(c.quote)}", markup=False)
+            out.print(f"  [{c.n}] {source_label(c)} — {quoted(c.quote)}", markup=False)
 
 
 @app.command()

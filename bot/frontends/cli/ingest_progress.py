@@ -65,9 +65,16 @@ def run_ingest_with_progress(bot: NewsBot, corpus: Path | None, rebuild: bool, p
     return bot.ingest(corpus, rebuild=rebuild, prune=prune)
 
 
-def print_ingest_summary(report: IngestReport) -> None:
+def print_ingest_warnings(report: IngestReport) -> None:
+    """One line per skipped file and per file ingested despite a problem, naming the file."""
     for skipped in report.skipped:
         err.print(f"warning: skipped {skipped.name}: {skipped.reason}", markup=False)
+    for warning in report.warnings:
+        err.print(f"warning: {warning.name}: {warning.message}", markup=False)
+
+
+def print_ingest_summary(report: IngestReport) -> None:
+    print_ingest_warnings(report)
     err.print(
         f"{report.files_added} added, {report.files_updated} updated, "
         f"{report.files_unchanged} unchanged, {report.files_removed} removed, "

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -35,7 +36,7 @@ from tests.core_fixtures import (
 from tests.fakes.openai_server import FakeOpenAIServer
 
 ASK_KEYS = ["question", "answer", "note", "refused", "backend", "citations", "timings_ms"]
-CITATION_KEYS = ["n", "file", "title", "quote", "score"]
+CITATION_KEYS = ["n", "file", "title", "date", "url", "site", "author", "quote", "score"]
 TIMING_KEYS = ["retrieve", "generate", "total", "first_token"]
 INGEST_KEYS = ["files_added", "files_updated", "files_unchanged", "files_removed",
                "files_skipped", "chunks_embedded", "chunks_total", "lines_dropped", "seconds"]
@@ -107,6 +108,8 @@ def test_ask_json_schema(workspace: Workspace) -> None:
         assert citation["n"] == n
         assert citation["file"] in SAMPLE_FILES
         assert isinstance(citation["title"], str) and citation["title"]
+        # The sample articles are plain text without front matter: nothing else is known.
+        assert citation["date"] == citation["url"] == citation["site"] == citation["author"] == ""
         assert isinstance(citation["quote"], str) and citation["quote"]
         assert isinstance(citation["score"], float)
     assert list(data["timings_ms"]) == TIMING_KEYS
@@ -254,3 +257,39 @@ def test_answer_path_does_not_import_llama_index(workspace: Workspace) -> None:
     at_start, after_answer = result.stdout.splitlines()[-2:]
     assert at_start == "[]", "the CLI module must not import heavy libraries"
     assert after_answer == "[]", "an extractive answer must not import llama-index or openai"
+
+
+# -- article metadata (issue 14) ---------------------------------------------------------------
+
+FIXTURES = Path(__file__).resolve().parents[2] / "ingest" / "fixtures"
+PAGE_URL = "https://harbourgazette.example/world/2025/03/11/ceasefire-talks-jeddah"
+
+
+def test_ingest_and_ask_show_the_articles_title_date_and_url(tmp_path: Path) -> None:
+    corpus = tmp_path / "news"
+    (corpus / "world").mkdir(parents=True)
+    shutil.copy(FIXTURES / "news_page.html", corpus / "world" / "jeddah.html")
+    shutil.copy(FIXTURES / "front_matter.md", corpus / "peacekeepers.md")
+    shutil.copy(FIXTURES / "bad_front_matter.txt", corpus / "oil.txt")
+    env = {"NEWSBOT_DATA_DIR": str(tmp_path / "state"), "NEWSBOT_CORPUS_DIR": str(corpus)}
+
+    ingested = run_newsbot("ingest", "--json", cwd=tmp_path, **env)
+    assert _json(ingested)["files_added"] == 3
+    assert "Traceback" not in ingested.stderr
+    [warning] = error_lines(ingested.stderr)
+    assert warning.startswith("warning: oil.txt: front matter is not valid YAML"), warning
+
+    question = "Where did Ukrainian and American delegates meet on Tuesday?"
+    data = _json(run_newsbot("ask", "--json", question, cwd=tmp_path, **env))
+    assert data["refused"] is False
+    page = next(c for c in data["citations"] if c["file"] == "world/jeddah.html")
+    assert list(page) == CITATION_KEYS
+    assert (page["title"], page["date"], page["url"], page["site"], page["author"]) == (
+        "Ceasefire talks move to Jeddah", "2025-03-11", PAGE_URL, "The Harbour Gazette",
+        "Maria Lindqvist")
+
+    shown = run_newsbot("ask", question, cwd=tmp_path, **env)
+    assert shown.returncode == 0, shown.stderr
+    _, sources = shown.stdout.split("Sources:", 1)
+    assert re.search(rf"\[\d+\] Ceasefire talks move to Jeddah · 2025-03-11 · "
+                     rf"{re.escape(PAGE_URL)} — “", sources), sources
