@@ -8,12 +8,13 @@ characters in total across title, description, fields, footer and author.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import discord
 
-from bot.answering.headlines import headline
+from bot.answering.headlines import shown_title
 from bot.frontends.common.splitting import shorten, split_message
 from bot.frontends.discord.mention_text import plain_mentions
 from bot.models import Answer, Citation
@@ -26,6 +27,12 @@ FIELD_NAME_LIMIT = 256
 FIELD_VALUE_LIMIT = 1024
 EMBED_TOTAL_LIMIT = 6000
 QUOTE_LIMIT = 300
+TITLE_LIMIT = 150
+# A longer url would crowd the other sources out of the embed: the line then names the file.
+URL_LIMIT = 500
+# A bare address in message text (not already in <…>): up to whitespace, without the
+# punctuation that ends a sentence or closes brackets around it.
+_BARE_URL = re.compile(r"(?<![<\w])https?://[^\s<>]*[^\s<>.,;:!?'\")\]]")
 ASKED_PREFIX = "> ❓ "
 ASKED_MAX_CHARS = 200
 
@@ -34,6 +41,12 @@ WRITING_MARKER = " ▌"
 # contains @everyone, a role or a user mention must never ping anyone.
 NO_PINGS = discord.AllowedMentions.none()
 COLOUR = discord.Colour.blurple()
+
+def no_link_previews(text: str) -> str:
+    """``text`` with each bare http(s) address in ``<…>``, which Discord shows as a link without
+    a preview: an address quoted from an article must not unfold a page under the answer."""
+    return _BARE_URL.sub(lambda match: f"<{match.group(0)}>", text)
+
 
 def streaming_preview(text: str, limit: int = CONTENT_LIMIT) -> str:
     """What a reply shows while an answer is still streaming: its start and a writing marker."""
@@ -65,12 +78,32 @@ def _one_line(text: str) -> str:
     return " ".join(plain_mentions(text).split())
 
 
+def _link_text(text: str) -> str:
+    """``text`` escaped for the inside of a markdown link's brackets."""
+    escaped = discord.utils.escape_markdown(text)
+    return escaped.replace("[", "\\[").replace("]", "\\]")
+
+
+def _link_target(url: str) -> str:
+    """``url`` safe inside ``(…)``: parentheses percent-encoded, so none ends the link early
+    (the loaders keep only http(s) urls without spaces, ``<>`` or quotes)."""
+    return url.replace("(", "%28").replace(")", "%29")
+
+
 def citation_line(citation: Citation, quote_limit: int = QUOTE_LIMIT) -> str:
-    """``**1.** Title · `file.txt` — “quote”`` with the quote shortened and markdown escaped
-    (the title only when it reads as a headline)."""
+    """``**1.** [Title](url) · 2025-03-11 — “quote”`` with what is known, the quote shortened
+    and markdown escaped. Without a url the file says where the article is
+    (``Title · `file.txt` ``); a first-line title shows only when it reads as a headline.
+    Links in an embed get no preview, so the sources never unfurl under the answer."""
     quote = discord.utils.escape_markdown(shorten(_one_line(citation.quote), quote_limit))
-    title = discord.utils.escape_markdown(headline(_one_line(citation.title)))
-    label = f"{title} · `{citation.file}`" if title else f"`{citation.file}`"
+    title = shorten(_one_line(shown_title(citation.title, citation.title_given)), TITLE_LIMIT)
+    if citation.url and len(citation.url) <= URL_LIMIT:
+        label = f"[{_link_text(title or citation.file)}]({_link_target(citation.url)})"
+    else:
+        label = " · ".join(part for part in (discord.utils.escape_markdown(title),
+                                             f"`{citation.file}`") if part)
+    if citation.date:
+        label += f" · {citation.date}"
     return f"**{citation.n}.** {label} — “{quote}”"
 
 
@@ -96,7 +129,8 @@ def answer_messages(answer: Answer, *, quote_question: bool = False) -> list[str
     """The answer's text (with its ``[n]`` markers) as one or more messages; with
     ``quote_question``, the first opens with the question quoted (an ``/ask`` answer: there,
     nobody else sees what was asked, and a reply to it needs the question as context)."""
-    text = plain_mentions(answer.text) or "I could not find an answer in the articles."
+    text = no_link_previews(plain_mentions(answer.text)) or \
+        "I could not find an answer in the articles."
     if quote_question:
         text = f"{ASKED_PREFIX}{shorten(_one_line(answer.question), ASKED_MAX_CHARS)}\n{text}"
     return split_message(text, CONTENT_LIMIT)
@@ -112,6 +146,7 @@ def sources_list_embed(sources: Sequence[SourceInfo]) -> discord.Embed:
     """`/sources`: every indexed article with its title and chunk count."""
     lines = [
         f"`{s.file}` — {discord.utils.escape_markdown(shorten(_one_line(s.title), 150))}"
+        f"{f' · {s.date}' if s.date else ''}"
         f" ({s.chunks} chunk{'s' if s.chunks != 1 else ''})"
         for s in sources
     ]

@@ -597,3 +597,30 @@ async def test_a_channel_without_mentions_and_threads(
     await asyncio.sleep(0.3)
     assert [q for q, _ in service.calls] == ["what did Trump say?"]  # other channels: mention
     assert not fake_discord.calls_to("POST", rf"/channels/{CHANNEL_ID}/messages/\d+/threads")
+
+
+async def test_sources_link_their_titles_with_the_date_and_no_link_previews(
+        start_bot: StartBot, fake_discord: FakeDiscord) -> None:
+    # Issue 14: an article with a url and a date (a saved page, front matter).
+    url = "https://harbourgazette.example/world/2025/03/11/ceasefire-talks-jeddah"
+    service = FakeService(
+        text=f"Delegates met in Jeddah on Tuesday [1]. More at {url}.", citations=(Citation(
+            n=1, file="world/jeddah.html", title="Ceasefire talks move to Jeddah",
+            quote="Ukrainian and American delegates met in Jeddah on Tuesday.", score=0.8,
+            date="2025-03-11", url=url, site="The Harbour Gazette", author="Maria Lindqvist",
+            title_given=True),))
+    await start_bot(service)
+    await fake_discord.user_message("where did the delegates meet?", mention_bot=True)
+    reply = await fake_discord.wait_for_call(
+        "POST", rf"/channels/{CHANNEL_ID}/messages", lambda c: bool(c.body.get("embeds")))
+
+    [embed] = reply.body["embeds"]
+    assert embed["description"].startswith(
+        f"**1.** [Ceasefire talks move to Jeddah]({url}) · 2025-03-11 — “Ukrainian")
+    # The link sits in the bot's embed, where Discord shows no preview; an address in the
+    # answer text is wrapped in <…>, which shows it as a link without one. The sources embed
+    # itself stays (a SUPPRESS_EMBEDS flag would hide it too).
+    content = reply.body["content"]
+    assert f"<{url}>" in content and not re.search(r"(?<!<)https?://", content)
+    assert not int(reply.body.get("flags") or 0) & (1 << 2)
+    _assert_no_pings(fake_discord)

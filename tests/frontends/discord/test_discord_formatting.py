@@ -17,6 +17,7 @@ from bot.frontends.discord.formatting import (
     WRITING_MARKER,
     answer_messages,
     citation_line,
+    no_link_previews,
     sources_embed,
     sources_list_embed,
     status_embed,
@@ -170,3 +171,57 @@ def test_the_footer_says_how_the_answer_was_made() -> None:
                     backend="extractive", citations=(Citation(1, "a.txt", "", "A quote.", 0.5),))
     embed = sources_embed(answer)
     assert embed is not None and embed.footer.text == "Sentences quoted; no LLM · extractive"
+
+
+# -- article metadata (issue 14) ---------------------------------------------------------------
+
+URL = "https://harbourgazette.example/world/2025/03/11/ceasefire-talks-jeddah"
+
+
+def test_a_known_url_makes_the_title_a_link_with_the_date() -> None:
+    line = citation_line(Citation(1, "world/jeddah.html", "Ceasefire talks move to Jeddah",
+                                  "Delegates met.", 0.5, date="2025-03-11", url=URL,
+                                  title_given=True))
+    assert line == f"**1.** [Ceasefire talks move to Jeddah]({URL}) · 2025-03-11 — “Delegates met.”"
+
+
+def test_a_title_the_format_gives_is_shown_whatever_its_punctuation() -> None:
+    given = Citation(1, "a.md", "Peacekeepers: who would go?", "Q.", 0.5, title_given=True)
+    first_line = Citation(1, "a.txt", "Peacekeepers: who would go?", "Q.", 0.5)
+    assert citation_line(given) == "**1.** Peacekeepers: who would go? · `a.md` — “Q.”"
+    assert citation_line(first_line) == "**1.** `a.txt` — “Q.”"
+    dated = Citation(1, "a.txt", "", "Q.", 0.5, date="2025-03-15")
+    assert citation_line(dated) == "**1.** `a.txt` · 2025-03-15 — “Q.”"
+
+
+def test_link_text_and_target_cannot_break_the_markdown_or_ping() -> None:
+    line = citation_line(Citation(
+        1, "a.html", "[Breaking] *news* about <@&9001>", "Q.", 0.5, title_given=True,
+        url="https://example.org/wiki/Truce_(2025)"))
+    assert line.startswith(
+        "**1.** [\\[Breaking\\] \\*news\\* about @role](https://example.org/wiki/Truce_%282025%29)")
+    # No title: the file names the link.
+    untitled = citation_line(Citation(1, "a.html", "", "Q.", 0.5, url="https://example.org/a"))
+    assert untitled.startswith("**1.** [a.html](https://example.org/a) — ")
+
+
+def test_sources_list_shows_titles_and_dates() -> None:
+    embed = sources_list_embed([SourceInfo("world/jeddah.html", "Ceasefire talks move to Jeddah",
+                                           2, "2025-03-11"),
+                                SourceInfo("plain.txt", "Storm hits the coast", 1)])
+    assert embed.description is not None
+    assert embed.description.splitlines() == [
+        "`world/jeddah.html` — Ceasefire talks move to Jeddah · 2025-03-11 (2 chunks)",
+        "`plain.txt` — Storm hits the coast (1 chunk)"]
+
+
+@pytest.mark.parametrize(("text", "shown"), [
+    (f"Read it at {URL}.", f"Read it at <{URL}>."),
+    (f"(see {URL})", f"(see <{URL}>)"),
+    (f"Already <{URL}> wrapped", f"Already <{URL}> wrapped"),
+    (f"[the story]({URL})", f"[the story](<{URL}>)"),
+    ("No address here [1].", "No address here [1]."),
+])
+def test_addresses_in_answer_text_get_no_preview(text: str, shown: str) -> None:
+    assert no_link_previews(text) == shown
+    assert answer_messages(Answer(question="q", text=text)) == [shown]
