@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ingest.chunking import Chunk
+from ingest.date_numbers import DATE_NUMBER_KEY
 from ingest.errors import EmbeddingMismatchError, ServiceUnavailableError
 
 if TYPE_CHECKING:
@@ -217,12 +218,13 @@ class ArticleStore:
         except Exception as exc:
             raise chroma_call_failed(exc, "count") from exc
 
-    def _pages(self, include: list[str]) -> Iterator[dict[str, Any]]:
+    def _pages(self, include: list[str],
+               where: dict[str, Any] | None = None) -> Iterator[dict[str, Any]]:
         offset = 0
         while True:
             try:
                 page = self.collection.get(include=include, limit=PAGE_SIZE,  # type: ignore[arg-type]
-                                           offset=offset)
+                                           offset=offset, where=where)
             except Exception as exc:
                 raise chroma_call_failed(exc, "read") from exc
             if not page["ids"]:
@@ -248,6 +250,16 @@ class ArticleStore:
         for page in self._pages(["documents"]):
             yield list(page["ids"]), [doc or "" for doc in page["documents"]]
 
+    def ids_where(self, where: dict[str, Any]) -> set[str]:
+        """The ids of the chunks whose metadata match ``where`` (a Chroma filter)."""
+        return {chunk_id for page in self._pages([], where) for chunk_id in page["ids"]}
+
+    def date_numbers(self) -> set[int]:
+        """The distinct ``date_number`` days of the dated chunks (none for an undated corpus)."""
+        where = {DATE_NUMBER_KEY: {"$gte": 0}}
+        return {int(metadata[DATE_NUMBER_KEY]) for page in self._pages(["metadatas"], where)
+                for metadata in page["metadatas"]}
+
     def get(self, ids: Sequence[str], with_vectors: bool = False) -> list[StoredChunk]:
         """Chunks by id, in the order asked (missing ids are left out)."""
         if not ids:
@@ -268,12 +280,14 @@ class ArticleStore:
         }
         return [by_id[i] for i in ids if i in by_id]
 
-    def query(self, embedding: np.ndarray, k: int) -> list[tuple[StoredChunk, float]]:
-        """The ``k`` nearest chunks with cosine similarity, best first."""
+    def query(self, embedding: np.ndarray, k: int,
+              where: dict[str, Any] | None = None) -> list[tuple[StoredChunk, float]]:
+        """The ``k`` nearest chunks with cosine similarity, best first; only those matching
+        ``where`` (a Chroma metadata filter) when it is given."""
         try:
             result = self.collection.query(
                 query_embeddings=[embedding.astype(np.float32).tolist()], n_results=k,
-                include=["documents", "metadatas", "distances"])
+                where=where, include=["documents", "metadatas", "distances"])
         except Exception as exc:
             raise chroma_call_failed(exc, "query") from exc
         hits: list[tuple[StoredChunk, float]] = []

@@ -57,10 +57,12 @@ def test_metadata_is_stored_with_every_chunk_and_only_when_known(tmp_path: Path)
                                   "Maria Lindqvist", "The Harbour Gazette")
     for meta in stored["front_matter.md"]:
         assert meta["title"] == "Peacekeepers: who would go?" and meta["date"] == "2025-03-15"
+        # The day as a number too: Chroma's $gte/$lte (date filters) compare only numbers.
+        assert meta["date_number"] == 20250315
     # What is not known is not stored (Chroma takes no None, and "" would read as a value).
     for name in (PLAIN, "bad_front_matter.txt", "bad_date.md"):
         for meta in stored[name]:
-            assert not {"date", "url", "author", "site"} & set(meta), (name, meta)
+            assert not {"date", "date_number", "url", "author", "site"} & set(meta), (name, meta)
             assert all(value != "" for value in meta.values())
     assert stored[PLAIN][0]["title"] == "Storm hits the coast"
     assert "title_given" not in stored[PLAIN][0]

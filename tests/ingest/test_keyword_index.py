@@ -87,3 +87,15 @@ def test_index_dir_is_per_store_and_collection_and_filesystem_safe(tmp_path: Pat
     for path in (local, server, other):
         assert path.parent == tmp_path / "keyword"
         assert "/" not in path.name and ":" not in path.name
+
+
+def test_search_only_among_allowed_ids_finds_them_beneath_better_ones() -> None:
+    # A date range: the better-matching chunk is out of range; the allowed one must still be
+    # found (it is scored among the allowed, not dropped after a top-k of everything).
+    pages = [(["old", "new", "other"], ["Velmora grain Velmora grain record",
+                                         "Velmora shipped grain", "A flood in Brisca"])]
+    index = KeywordIndex.build(pages)
+    assert [i for i, _ in index.search("Velmora grain", 1)] == ["old"]
+    assert [i for i, _ in index.search("Velmora grain", 1, only={"new", "other"})] == ["new"]
+    assert index.search("Velmora grain", 5, only={"other"}) == []
+    assert index.search("Velmora grain", 5, only=set()) == []
