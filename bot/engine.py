@@ -22,13 +22,15 @@ from bot.answering.backends import (
     make_synthesizer,
     resolve_backend,
 )
+from bot.answering.dates import question_dates
 from bot.answering.questions import clean_question
-from bot.answering.retrieval import HybridRetriever
-from bot.answering.synthesizer import Synthesizer, refusal
-from bot.models import Answer, Timings, Turn
+from bot.answering.retrieval import HybridRetriever, Retrieval
+from bot.answering.synthesizer import REFUSAL, Synthesizer, refusal
+from bot.models import Answer, DateRange, Timings, Turn
 from bot.service import SourceInfo, StatusInfo
 from bot.settings import Settings
 from ingest.embedding.cache import CachingEncoder
+from ingest.errors import BadInputError
 from ingest.keyword_index import index_dir_for
 from ingest.report import TextProgress
 from ingest.store import ArticleStore, make_chroma_client
@@ -137,34 +139,45 @@ class NewsBot:
         s = self.settings
         exists = self.store.open(create=False)
         states = self.store.file_states() if exists else {}
+        dates = sorted(state.date for state in states.values() if state.date)
         return StatusInfo(
             corpus_dir=str(s.corpus_dir), store=s.store_location(), collection=s.collection,
             collection_exists=exists, files=len(states),
             chunks=sum(state.chunk_total for state in states.values()),
             embedding_model=self.encoder.name, backend=self.backend, llm_setting=s.llm,
-            backend_reason=self.resolved_backend.reason)
+            backend_reason=self.resolved_backend.reason, dated_files=len(dates),
+            oldest_date=dates[0] if dates else "", newest_date=dates[-1] if dates else "")
 
     # -- answering ---------------------------------------------------------------------------
 
     def answer(self, question: str, history: Sequence[Turn] = (), *,
                on_token: Callable[[str], None] | None = None,
-               top_k: int | None = None) -> Answer:
+               top_k: int | None = None, dates: DateRange | None = None) -> Answer:
         started = time.perf_counter()
         question = clean_question(question, self.settings.max_question_chars)
+        check_date_range(dates)
         if not self.store.open(create=False):
             self.store.open(create=True)  # an empty collection: every question is refused
 
         synthesizer = self.synthesizer
         clock = _FirstTokenClock(on_token) if on_token is not None else None
         standalone = synthesizer.standalone(question, history)
-        retrieval = self.retriever.retrieve(standalone, top_k or self.settings.top_k)
+        scope = question_dates(question, dates, self.retriever.corpus_days)
+        retrieval = self.retriever.retrieve(standalone, top_k or self.settings.top_k,
+                                            dates=scope.range)
         retrieved_at = time.perf_counter()
 
         if retrieval.best_similarity < self.settings.relevance_floor:
-            answer = refusal(question, self.backend)
+            answer = refusal(question, self.backend, _outside_range_reason(retrieval))
         else:
             synthesis = synthesizer.synthesize(question, standalone, retrieval, clock)
             answer, retrieval = synthesis.answer, synthesis.retrieval
+        if answer.refused and answer.text == REFUSAL and retrieval.dates is not None:
+            # A refusal with no reason of its own: say which articles were searched.
+            answer = replace(answer, text=refusal(question, self.backend,
+                                                  _outside_range_reason(retrieval)).text)
+        if scope.note:
+            answer = replace(answer, note=" ".join(p for p in (answer.note, scope.note) if p))
         finished = time.perf_counter()
         retrieved_files = tuple(dict.fromkeys(c.chunk.file for c in retrieval.chunks))
         return replace(
@@ -173,6 +186,23 @@ class NewsBot:
                             generate=(finished - retrieved_at) * 1000,
                             total=(finished - started) * 1000,
                             first_token=clock.since(started) if clock else 0.0))
+
+
+def check_date_range(dates: DateRange | None) -> None:
+    """``BadInputError`` for a range that ends before it starts (a slip, not a question)."""
+    if dates is not None and dates.empty:
+        raise BadInputError(f"the date range starts ({dates.since}) after it ends "
+                            f"({dates.until})")
+
+
+def _outside_range_reason(retrieval: Retrieval) -> str | None:
+    """Why a date-limited question found nothing to answer from: no article in the range, or
+    none in it close enough (the reader may widen the range)."""
+    if retrieval.dates is None:
+        return None
+    if not retrieval.chunks:
+        return f"No article is {retrieval.dates.describe()}."
+    return f"Only articles {retrieval.dates.describe()} were searched."
 
 
 class _FirstTokenClock:

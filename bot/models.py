@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from datetime import date
 from typing import Any
 
 
@@ -83,3 +84,41 @@ class Turn:
 
     question: str
     answer: str = ""
+
+
+@dataclass(frozen=True)
+class DateRange:
+    """Answer only from articles dated ``since`` to ``until``, both days included; ``None``
+    leaves that end open. An article without a date is outside every range. ``since`` after
+    ``until`` is an empty range (the engine refuses to be asked for one)."""
+
+    since: date | None = None
+    until: date | None = None
+
+    @property
+    def empty(self) -> bool:
+        return self.since is not None and self.until is not None and self.since > self.until
+
+    def contains(self, day: date) -> bool:
+        return (self.since is None or self.since <= day) and \
+            (self.until is None or day <= self.until)
+
+    def within(self, other: DateRange | None) -> DateRange:
+        """The days of this range that ``other`` also allows (``None``: no limit)."""
+        if other is None:
+            return self
+        since = max((d for d in (self.since, other.since) if d), default=None)
+        until = min((d for d in (self.until, other.until) if d), default=None)
+        return DateRange(since, until)
+
+    def describe(self) -> str:
+        """``dated 2025-03-01 to 2025-03-15``, ``… or later``, ``… or earlier``."""
+        if self.since and self.until:
+            if self.since == self.until:
+                return f"dated {self.since.isoformat()}"
+            return f"dated {self.since.isoformat()} to {self.until.isoformat()}"
+        if self.since:
+            return f"dated {self.since.isoformat()} or later"
+        if self.until:
+            return f"dated {self.until.isoformat()} or earlier"
+        return "with a date"

@@ -10,7 +10,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
-from bot.models import Answer, Turn
+from bot.models import Answer, DateRange, Turn
 
 if TYPE_CHECKING:
     from ingest.report import IngestReport
@@ -40,6 +40,11 @@ class StatusInfo:
     backend: str
     llm_setting: str
     backend_reason: str = ""  # why NEWSBOT_LLM resolved to this backend
+    # How many files have a date, and the span of those dates (ISO YYYY-MM-DD; "" when no
+    # file has one): what `--since`/`--until` and "this week" can select from.
+    dated_files: int = 0
+    oldest_date: str = ""
+    newest_date: str = ""
 
     def to_json(self) -> dict[str, Any]:
         """The ``newsbot status --json`` schema (also the order the CLI prints)."""
@@ -66,8 +71,13 @@ class AnswerService(Protocol):
         *,
         on_token: Callable[[str], None] | None = None,
         top_k: int | None = None,
+        dates: DateRange | None = None,
     ) -> Answer:
         """Answer ``question`` from the articles, citing them.
+
+        ``dates`` limits the answer to articles dated in that range (undated articles are then
+        left out); time words in the question ("this week", "latest") are read against the
+        articles' dates, not the clock.
 
         ``history`` holds earlier turns of the same conversation (oldest first) for follow-ups.
         ``on_token`` receives the raw text *so far* (cumulative, not a delta) each time an LLM
@@ -75,7 +85,8 @@ class AnswerService(Protocol):
         beginning. Never called by the extractive backend. The final ``Answer.text`` differs
         from the streamed text: its ``[n]`` markers are validated and renumbered.
         Blocking: async callers run it in a worker thread.
-        Raises ``BadInputError`` for an empty or over-long question and
+        Raises ``BadInputError`` for an empty or over-long question or a range that ends
+        before it starts, and
         ``ServiceUnavailableError`` when the store or the LLM endpoint fails.
         """
         ...

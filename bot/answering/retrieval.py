@@ -10,11 +10,14 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
 
+from bot.models import DateRange
+from ingest.date_numbers import number_date, span_where
 from ingest.keyword_index import KeywordIndex, refresh_keyword_index
 from ingest.store import ArticleStore, StoredChunk
 
@@ -40,6 +43,8 @@ class Retrieval:
     chunks: list[RetrievedChunk]
     keyword_index: KeywordIndex  # the one searched: the answerability rules ask it too
     top_k: int  # how many chunks were asked for (a deeper look asks for a multiple)
+    # Only chunks of articles dated in this range were searched (None: all chunks).
+    dates: DateRange | None = None
 
     @property
     def best_similarity(self) -> float:
@@ -62,6 +67,7 @@ class HybridRetriever:
         self.encoder = encoder
         self.keyword_dir = keyword_dir
         self._keyword: KeywordIndex | None = None
+        self._days: tuple[str, list[date]] | None = None  # (keyword fingerprint, days)
         self._lock = threading.Lock()
 
     def keyword_index(self) -> KeywordIndex:
@@ -73,14 +79,31 @@ class HybridRetriever:
                                                       stored=current)
             return self._keyword
 
-    def retrieve(self, query: str, top_k: int, *, again: Retrieval | None = None) -> Retrieval:
-        """The ``top_k`` best chunks for ``query``. ``again``: an earlier retrieval of the same
-        query, whose question vector and keyword index are reused (a deeper second look)."""
+    def corpus_days(self) -> list[date]:
+        """The days the indexed articles are dated (none for an undated corpus); read once per
+        state of the collection, as the keyword index is."""
+        with self._lock:
+            current = self.store.keyword_fingerprint()
+            if self._days is None or self._days[0] != current:
+                self._days = (current, sorted(number_date(n) for n in self.store.date_numbers()))
+            return self._days[1]
+
+    def retrieve(self, query: str, top_k: int, *, again: Retrieval | None = None,
+                 dates: DateRange | None = None) -> Retrieval:
+        """The ``top_k`` best chunks for ``query``, only of articles in ``dates`` if given.
+        ``again``: an earlier retrieval of the same query, whose question vector, keyword index
+        and dates are reused (a deeper second look)."""
         vector = again.query_vector if again else self.encoder.encode([query])[0]
         keyword_index = again.keyword_index if again else self.keyword_index()
+        dates = again.dates if again else dates
         candidates = max(top_k * CANDIDATES_PER_SLOT, 10)
-        dense = self.store.query(vector, candidates)
-        keyword = keyword_index.search(query, candidates)
+        # One Chroma filter selects the dated chunks for both halves: the dense query applies
+        # it, and the keyword search may score only the ids it matches, so no out-of-range
+        # chunk can enter the fusion from either side.
+        where = None if dates is None else span_where(dates.since, dates.until)
+        dense = self.store.query(vector, candidates, where=where)
+        allowed = None if where is None else self.store.ids_where(where)
+        keyword = keyword_index.search(query, candidates, only=allowed)
         fused = reciprocal_rank_fusion([[c.id for c, _ in dense], [i for i, _ in keyword]])
         best_ids = sorted(fused, key=lambda i: -fused[i])[:top_k]
 
@@ -92,7 +115,7 @@ class HybridRetriever:
             RetrievedChunk(known[i][0], known[i][1], keyword_scores.get(i, 0.0), fused[i])
             for i in best_ids if i in known  # a stale keyword hit may be gone from the store
         ]
-        return Retrieval(vector, chunks, keyword_index, top_k)
+        return Retrieval(vector, chunks, keyword_index, top_k, dates)
 
     def _with_similarity(self, ids: list[str], vector: np.ndarray) -> \
             dict[str, tuple[StoredChunk, float]]:

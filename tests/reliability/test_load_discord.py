@@ -21,7 +21,7 @@ import pytest
 
 from bench.loop_watch import warm_default_executor, watch_slow_callbacks
 from bot.engine import NewsBot
-from bot.models import Answer, Citation, Turn
+from bot.models import Answer, Citation, DateRange, Turn
 from bot.service import StatusInfo
 from ingest.report import IngestReport
 from tests.fakes.discord_gateway import BOT_ID, CHANNEL_ID, FakeDiscord
@@ -140,7 +140,7 @@ class EchoService:
 
     def answer(self, question: str, history: Sequence[Turn] = (), *,
                on_token: Callable[[str], None] | None = None,
-               top_k: int | None = None) -> Answer:
+               top_k: int | None = None, dates: DateRange | None = None) -> Answer:
         self.questions.append(question)
         if on_token is not None:
             on_token(question[:50])

@@ -41,6 +41,12 @@ DUPLICATE_JACCARD = 0.6
 # 0.10 lifted fact accuracy from 0.82 to 0.86; 0.20 gave the same accuracy with more stray
 # citations.
 TYPE_BONUS = 0.10
+# For a "latest"/"current" question, sentences scoring within this much of the best one count
+# as answering it equally well, and the newest article's among them is quoted first (an older
+# article may call a sitting president "former"). Small next to the gaps the weights above
+# open between a sentence that answers and one that doesn't (TYPE_BONUS alone is 0.10), so it
+# reorders only near-equals; undated sentences never win a tie.
+NEAR_TIE_MARGIN = 0.03
 
 
 @dataclass(frozen=True)
@@ -51,6 +57,7 @@ class Candidate:
     keyword: float
     typed: bool = False  # holds a value of the kind the question asks for
     dense: float = 0.0
+    date: str = ""  # the article's ISO date, "" when it has none
 
     @property
     def prior(self) -> float:
@@ -84,6 +91,7 @@ def _candidates(question: str, kind: AnswerType | None,
         for sentence in split_sentences(retrieved.chunk.text):
             if len(sentence.text.split()) >= MIN_WORDS and not _is_heading(sentence.text):
                 pool.append((number, sentence.text, frozenset(terms(sentence.text))))
+    dates = [retrieved.chunk.article_field("date") for retrieved in chunks]
     # IDF over the pool: words every candidate shares (the corpus topic) weigh little.
     document_frequency = Counter(t for _, _, words in pool for t in words)
     idf = {t: math.log(1 + len(pool) / df) for t, df in document_frequency.items()}
@@ -91,7 +99,8 @@ def _candidates(question: str, kind: AnswerType | None,
     total = sum(idf.get(t, math.log(1 + len(pool))) for t in wanted) or 1.0
     return [
         Candidate(number, text, words, sum(idf[t] for t in wanted & words) / total,
-                  typed=kind is not None and holds_answer(text, kind, question))
+                  typed=kind is not None and holds_answer(text, kind, question),
+                  date=dates[number - 1])
         for number, text, words in pool
     ]
 
@@ -124,9 +133,21 @@ def near_duplicate(a: Candidate, b: Candidate) -> bool:
     return bool(union) and len(a.terms & b.terms) / len(union) >= DUPLICATE_JACCARD
 
 
+def newest_on_near_ties(scored: list[Candidate]) -> list[Candidate]:
+    """``scored`` (best first) with the near-ties of the best one ordered newest first."""
+    if not scored:
+        return scored
+    floor = scored[0].score - NEAR_TIE_MARGIN
+    tied = [c for c in scored if c.score >= floor]
+    rest = [c for c in scored if c.score < floor]
+    # A stable sort: equally dated (or undated) sentences keep their order by score.
+    return sorted(tied, key=lambda c: c.date, reverse=True) + rest
+
+
 def extract(question: str, query_vector: np.ndarray, chunks: list[RetrievedChunk],
-            encoder: Encoder) -> ExtractiveResult:
-    """Pick the few sentences that best answer ``question``, with ``[n]`` markers."""
+            encoder: Encoder, *, newest_first: bool = False) -> ExtractiveResult:
+    """Pick the few sentences that best answer ``question``, with ``[n]`` markers;
+    ``newest_first`` (a "latest" question) lets the newest of near-equal sentences lead."""
     kind = question_type(question)
     candidates = _candidates(question, kind, chunks)
     if not candidates:
@@ -143,6 +164,8 @@ def extract(question: str, query_vector: np.ndarray, chunks: list[RetrievedChunk
         key=lambda c: c.score, reverse=True)
 
     best = scored[0]
+    if newest_first:
+        scored = newest_on_near_ties(scored)
     chosen: list[Candidate] = []
     for candidate in scored:
         if len(chosen) == MAX_SENTENCES or candidate.score < KEEP_RATIO * best.score:

@@ -12,6 +12,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from bot.answering.citations import resolve_citations
+from bot.answering.dates import asks_for_latest
 from bot.answering.extractive import selection
 from bot.answering.extractive.answerability import only_planned, unknown_subject
 from bot.answering.retrieval import HybridRetriever, Retrieval
@@ -78,13 +79,14 @@ class ExtractiveSynthesizer:
             return self._refuse(question, retrieval, (
                 f"They speak of {planned_day} only as planned, written before it; "
                 "they don't report what came of it."))
-        result = self._extract(standalone, retrieval)
+        newest_first = asks_for_latest(question)
+        result = self._extract(standalone, retrieval, newest_first)
         if result.missing_type is not None:
             # "How long…" retrieves chunks about the subject; the one giving the duration may
             # rank a little lower. Look deeper once before concluding the articles lack it.
             retrieval = self.retriever.retrieve(standalone, retrieval.top_k * DEEPER_FACTOR,
                                                 again=retrieval)
-            result = self._extract(standalone, retrieval)
+            result = self._extract(standalone, retrieval, newest_first)
         if result.missing_type is not None:
             return self._refuse(
                 question, retrieval,
@@ -97,9 +99,10 @@ class ExtractiveSynthesizer:
                         unsupported_citations=cited.unsupported)
         return Evidence(Synthesis(answer, retrieval), result.weighed)
 
-    def _extract(self, standalone: str, retrieval: Retrieval) -> selection.ExtractiveResult:
+    def _extract(self, standalone: str, retrieval: Retrieval,
+                 newest_first: bool) -> selection.ExtractiveResult:
         return selection.extract(standalone, retrieval.query_vector, retrieval.chunks,
-                                 self.sentence_encoder)
+                                 self.sentence_encoder, newest_first=newest_first)
 
     def _refuse(self, question: str, retrieval: Retrieval,
                 reason: str | None = None) -> Evidence:

@@ -10,7 +10,7 @@ from typing import Any
 
 from bot.feedback.store import FeedbackStore
 from bot.frontends.discord.context import BotContext, DiscordConfig
-from bot.models import Answer, Citation, Turn
+from bot.models import Answer, Citation, DateRange, Turn
 from bot.service import AnswerService, SourceInfo, StatusInfo
 from ingest.report import IngestReport
 
@@ -30,13 +30,15 @@ class FakeService:
     stream_pause: float = 0.0
     error: Exception | None = None
     calls: list[tuple[str, tuple[Turn, ...]]] = field(default_factory=list)
+    dates: list[DateRange | None] = field(default_factory=list)  # each call's date range
     threads: list[str] = field(default_factory=list)
     reindex_progress: Sequence[str] = ("loading", "embedding")
 
     def answer(self, question: str, history: Sequence[Turn] = (), *,
                on_token: Callable[[str], None] | None = None,
-               top_k: int | None = None) -> Answer:
+               top_k: int | None = None, dates: DateRange | None = None) -> Answer:
         self.calls.append((question, tuple(history)))
+        self.dates.append(dates)
         self.threads.append(threading.current_thread().name)
         for text in self.stream:
             if on_token is not None:

@@ -1,0 +1,104 @@
+"""Time words in a question, read against the articles' own dates rather than the clock.
+
+A news collection may be months old: asked "what happened this week?", a reader of it means
+the articles' latest week, not the calendar's. So every span below ends on the newest article
+date (the newest within the range the asker set, if they set one):
+
+- "today": that day; "yesterday": the day before it;
+- "this week", "the past week", "the last 7 days": the 7 days ending on it; "last week": the
+  7 days before those;
+- "this month": its calendar month, up to it; "last month": the calendar month before;
+- "the past month", "the last 30 days": the 30 days ending on it.
+
+"Latest", "most recent", "newest" and "current" set no span: they ask that, of two sentences
+answering about equally well, the newer article's wins (the extractive rules' near-tie rule).
+Only the first span phrase of a question counts. When no article has a date, no word changes
+anything: the question is answered exactly as it would be without it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from bot.models import DateRange
+
+_DAY = timedelta(days=1)
+
+
+def _days_ending(days: int) -> Callable[[date], DateRange]:
+    return lambda newest: DateRange(newest - (days - 1) * _DAY, newest)
+
+
+def _last_week(newest: date) -> DateRange:
+    return DateRange(newest - 13 * _DAY, newest - 7 * _DAY)
+
+
+def _this_month(newest: date) -> DateRange:
+    return DateRange(newest.replace(day=1), newest)
+
+
+def _last_month(newest: date) -> DateRange:
+    last_day = newest.replace(day=1) - _DAY
+    return DateRange(last_day.replace(day=1), last_day)
+
+
+# Checked in this order: "in the last week" is the past 7 days, "last week" the week before.
+_SPANS: tuple[tuple[re.Pattern[str], Callable[[date], DateRange]], ...] = (
+    (re.compile(r"\btoday\b"), _days_ending(1)),
+    (re.compile(r"\byesterday\b"), lambda newest: DateRange(newest - _DAY, newest - _DAY)),
+    (re.compile(r"\b(?:this week|(?:the )?past week|the last week|"
+                r"(?:the )?(?:past|last) (?:7|seven) days)\b"), _days_ending(7)),
+    (re.compile(r"\blast week\b"), _last_week),
+    (re.compile(r"\bthis month\b"), _this_month),
+    (re.compile(r"\b(?:(?:the )?past month|the last month|"
+                r"(?:the )?(?:past|last) (?:30|thirty) days)\b"), _days_ending(30)),
+    (re.compile(r"\blast month\b"), _last_month),
+)
+_LATEST = re.compile(r"\b(?:latest|most recent(?:ly)?|newest|current(?:ly)?)\b")
+
+
+def asks_for_latest(question: str) -> bool:
+    """True when the question asks for the newest state of things ("the latest on…")."""
+    return _LATEST.search(question.lower()) is not None
+
+
+def span_phrase(question: str) -> tuple[str, Callable[[date], DateRange]] | None:
+    """The question's first span phrase ("this week") and what it means for a newest day."""
+    lowered = question.lower()
+    found = [(match.start(), match.group(0), span_of)
+             for pattern, span_of in _SPANS if (match := pattern.search(lowered))]
+    if not found:
+        return None
+    _, phrase, span_of = min(found, key=lambda item: item[0])
+    return phrase, span_of
+
+
+@dataclass(frozen=True)
+class QuestionDates:
+    """What a question is answered from: the asker's range, narrowed by its time words."""
+
+    range: DateRange | None
+    # How a time word was read, for the reader ("" when none was): the corpus's "today" is
+    # rarely the reader's, so the answer says which days it means.
+    note: str = ""
+
+
+def question_dates(question: str, asked: DateRange | None,
+                   corpus_days: Callable[[], Iterable[date]]) -> QuestionDates:
+    """The range to answer ``question`` from. ``corpus_days`` gives the days articles are
+    dated (asked only when the question has a span phrase: it may read the whole store)."""
+    found = span_phrase(question)
+    if found is None:
+        return QuestionDates(asked)
+    phrase, span_of = found
+    dated = [day for day in corpus_days() if asked is None or asked.contains(day)]
+    if not dated:
+        return QuestionDates(asked)  # no dated article: the words cannot be placed
+    newest = max(dated)
+    span = span_of(newest).within(asked)
+    days = span.describe().removeprefix("dated ")
+    return QuestionDates(span, f"“{phrase}” is read as {days}: the newest article here is "
+                               f"dated {newest.isoformat()}.")
