@@ -36,7 +36,7 @@ from ingest.errors import BadInputError, NewsbotError
 
 if TYPE_CHECKING:
     from bot.engine import NewsBot
-    from bot.models import Answer, Citation, Turn
+    from bot.models import Answer, Citation, DateRange, Turn
 
 app = typer.Typer(
     name="newsbot", no_args_is_help=True, add_completion=False,
@@ -94,6 +94,14 @@ def print_answer(answer: Answer) -> None:
             out.print(f"  [{c.n}] {source_label(c)} — {quoted(c.quote)}", markup=False)
 
 
+SinceOption = Annotated[str | None, typer.Option(
+    "--since", metavar="YYYY-MM-DD",
+    help="Only articles dated on or after this day (articles without a date are left out).")]
+UntilOption = Annotated[str | None, typer.Option(
+    "--until", metavar="YYYY-MM-DD",
+    help="Only articles dated on or before this day (articles without a date are left out).")]
+
+
 @app.command()
 def ask(
     question: Annotated[str, typer.Argument(help="Your question, in quotes.")],
@@ -101,16 +109,22 @@ def ask(
     top_k: Annotated[int | None, typer.Option("--top-k", min=1, max=50,
                                               help="Chunks to retrieve.")] = None,
     llm: LlmOption = None,
+    since: SinceOption = None,
+    until: UntilOption = None,
 ) -> None:
-    """Answer one question from the articles, with sources."""
+    """Answer one question from the articles, with sources. Time words ("this week",
+    "latest") are read against the articles' own dates, not today's."""
     with expected_errors():
         settings = load_settings(llm=llm, top_k=top_k)
         bot = make_bot(settings)
         from bot.answering.questions import clean_question
+        from bot.frontends.common.dates import date_range
 
-        clean_question(question, settings.max_question_chars)  # fail fast, before any loading
+        # Fail fast, before any loading.
+        clean_question(question, settings.max_question_chars)
+        dates = date_range(since, until)
         ensure_index(bot)
-        answer = bot.answer(question)
+        answer = bot.answer(question, dates=dates)
         if as_json:
             out.print(json.dumps(answer.to_json(), ensure_ascii=False), markup=False)
         else:
@@ -132,15 +146,19 @@ class _StreamPrinter:
 
 
 @app.command()
-def chat(llm: LlmOption = None) -> None:
+def chat(llm: LlmOption = None, since: SinceOption = None, until: UntilOption = None) -> None:
     """Ask questions in a loop; follow-up questions use the conversation so far."""
 
     with expected_errors():
         settings = load_settings(llm=llm)
         bot = make_bot(settings)
+        from bot.frontends.common.dates import date_range
+
+        dates = date_range(since, until)
         ensure_index(bot)
-        out.print(f"newsbot chat ({bot.backend}). Empty line or Ctrl-D to quit, /reset to "
-                  "start over.", markup=False)
+        scope = f", articles {dates.describe()}" if dates else ""
+        out.print(f"newsbot chat ({bot.backend}{scope}). Empty line or Ctrl-D to quit, /reset "
+                  "to start over.", markup=False)
         history: list[Turn] = []
         while True:
             try:
@@ -152,15 +170,16 @@ def chat(llm: LlmOption = None) -> None:
             if question == "/reset":
                 history.clear()
                 continue
-            history = _chat_turn(bot, question, history)
+            history = _chat_turn(bot, question, history, dates)
 
 
-def _chat_turn(bot: NewsBot, question: str, history: list[Turn]) -> list[Turn]:
+def _chat_turn(bot: NewsBot, question: str, history: list[Turn],
+               dates: DateRange | None) -> list[Turn]:
     from bot.models import Turn
 
     printer = _StreamPrinter()
     try:
-        answer = bot.answer(question, history, on_token=printer)
+        answer = bot.answer(question, history, on_token=printer, dates=dates)
     except BadInputError as exc:
         err.print(f"error: {exc}", markup=False)
         return history
@@ -174,7 +193,8 @@ def _chat_turn(bot: NewsBot, question: str, history: list[Turn]) -> list[Turn]:
 
 @app.command()
 def status(as_json: JsonOption = False) -> None:
-    """Show the corpus, the store, the collection and what `auto` resolves to."""
+    """Show the corpus, the store, the collection, what `auto` resolves to, and how many
+    files have a date (with the oldest and newest)."""
     with expected_errors():
         settings = load_settings()
         info = make_bot(settings).status().to_json()
@@ -182,7 +202,8 @@ def status(as_json: JsonOption = False) -> None:
             out.print(json.dumps(info), markup=False)
             return
         for key, value in info.items():
-            out.print(f"{key.replace('_', ' '):>18}: {value}", markup=False)
+            shown = "—" if value == "" else value  # a date span that is not known
+            out.print(f"{key.replace('_', ' '):>18}: {shown}", markup=False)
 
 
 # Commands that live beside their feature (Discord, evaluation): one line each.

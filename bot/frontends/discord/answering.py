@@ -23,18 +23,19 @@ from bot.frontends.discord.formatting import (
     streaming_preview,
 )
 from bot.frontends.discord.replies import AnswerPost
-from bot.models import Answer, Turn
+from bot.models import Answer, DateRange, Turn
 
 log = logging.getLogger(__name__)
 
 async def _answer_off_loop(ctx: BotContext, post: AnswerPost, question: str,
-                           history: Sequence[Turn]) -> Answer:
+                           history: Sequence[Turn], dates: DateRange | None) -> Answer:
     """Run the blocking engine in a worker thread; streamed tokens edit the reply."""
     pump = StreamPump(post.show, ctx.config.edit_interval, asyncio.get_running_loop(),
                       render=streaming_preview)
     try:
         return await asyncio.to_thread(
-            ctx.service.answer, question, tuple(history), on_token=pump.threadsafe_feed)
+            ctx.service.answer, question, tuple(history), on_token=pump.threadsafe_feed,
+            dates=dates)
     finally:
         await pump.stop()
 
@@ -58,8 +59,10 @@ async def _feedback_buttons(ctx: BotContext, answer: Answer, guild_id: int | Non
 async def deliver_answer(ctx: BotContext, post: AnswerPost, question: str,
                          history: Sequence[Turn] = (), *, guild_id: int | None = None,
                          channel_id: int | None = None,
-                         quote_question: bool = False) -> Answer | None:
-    """Answer ``question`` into ``post``; ``None`` when it failed (the user saw why)."""
+                         quote_question: bool = False,
+                         dates: DateRange | None = None) -> Answer | None:
+    """Answer ``question`` into ``post`` (from articles in ``dates`` if given); ``None`` when
+    it failed (the user saw why)."""
 
     async def on_queued(position: int) -> None:
         await post.show(queued_text(position))
@@ -68,7 +71,7 @@ async def deliver_answer(ctx: BotContext, post: AnswerPost, question: str,
     try:
         try:
             async with ctx.gate.slot(on_queued):
-                answer = await _answer_off_loop(ctx, post, question, history)
+                answer = await _answer_off_loop(ctx, post, question, history, dates)
         except Exception as exc:
             log_failure(exc, "answering", guild_id, channel_id)
             await post.show(error_text(exc))

@@ -18,6 +18,7 @@ import discord
 from discord import app_commands
 
 from bot.answering.questions import MAX_QUESTION_CHARS
+from bot.frontends.common.dates import date_range
 from bot.frontends.common.errors import APOLOGY, error_text, log_failure, question_problem_text
 from bot.frontends.common.limits import channel_allowed
 from bot.frontends.common.streaming import StreamPump
@@ -35,6 +36,7 @@ from bot.frontends.discord.mention_text import plain_mentions
 from bot.frontends.discord.mentions import may_ask
 from bot.frontends.discord.replies import AnswerPost, InteractionSender
 from bot.frontends.discord.server_settings import ThreadReplies
+from ingest.errors import BadInputError
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
@@ -55,11 +57,17 @@ def _channel_ids(channel: object, fallback_id: int | None) -> tuple[int, int | N
     return getattr(channel, "id", None) or fallback_id or 0, None
 
 
-async def ask(ctx: BotContext, interaction: discord.Interaction[Any], question: str) -> None:
-    """`/ask question:…`: the answer with its sources as a followup."""
+async def ask(ctx: BotContext, interaction: discord.Interaction[Any], question: str,
+              since: str | None = None, until: str | None = None) -> None:
+    """`/ask question:… [since:YYYY-MM-DD] [until:YYYY-MM-DD]`: the answer with its sources
+    as a followup."""
     problem = question_problem_text(question, ctx.config.max_question_chars)
     if problem:
         return await _refuse(interaction, problem)
+    try:
+        dates = date_range(since, until, since_name="since", until_name="until")
+    except BadInputError as exc:
+        return await _refuse(interaction, f"Sorry, {exc}.")
     channel_id, parent_id = _channel_ids(interaction.channel, interaction.channel_id)
     if not channel_allowed(channel_id, parent_id, ctx.config.channels):
         return await _refuse(interaction, not_here_text(ctx.config.channels))
@@ -76,7 +84,8 @@ async def ask(ctx: BotContext, interaction: discord.Interaction[Any], question: 
     question = plain_mentions(question.strip(), interaction.guild)
     try:
         await deliver_answer(ctx, post, question, guild_id=interaction.guild_id,
-                             channel_id=interaction.channel_id, quote_question=True)
+                             channel_id=interaction.channel_id, quote_question=True,
+                             dates=dates)
     except discord.HTTPException:
         log.exception("could not post an answer to /ask")
 
@@ -230,10 +239,15 @@ def install_commands(tree: app_commands.CommandTree[Any], ctx: BotContext) -> No
     """Add the four commands to ``tree``, each bound to ``ctx``."""
 
     @tree.command(name="ask", description="Ask a question about the news articles")
-    @app_commands.describe(question="What you want to know")
+    @app_commands.describe(
+        question="What you want to know",
+        since="Only articles dated on or after this day, YYYY-MM-DD (undated ones are left out)",
+        until="Only articles dated on or before this day, YYYY-MM-DD (undated ones are left out)")
     async def ask_command(interaction: discord.Interaction[Any],
-                          question: app_commands.Range[str, 1, MAX_QUESTION_CHARS]) -> None:
-        await ask(ctx, interaction, question)
+                          question: app_commands.Range[str, 1, MAX_QUESTION_CHARS],
+                          since: app_commands.Range[str, 1, 40] | None = None,
+                          until: app_commands.Range[str, 1, 40] | None = None) -> None:
+        await ask(ctx, interaction, question, since, until)
 
     @tree.command(name="sources", description="List the indexed articles")
     async def sources_command(interaction: discord.Interaction[Any]) -> None:
