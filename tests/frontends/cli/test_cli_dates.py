@@ -14,7 +14,7 @@ import pytest
 
 from bot.engine import NewsBot
 from ingest.embedding.cache import CachingEncoder
-from tests.core_fixtures import make_settings, run_newsbot
+from tests.core_fixtures import clean_env, make_settings, newsbot_executable, run_newsbot
 from tests.frontends.cli.test_cli import assert_one_line_error
 
 DATED_CORPUS = Path(__file__).resolve().parents[2] / "answering" / "fixtures" / "dated"
@@ -84,3 +84,16 @@ def test_help_explains_the_date_options() -> None:
     assert result.returncode == 0
     flat = " ".join(result.stdout.split())
     assert "--since" in flat and "--until" in flat and "without a date are left out" in flat
+
+
+def test_chat_keeps_its_range_for_every_question(dated_env: tuple[Path, dict[str, str]]) -> None:
+    root, env = dated_env
+    result = subprocess.run(
+        [str(newsbot_executable()), "chat", "--until", "2025-02-20"], cwd=root,
+        env=clean_env(**env), capture_output=True, text=True, timeout=120,
+        input=f"{GRAIN_QUESTION}\nWhat did the central bank do with interest rates?\n")
+    assert result.returncode == 0, result.stderr
+    assert "articles dated 2025-02-20 or earlier" in result.stdout  # the banner says so
+    assert "2.1 million tonnes" in result.stdout
+    # The February decision is after the range: refused, not the held rate of 2025-02-21.
+    assert "4.25 percent" not in result.stdout and "4.5 percent" not in result.stdout

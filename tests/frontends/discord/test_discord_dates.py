@@ -8,7 +8,9 @@ from datetime import date
 
 import pytest
 
+from bot.frontends.discord.formatting import status_embed
 from bot.models import DateRange
+from bot.service import StatusInfo
 from tests.fakes.discord_gateway import BOT_ID, FakeDiscord
 from tests.frontends.discord.conftest import StartBot
 from tests.frontends.discord.support import CITED_FILE, FakeService
@@ -55,3 +57,14 @@ async def test_a_bad_date_is_an_ephemeral_message(
     assert call.body["type"] == 4 and call.body["data"]["flags"] & 64  # only the asker sees it
     assert told in call.body["data"]["content"]
     assert service.calls == []
+
+
+def test_status_shows_members_the_dated_files_and_their_span() -> None:
+    info = StatusInfo(corpus_dir="/srv/news", store="/srv/chroma", collection="c",
+                      collection_exists=True, files=8, chunks=8, embedding_model="m",
+                      backend="extractive", llm_setting="auto", dated_files=7,
+                      oldest_date="2025-02-10", newest_date="2025-03-14")
+    fields = {f.name: f.value for f in status_embed(info.public_json()).fields}
+    assert (fields["dated files"], fields["oldest date"], fields["newest date"]) == (
+        "7", "2025-02-10", "2025-03-14")
+    assert "corpus dir" not in fields  # still only counts for members
