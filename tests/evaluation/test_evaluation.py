@@ -348,6 +348,20 @@ def test_cli_with_an_llm_runs_the_judges(eval_home: Path,
     assert data["baseline"]["backend"] == "openai:gpt-4o-mini"
 
 
+@pytest.mark.slow
+def test_no_judges_skips_them_for_the_baseline_too(eval_home: Path,
+                                                   openai_server: FakeOpenAIServer) -> None:
+    openai_server.responder = judge_responder
+    done = run_eval(eval_home, "--set", "tiny.yaml", "--corpus", str(CORPUS), "--json",
+                    "--baseline", "--no-judges",
+                    env={"NEWSBOT_LLM": "openai", "OPENAI_BASE_URL": openai_server.base_url})
+    assert done.returncode == 0, done.stderr
+    data = json.loads(done.stdout)
+    # On a local model the judges take longer than the answers: --no-judges means neither run.
+    assert data["newsbot"]["judges"] == {"status": "not run"}
+    assert data["baseline"]["judges"] == {"status": "not run"}
+
+
 def test_cli_missing_set_is_one_line(tmp_path: Path) -> None:
     done = run_eval(tmp_path, "--set", "nope.yaml")
     assert done.returncode == 2

@@ -71,6 +71,8 @@ def eval_command(
         theirs = None
         if baseline:
             theirs = _run_baseline(bot, corpus or bot.settings.corpus_dir, cases, k, err)
+            if judges:
+                _judge(theirs, bot.settings)
         if as_json:
             data = report_json(ours, theirs, set=str(set_path),
                                corpus=str(bot.settings.corpus_dir),
@@ -130,9 +132,7 @@ def _run_baseline(bot: NewsBot, corpus: Path, cases: Sequence[GoldenCase], k: in
     from bot.evaluation.baseline import VanillaBaseline
 
     vanilla = VanillaBaseline(corpus, bot.encoder, bot.settings)
-    run = _run_system("baseline", vanilla.backend, vanilla.answer, cases, k, console)
-    _judge(run, bot.settings)
-    return run
+    return _run_system("baseline", vanilla.backend, vanilla.answer, cases, k, console)
 
 
 class _CaseProgress:
