@@ -1,7 +1,11 @@
 """Ingest throughput: the whole pipeline against the embedding model alone, same chunk texts.
 
     python -m bench.ingest_bench raw CORPUS [--max-chunks N]
-    python -m bench.ingest_bench pipeline CORPUS DATA_DIR
+    python -m bench.ingest_bench pipeline CORPUS DATA_DIR [--stub-encoder]
+    python -m bench.ingest_bench parse CORPUS
+
+``parse`` reads every article (streaming JSONL line by line), cleans and chunks it, embeds
+nothing: its peak RSS is the streaming memory figure, and ``articles`` is counted too.
 
 Each mode prints one JSON line: chunks, wall seconds, CPU seconds, chunks/s, the process's
 peak RSS and the load average (the machine is shared, so it says how noisy the figure is).
@@ -46,6 +50,31 @@ def chunk_texts(corpus: Path, max_chunks: int | None = None) -> list[str]:
         if max_chunks is not None and len(texts) >= max_chunks:
             return texts[:max_chunks]
     return texts
+
+
+def parse(corpus: Path) -> dict[str, Any]:
+    from ingest.chunking import chunk_article
+    from ingest.cleaning import clean_text
+    from ingest.loaders.files import SkippedFile, discover, iter_articles
+
+    settings = bench_settings(corpus)
+    started, cpu = time.perf_counter(), time.process_time()
+    articles = chunks = 0
+    for read in iter_articles(corpus, discover(corpus)):
+        if isinstance(read, SkippedFile):
+            continue
+        for article in read.iter_articles():
+            if not article.text:
+                continue
+            articles += 1
+            chunks += len(chunk_article(read.name, article.text, clean_text(article.text),
+                                        "h", settings.chunk_size, settings.chunk_overlap,
+                                        article_id=article.id))
+    seconds = time.perf_counter() - started
+    return {"mode": "parse", "articles": articles, "chunks": chunks,
+            "seconds": round(seconds, 3), "cpu_seconds": round(time.process_time() - cpu, 3),
+            "articles_per_s": round(articles / seconds, 1), "maxrss_mb": self_maxrss_mb(),
+            "loadavg": load_average()}
 
 
 def raw(corpus: Path, max_chunks: int | None = None) -> dict[str, Any]:
@@ -97,6 +126,8 @@ def pipeline(corpus: Path, data_dir: Path, stub: bool = False) -> dict[str, Any]
     seconds = time.perf_counter() - started
     embedded = report.chunks_embedded
     return {"mode": "pipeline_stub" if stub else "pipeline", "chunks": embedded,
+            "articles": report.files_added + report.files_updated,
+            "articles_per_s": round((report.files_added + report.files_updated) / seconds, 2),
             "chunks_total": report.chunks_total,
             "files_unchanged": report.files_unchanged, "files_added": report.files_added,
             "seconds": round(seconds, 3), "cpu_seconds": round(time.process_time() - cpu, 3),
@@ -107,7 +138,7 @@ def pipeline(corpus: Path, data_dir: Path, stub: bool = False) -> dict[str, Any]
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Ingest throughput benchmark worker.")
-    parser.add_argument("mode", choices=["raw", "pipeline"])
+    parser.add_argument("mode", choices=["raw", "pipeline", "parse"])
     parser.add_argument("corpus", type=Path)
     parser.add_argument("data_dir", type=Path, nargs="?")
     parser.add_argument("--max-chunks", type=int, default=None)
@@ -118,6 +149,8 @@ def main(argv: list[str] | None = None) -> int:
         args.data_dir = args.data_dir.resolve()
     if args.mode == "raw":
         emit(raw(args.corpus, args.max_chunks))
+    elif args.mode == "parse":
+        emit(parse(args.corpus))
     else:
         if args.data_dir is None:
             parser.error("pipeline needs DATA_DIR")

@@ -1,6 +1,11 @@
 """A scalable synthetic news corpus built from real paragraphs, for the benchmarks.
 
     python bench/synthetic_corpus.py OUT_DIR --articles 1000 [--seed 7]
+    python bench/synthetic_corpus.py OUT_DIR --articles 100000 --jsonl [--short]
+
+``--jsonl`` writes the corpus as one JSON Lines export (``export.jsonl``, one article a line,
+written as it is generated); ``--short`` keeps each article's headline and first paragraph,
+so embedding 100,000 of them fits in a measurement on two cores.
 
 The paragraph pool is the sample articles' lines plus the SQuAD "Normans" paragraphs. Each
 article draws a headline and 3-7 paragraphs from the pool in random order, then renames most
@@ -131,13 +136,32 @@ def write_corpus(out_dir: Path, articles: int, seed: int = DEFAULT_SEED) -> Path
     return out_dir
 
 
+def write_jsonl(out_dir: Path, articles: int, seed: int = DEFAULT_SEED,
+                short: bool = False) -> Path:
+    """The corpus as one JSONL export, streamed to disk one article at a time."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    path = out_dir / "export.jsonl"
+    with path.open("w", encoding="utf-8") as handle:
+        for index in range(articles):
+            lines = make_article(index, seed).text.splitlines()
+            text = "\n".join(lines[:2] if short else lines)
+            handle.write(json.dumps({"id": f"s{index}", "title": lines[0], "text": text,
+                                     "url": f"https://synthetic.example/{index}"}) + "\n")
+    return path
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("out_dir", type=Path)
     parser.add_argument("--articles", type=int, default=100)
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
+    parser.add_argument("--jsonl", action="store_true", help="one JSON Lines export")
+    parser.add_argument("--short", action="store_true", help="headline + first paragraph")
     args = parser.parse_args(argv)
-    write_corpus(args.out_dir, args.articles, args.seed)
+    if args.jsonl:
+        write_jsonl(args.out_dir, args.articles, args.seed, args.short)
+    else:
+        write_corpus(args.out_dir, args.articles, args.seed)
     print(f"{args.articles} articles in {args.out_dir}")
     return 0
 

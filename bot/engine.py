@@ -142,7 +142,9 @@ class NewsBot:
         dates = sorted(state.date for state in states.values() if state.date)
         return StatusInfo(
             corpus_dir=str(s.corpus_dir), store=s.store_location(), collection=s.collection,
-            collection_exists=exists, files=len(states),
+            # States are per article; a feed or export is still one file.
+            collection_exists=exists,
+            files=len({state.file or key for key, state in states.items()}),
             chunks=sum(state.chunk_total for state in states.values()),
             embedding_model=self.encoder.name, backend=self.backend, llm_setting=s.llm,
             backend_reason=self.resolved_backend.reason, dated_files=len(dates),

@@ -26,6 +26,9 @@ class Citation:
     # The format gave ``title`` (front matter, a page's metadata); otherwise it is the
     # article's first line, shown only when it reads as a headline (``headlines.shown_title``).
     title_given: bool = False
+    # The article cited: ``<file>#<entry>`` for an entry of a feed or JSON export (many
+    # articles, one file); the file itself for a one-article file.
+    article_id: str = ""
 
 
 @dataclass(frozen=True)
@@ -69,7 +72,8 @@ class Answer:
             "refused": self.refused,
             "backend": self.backend,
             "citations": [
-                {"n": c.n, "file": c.file, "title": c.title, "date": c.date, "url": c.url,
+                {"n": c.n, "file": c.file, "article_id": c.article_id or c.file,
+                 "title": c.title, "date": c.date, "url": c.url,
                  "site": c.site, "author": c.author, "quote": c.quote,
                  "score": round(c.score, 4)}
                 for c in self.citations

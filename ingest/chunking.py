@@ -49,6 +49,14 @@ class Chunk:
     title_given: bool = False
     # The article's ``ARTICLE_FIELDS`` that are known (date, url, author, site).
     article_metadata: Mapping[str, str] = field(default_factory=dict)
+    # The article's id in a multi-article file (feed, JSON export); "" for a one-article file,
+    # whose chunks stay keyed by the file as they always were (no migration).
+    article_id: str = ""
+
+    @property
+    def key(self) -> str:
+        """What incremental ingest tracks: the article id, else the file."""
+        return self.article_id or self.file
 
     def metadata(self) -> dict[str, str | int | bool]:
         """What Chroma stores beside the text and vector (its values must be str, int, float
@@ -65,6 +73,8 @@ class Chunk:
         }
         if self.title_given:
             stored["title_given"] = True
+        if self.article_id:
+            stored["article_id"] = self.article_id
         for key in ARTICLE_FIELDS:
             value = self.article_metadata.get(key)
             if isinstance(value, str) and value:
@@ -115,6 +125,7 @@ def chunk_article(
     *,
     title: str | None = None,
     metadata: Mapping[str, str] | None = None,
+    article_id: str = "",
 ) -> list[Chunk]:
     """Chunks of ``cleaned`` with offsets mapped back into ``original``.
 
@@ -139,7 +150,7 @@ def chunk_article(
         search_from = start + 1
         end = start + len(piece)
         chunks.append(Chunk(
-            id=chunk_id(file, content_hash, signature, index),
+            id=chunk_id(article_id or file, content_hash, signature, index),
             text=piece,
             file=file,
             title=shown_title,
@@ -151,5 +162,6 @@ def chunk_article(
             chunking=signature,
             title_given=bool(given),
             article_metadata=article_metadata,
+            article_id=article_id,
         ))
     return chunks

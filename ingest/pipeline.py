@@ -12,6 +12,8 @@ Incremental by content hash, and safe to kill at any moment:
 
 from __future__ import annotations
 
+import hashlib
+import json
 import time
 from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -23,7 +25,14 @@ from ingest.chunking import Chunk, chunk_article, chunking_signature
 from ingest.cleaning import clean_text
 from ingest.errors import BadInputError
 from ingest.keyword_index import refresh_keyword_index
-from ingest.loaders.files import DEFAULT_MAX_FILE_BYTES, SkippedFile, discover, iter_articles
+from ingest.loaders.base import Article
+from ingest.loaders.files import (
+    DEFAULT_MAX_FILE_BYTES,
+    FileWarning,
+    SkippedFile,
+    discover,
+    iter_articles,
+)
 from ingest.report import IngestProgress, IngestReport
 from ingest.store import KEYWORD_DIRTY, ArticleStore, FileState
 
@@ -44,12 +53,20 @@ def embedding_text(chunk: Chunk) -> str:
     return f"{chunk.title}\n{chunk.text}"
 
 
+def article_hash(article: Article) -> str:
+    """The version of one article of a multi-article file: its text, title and metadata, so
+    editing one entry changes its hash and no other's."""
+    payload = json.dumps([article.text, article.title, dict(article.metadata)], sort_keys=True)
+    return hashlib.sha256(payload.encode()).hexdigest()
+
+
 @dataclass
 class _PendingFile:
-    name: str
+    name: str  # the article's key: its id, or the file for a one-article file
     version: tuple[str, str]
     replaces_old: bool
     chunks_left: int
+    file: str = ""
 
 
 class _Writer:
@@ -92,14 +109,18 @@ class _Writer:
         if self.progress:
             self.progress.chunks_embedded(len(batch))
         for chunk in batch:
-            pending = self.files[chunk.file]
+            pending = self.files[chunk.key]
             pending.chunks_left -= 1
             if pending.chunks_left == 0:
                 self._finish_file(pending)
 
     def _finish_file(self, pending: _PendingFile) -> None:
         if pending.replaces_old:
-            self.store.delete_file(pending.name, keep=pending.version)
+            if pending.file and pending.file != pending.name:
+                self.store.delete_file(pending.file, keep=pending.version,
+                                       article_id=pending.name)
+            else:
+                self.store.delete_file(pending.name, keep=pending.version)
         del self.files[pending.name]
 
     def close(self) -> None:
@@ -145,51 +166,79 @@ def run_ingest(
             store.set_keyword_fingerprint(KEYWORD_DIRTY)
             marked_dirty = True
 
-    def remove(name: str) -> None:
+    def remove(key: str) -> None:
         mark_dirty()
-        store.delete_file(name)
+        file = states[key].file if key in states else key
+        if file and file != key:
+            store.delete_file(file, article_id=key)
+        else:
+            store.delete_file(key)
+
+    keys_of_file: dict[str, list[str]] = {}
+    for key, key_state in states.items():
+        keys_of_file.setdefault(key_state.file or key, []).append(key)
 
     writer = _Writer(store, encoder, report, progress)
+    def _ingest_one(entry: Article, key: str, file: str, content_hash: str,
+                    multi: bool) -> None:
+        version = (content_hash, signature)
+        state: FileState | None = states.get(key)
+        if state is not None and state.is_complete(version):
+            report.files_unchanged += 1
+            return
+        cleaned = clean_text(entry.text)
+        chunks = chunk_article(file, entry.text, cleaned, content_hash, chunk_size,
+                               chunk_overlap, title=entry.title, metadata=entry.metadata,
+                               article_id=key if multi else "")
+        if not chunks:
+            # Nothing but boilerplate: nothing to store, so it is "skipped" on every run
+            # rather than "added" again each time.
+            report.skipped.append(SkippedFile(key, "no article text left after removing "
+                                              "boilerplate"))
+            if state is not None:
+                remove(key)
+            return
+        report.lines_dropped += cleaned.lines_dropped
+        if state is None:
+            report.files_added += 1
+        else:
+            report.files_updated += 1
+        mark_dirty()
+        if progress:
+            progress.chunks_planned(len(chunks))
+        writer.add(_PendingFile(key, version, state is not None, len(chunks), file), chunks)
+
     seen: set[str] = set()
     try:
         for article in iter_articles(corpus_dir, names, max_file_bytes):
-            seen.add(article.name)
             if isinstance(article, SkippedFile):
                 # A file that cannot be read now keeps the chunks it had: a passing permission
                 # problem must not lose indexed data. One read and found not to be an article
                 # (emptied, binary, too large) loses them: they quote text it no longer has.
                 report.skipped.append(article)
-                if not article.transient and article.name in states:
-                    remove(article.name)
-            else:
-                report.warnings.extend(article.warnings)
-                version = (article.content_hash, signature)
-                state: FileState | None = states.get(article.name)
-                if state is not None and state.is_complete(version):
-                    report.files_unchanged += 1
+                if article.transient:
+                    seen.update(keys_of_file.get(article.name, []))
                 else:
-                    cleaned = clean_text(article.text)
-                    chunks = chunk_article(article.name, article.text, cleaned,
-                                           article.content_hash, chunk_size, chunk_overlap,
-                                           title=article.title, metadata=article.metadata)
-                    if not chunks:
-                        # Nothing but boilerplate: nothing to store, so it is "skipped" on
-                        # every run rather than "added" again each time.
-                        report.skipped.append(SkippedFile(article.name, "no article text "
-                                                          "left after removing boilerplate"))
-                        if state is not None:
-                            remove(article.name)
-                    else:
-                        report.lines_dropped += cleaned.lines_dropped
-                        if state is None:
-                            report.files_added += 1
-                        else:
-                            report.files_updated += 1
-                        mark_dirty()
-                        if progress:
-                            progress.chunks_planned(len(chunks))
-                        writer.add(_PendingFile(article.name, version, state is not None,
-                                                len(chunks)), chunks)
+                    seen.add(article.name)
+                    for key in keys_of_file.get(article.name, []):
+                        remove(key)
+            else:
+                multi = article.multi_article
+                ids_in_file: set[str] = set()
+                for entry in article.iter_articles():
+                    report.warnings.extend(FileWarning(article.name, message)
+                                           for message in entry.warnings)
+                    if not entry.text.strip():
+                        continue  # unreadable entry: its warning says why
+                    key = entry.id if multi else article.name
+                    if key in ids_in_file:
+                        report.warnings.append(FileWarning(
+                            article.name, f"duplicate article id '{entry.id}'; skipped"))
+                        continue
+                    ids_in_file.add(key)
+                    seen.add(key)
+                    content_hash = article_hash(entry) if multi else article.content_hash
+                    _ingest_one(entry, key, article.name, content_hash, multi)
             if progress:
                 progress.file_done(article.name)
     finally:

@@ -95,6 +95,11 @@ class StoredChunk:
         return str(self.metadata.get("file", ""))
 
     @property
+    def article_id(self) -> str:
+        """The article's id: ``<file>#<entry>`` in a feed or JSON export, else the file."""
+        return str(self.metadata.get("article_id") or self.file)
+
+    @property
     def title(self) -> str:
         return str(self.metadata.get("title", ""))
 
@@ -117,6 +122,7 @@ class FileState:
     expected: dict[tuple[str, str], int] = field(default_factory=dict)
     title: str = ""
     date: str = ""  # ISO YYYY-MM-DD when the article's format gives one
+    file: str = ""  # the file the article is in (its key, for a one-article file)
 
     def is_complete(self, version: tuple[str, str]) -> bool:
         """True if exactly one version is stored and all its chunks are there."""
@@ -233,11 +239,14 @@ class ArticleStore:
             offset += len(page["ids"])
 
     def file_states(self) -> dict[str, FileState]:
-        """Per file, which chunk versions are stored: the basis of incremental ingest."""
+        """Per article (its id; a one-article file's is its name), which chunk versions are
+        stored: the basis of incremental ingest. Chunks stored before articles had ids carry
+        no ``article_id`` and are their file's, as they were."""
         states: dict[str, FileState] = defaultdict(FileState)
         for page in self._pages(["metadatas"]):
             for metadata in page["metadatas"]:
-                state = states[str(metadata["file"])]
+                state = states[str(metadata.get("article_id") or metadata["file"])]
+                state.file = str(metadata["file"])
                 version = (str(metadata["content_hash"]), str(metadata.get("chunking", "")))
                 state.versions[version].add(int(metadata["chunk_index"]))
                 state.expected[version] = int(metadata["chunk_count"])
@@ -313,12 +322,16 @@ class ArticleStore:
         except Exception as exc:
             raise chroma_call_failed(exc, "upsert") from exc
 
-    def delete_file(self, file: str, keep: tuple[str, str] | None = None) -> None:
-        """Remove a file's chunks, except those of version ``keep`` (hash, chunking)."""
-        where: dict[str, Any] = {"file": file}
+    def delete_file(self, file: str, keep: tuple[str, str] | None = None,
+                    article_id: str | None = None) -> None:
+        """Remove a file's chunks (only those of ``article_id`` if given, for an article of a
+        multi-article file), except those of version ``keep`` (hash, chunking)."""
+        owner: dict[str, Any] = {"file": file} if article_id is None \
+            else {"article_id": article_id}
+        where: dict[str, Any] = owner
         if keep is not None:
             where = {"$and": [
-                {"file": file},
+                owner,
                 {"$or": [{"content_hash": {"$ne": keep[0]}}, {"chunking": {"$ne": keep[1]}}]},
             ]}
         try:

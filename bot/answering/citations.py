@@ -89,8 +89,9 @@ def resolve_citations(raw: str, sources: Sequence[RetrievedChunk],
                       drop_unsupported: bool = False) -> CitedText:
     """Validate, renumber and quote the ``[n]`` markers of ``raw`` (n is 1-based).
 
-    Citations are numbered per *file*, in order of first citation: two chunks of one article
-    are one source to a reader, listed once with a quote from each.
+    Citations are numbered per *article* (for a one-article file, its file), in order of
+    first citation: two chunks of one article are one source to a reader, listed once with a
+    quote from each; two entries of one feed are two sources.
     ``quotes`` may give the quote for a source number directly (the extractive backend knows
     exactly which sentence it took); otherwise the best supporting sentence is chosen.
     With ``drop_unsupported`` a marker whose source has no sentence supporting the claim is
@@ -113,9 +114,9 @@ def resolve_citations(raw: str, sources: Sequence[RetrievedChunk],
         text = _without_weak_claims(text, weak)
 
     order = list(dict.fromkeys(marker_numbers(text)))
-    files = list(dict.fromkeys(sources[n - 1].chunk.file for n in order))
+    files = list(dict.fromkeys(sources[n - 1].chunk.article_id for n in order))
     file_number = {file: n for n, file in enumerate(files, start=1)}
-    renumber = {old: file_number[sources[old - 1].chunk.file] for old in order}
+    renumber = {old: file_number[sources[old - 1].chunk.article_id] for old in order}
     text = MARKER.sub(lambda m: "".join(f"[{renumber[n]}]" for n in numbers_of(m)), text)
     text = re.sub(r"(\[\d+\])(?:\s*\1)+", r"\1", text)  # "[1] [1]" → "[1]"
     text = re.sub(r"\s+([.,;:!?])", r"\1", re.sub(r"[ \t]{2,}", " ", text)).strip()
@@ -123,19 +124,20 @@ def resolve_citations(raw: str, sources: Sequence[RetrievedChunk],
     by_file: dict[str, list[tuple[RetrievedChunk, str, float]]] = {}
     for old in order:
         source = sources[old - 1]
-        by_file.setdefault(source.chunk.file, []).append((source, *quoted[old]))
+        by_file.setdefault(source.chunk.article_id, []).append((source, *quoted[old]))
     citations: list[Citation] = []
     unsupported = 0
-    for file, cited in by_file.items():
+    for article_id, cited in by_file.items():
         if max(score for _, _, score in cited) < SUPPORT_THRESHOLD:
             unsupported += 1
         first = cited[0][0]
         joined = " … ".join(dict.fromkeys(quote for _, quote, _ in cited if quote))
         chunk = first.chunk
         citations.append(Citation(
-            n=file_number[file], file=file, title=chunk.title, quote=joined,
+            n=file_number[article_id], file=chunk.file, title=chunk.title, quote=joined,
             score=max(source.similarity for source, _, _ in cited), chunk_id=chunk.id,
             date=chunk.article_field("date"), url=chunk.article_field("url"),
             site=chunk.article_field("site"), author=chunk.article_field("author"),
-            title_given=chunk.title_given))
+            title_given=chunk.title_given,
+            article_id=chunk.article_id))
     return CitedText(text, tuple(citations), unsupported)

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 # The metadata an article may carry besides its title, as ``Article.metadata`` keys. Each one is
 # stored with the article's chunks and shown in its citations; values are non-empty strings
@@ -21,6 +21,8 @@ class Article:
     ``metadata`` holds what the format knows besides, keyed by ``ARTICLE_FIELDS``.
     ``warnings`` are problems that did not stop the article being read (malformed front
     matter, a date that is no date); ingest reports each one with the file's name.
+    An article with empty ``text`` is an entry that could not be read (a malformed JSON
+    line, an entry without text): it is not indexed, only its warnings are reported.
     """
 
     id: str
@@ -43,4 +45,13 @@ class Loader(Protocol):
 
         An empty list means the file holds no article text. Never raises for bad content:
         what it could not read goes into ``Article.warnings``."""
+        ...
+
+
+@runtime_checkable
+class StreamingLoader(Loader, Protocol):
+    """A format read line by line (JSONL), so a file of any size streams with flat memory."""
+
+    def stream(self, name: str, lines: Iterable[str]) -> Iterator[Article]:
+        """The articles of ``name`` from its decoded lines, one at a time."""
         ...

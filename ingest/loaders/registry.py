@@ -5,12 +5,18 @@ from __future__ import annotations
 from pathlib import PurePosixPath
 
 from ingest.loaders.base import Loader
+from ingest.loaders.feed import FeedLoader
 from ingest.loaders.html import HtmlLoader
+from ingest.loaders.json_file import JsonLoader
+from ingest.loaders.jsonl import JsonLinesLoader
 from ingest.loaders.text import PlainTextLoader
 
 LOADERS: tuple[Loader, ...] = (
     PlainTextLoader(),
     HtmlLoader(),
+    JsonLoader(),
+    JsonLinesLoader(),
+    FeedLoader(),
 )
 
 ARTICLE_SUFFIXES: frozenset[str] = frozenset().union(*(loader.suffixes for loader in LOADERS))

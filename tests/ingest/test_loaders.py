@@ -52,7 +52,7 @@ def _skipped(corpus: Path, name: str, **kwargs: int) -> SkippedFile:
 
 
 def test_discover_finds_articles_sorted_and_ignores_the_rest(tmp_path: Path) -> None:
-    for name in ["b.txt", "a.md", "c.html", "d.HTM", "sub/e.txt", "notes.pdf", "data.json",
+    for name in ["b.txt", "a.md", "c.html", "d.HTM", "sub/e.txt", "notes.pdf", "data.csv",
                  ".hidden.txt", ".git/f.txt", "README"]:
         _write(tmp_path / name, "text")
     assert discover(tmp_path) == ["a.md", "b.txt", "c.html", "d.HTM", "sub/e.txt"]

@@ -79,9 +79,10 @@ def instrument(emit: Emit, pause_after: tuple[str, ...]) -> None:
         if event.startswith(pause_after):
             time.sleep(PAUSE_SECONDS)
 
-    def delete_file(self: store.ArticleStore, file: str, keep: Any = None) -> None:
-        original_delete(self, file, keep)
-        announce(f"delete {file}")
+    def delete_file(self: store.ArticleStore, file: str, keep: Any = None,
+                    article_id: str | None = None) -> None:
+        original_delete(self, file, keep, article_id)
+        announce(f"delete {article_id or file}")
 
     def build(cls: type[keyword_index.KeywordIndex], pages: Any) -> Any:
         announce("keyword-build")

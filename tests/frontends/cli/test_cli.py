@@ -36,7 +36,8 @@ from tests.core_fixtures import (
 from tests.fakes.openai_server import FakeOpenAIServer
 
 ASK_KEYS = ["question", "answer", "note", "refused", "backend", "citations", "timings_ms"]
-CITATION_KEYS = ["n", "file", "title", "date", "url", "site", "author", "quote", "score"]
+CITATION_KEYS = ["n", "file", "article_id", "title", "date", "url", "site", "author", "quote",
+                 "score"]
 TIMING_KEYS = ["retrieve", "generate", "total", "first_token"]
 INGEST_KEYS = ["files_added", "files_updated", "files_unchanged", "files_removed",
                "files_skipped", "chunks_embedded", "chunks_total", "lines_dropped", "seconds"]
@@ -293,3 +294,31 @@ def test_ingest_and_ask_show_the_articles_title_date_and_url(tmp_path: Path) -> 
     _, sources = shown.stdout.split("Sources:", 1)
     assert re.search(rf"\[\d+\] Ceasefire talks move to Jeddah · 2025-03-11 · "
                      rf"{re.escape(PAGE_URL)} — “", sources), sources
+
+
+@pytest.mark.slow
+def test_a_feed_entry_is_cited_as_the_article_not_the_file(tmp_path: Path) -> None:
+    corpus = tmp_path / "news"
+    corpus.mkdir()
+    shutil.copy(FIXTURES / "feed_rss.xml", corpus / "gazette.xml")
+    env = {"NEWSBOT_DATA_DIR": str(tmp_path / "state"), "NEWSBOT_CORPUS_DIR": str(corpus)}
+
+    ingested = run_newsbot("ingest", "--json", cwd=tmp_path, **env)
+    assert _json(ingested)["files_added"] == 3  # three entries with text
+    assert "Traceback" not in ingested.stderr
+    assert error_lines(ingested.stderr) == [
+        "warning: gazette.xml: entry 3: date 'sometime next week' is not a calendar date; "
+        "left out",
+        "warning: gazette.xml: entry 4: no content or summary; skipped"]
+
+    question = "Why did the lighthouse keepers vote to strike?"
+    data = _json(run_newsbot("ask", "--json", question, cwd=tmp_path, **env))
+    assert data["refused"] is False
+    cited = next(c for c in data["citations"]
+                 if c["article_id"] == "gazette.xml#hg-2025-0312-lighthouse")
+    assert (cited["file"], cited["title"], cited["date"], cited["url"], cited["site"]) == (
+        "gazette.xml", "Lighthouse keepers vote to strike", "2025-03-12",
+        "https://harbourgazette.example/2025/03/12/lighthouse-strike", "The Harbour Gazette")
+    shown = run_newsbot("ask", question, cwd=tmp_path, **env).stdout
+    assert ("Lighthouse keepers vote to strike · 2025-03-12 · "
+            "https://harbourgazette.example/2025/03/12/lighthouse-strike") in shown
