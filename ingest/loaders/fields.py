@@ -17,6 +17,16 @@ from urllib.parse import urlsplit
 from ingest.loaders.base import ARTICLE_FIELDS
 from ingest.loaders.dates import iso_date
 
+# Our field name → the keys formats use for it, preferred first: one table for front matter and
+# scraper/news-API exports alike, so an article reads the same whichever way it was saved.
+FIELD_KEYS: Mapping[str, tuple[str, ...]] = {
+    "title": ("title", "headline"),
+    "url": ("url", "link"),
+    "date": ("date", "published", "publishedAt", "published_at", "pubDate", "datetime"),
+    "author": ("author", "authors", "byline", "creator"),
+    "site": ("source", "site", "site_name", "sitename", "publisher"),
+}
+
 # How much of a bad value a warning quotes: enough to find it in the file, one line at most.
 _QUOTED_MAX_CHARS = 60
 # Characters that never occur in a usable address and would break the markdown link a chat

@@ -22,18 +22,10 @@ from dataclasses import dataclass
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
+from ingest.loaders.fields import FIELD_KEYS
+
 if TYPE_CHECKING:
     import yaml
-
-# Our field name → the front-matter keys that may hold it, preferred first (matched ignoring
-# case). Other keys (tags, layout, draft…) are dropped with the block.
-FIELD_KEYS: Mapping[str, tuple[str, ...]] = {
-    "title": ("title",),
-    "url": ("url", "link"),
-    "date": ("date", "published"),
-    "author": ("author",),
-    "site": ("source", "site"),
-}
 
 
 class MalformedFrontMatter(ValueError):
@@ -81,10 +73,12 @@ def _our_names(data: Mapping[Any, object]) -> dict[str, object]:
     for key, value in data.items():
         by_key.setdefault(str(key).strip().casefold(), value)  # "Title" and "title": the first
     found: dict[str, object] = {}
+    # The keys of every format (``fields.FIELD_KEYS``), matched ignoring case; other keys (tags,
+    # layout, draft…) are dropped with the block.
     for name, keys in FIELD_KEYS.items():
         for key in keys:
-            if by_key.get(key) not in (None, ""):
-                found[name] = by_key[key]
+            if by_key.get(key.casefold()) not in (None, ""):
+                found[name] = by_key[key.casefold()]
                 break
     return found
 

@@ -12,15 +12,10 @@ import hashlib
 from collections.abc import Mapping
 
 from ingest.loaders.base import Article
-from ingest.loaders.fields import article_fields, text_of
+from ingest.loaders.fields import FIELD_KEYS, article_fields, text_of
 
 # Tried in order; the first that holds a value wins.
 _TEXT_KEYS = ("text", "content", "body", "article", "full_text", "description")
-_TITLE_KEYS = ("title", "headline")
-_URL_KEYS = ("url", "link")
-_DATE_KEYS = ("date", "published", "publishedAt", "published_at", "pubDate", "datetime")
-_AUTHOR_KEYS = ("author", "authors", "byline", "creator")
-_SITE_KEYS = ("source", "site", "site_name", "sitename", "publisher")
 _ID_KEYS = ("id", "guid", "uuid", "article_id")
 # An object whose articles are a list under one of these keys (NewsAPI's "articles").
 LIST_KEYS = ("articles", "items", "data", "results", "entries")
@@ -59,10 +54,7 @@ def record_article(name: str, record: object, where: str) -> Article:
         return Article(id=f"{name}#{where}", text="",
                        warnings=(f"{where}: no text field ({'/'.join(_TEXT_KEYS[:4])}); "
                                  "skipped",))
-    fields = article_fields({
-        "title": _first(record, _TITLE_KEYS), "url": _first(record, _URL_KEYS),
-        "date": _first(record, _DATE_KEYS), "author": _first(record, _AUTHOR_KEYS),
-        "site": _first(record, _SITE_KEYS)})
+    fields = article_fields({name: _first(record, keys) for name, keys in FIELD_KEYS.items()})
     own_id = text_of(_first(record, _ID_KEYS))
     return Article(
         id=entry_id(name, own_id, fields.metadata.get("url", ""), fields.title or "", text),
