@@ -28,6 +28,11 @@ class AnsweringSettings(BaseModel):
     local_model: Path | None = Field(None, alias="NEWSBOT_LOCAL_MODEL")
     local_context: int = Field(4096, alias="NEWSBOT_LOCAL_CONTEXT", ge=512, le=131072)
     local_threads: int | None = Field(None, alias="NEWSBOT_LOCAL_THREADS", ge=1)
+    # Questions the model is asked at once (the rest wait their turn). Unset: 1 for a local
+    # model and for an OpenAI-compatible server at OPENAI_BASE_URL (llama.cpp's server and
+    # Ollama serve one at a time, and llama_cpp.server cuts a stream short when a second
+    # request arrives), 4 for OpenAI itself.
+    llm_concurrency: int | None = Field(None, alias="NEWSBOT_LLM_CONCURRENCY", ge=1, le=64)
     top_k: int = Field(5, alias="NEWSBOT_TOP_K", ge=1, le=50)
     relevance_floor: float = Field(0.20, alias="NEWSBOT_RELEVANCE_FLOOR")
     max_question_chars: int = Field(MAX_QUESTION_CHARS, alias="NEWSBOT_MAX_QUESTION_CHARS", ge=1)

@@ -56,6 +56,18 @@ def backend_label(backend: Backend, settings: Settings) -> str:
     return provider_label(backend, settings)
 
 
+def answer_concurrency(settings: Settings) -> int | None:
+    """How many answers the configured backend writes at once (None: no limit, the
+    extractive backend). Discord caps its answers in progress at this, so an asker beyond it
+    is told the question is queued instead of watching an answer that does not move."""
+    backend = resolve_backend(settings).name
+    if backend == EXTRACTIVE:
+        return None
+    from bot.answering.llm.factory import provider_concurrency
+
+    return provider_concurrency(backend, settings)
+
+
 def make_synthesizer(backend: Backend, settings: Settings, retriever: HybridRetriever,
                      sentence_encoder: Callable[[], CachingEncoder]) -> Synthesizer:
     """The synthesizer of ``backend``, built from the settings and the engine's components."""

@@ -43,9 +43,10 @@ from tests.fakes.fake_model import (
 from tests.fakes.lifecycle import StartStop
 
 Responder = Callable[[list[Message]], str]
-FaultKind = Literal["429", "500", "401", "hang", "break_stream"]
+FaultKind = Literal["429", "500", "401", "hang", "break_stream", "cut_stream"]
 
-_FAULT_KINDS: frozenset[str] = frozenset({"429", "500", "401", "hang", "break_stream"})
+_FAULT_KINDS: frozenset[str] = frozenset(
+    {"429", "500", "401", "hang", "break_stream", "cut_stream"})
 
 # ---------------------------------------------------------------------------------------------
 # Recording and faults.
@@ -213,13 +214,15 @@ class FakeOpenAIServer(StartStop):
         Args:
             kind: "429" (rate limit with Retry-After), "500", "401", "hang" (no response until
                 ``hang_seconds`` pass, then the connection closes) or "break_stream" (a few
-                chunks, then the connection drops without ``[DONE]``).
+                chunks, then the connection drops without ``[DONE]``) or "cut_stream" (a few
+                chunks, then ``[DONE]`` with no finish reason: what llama_cpp.server sends
+                to the stream it interrupts when another request arrives).
             path: only requests whose path ends with this (e.g. "/chat/completions") consume
                 the fault; others are served normally. None matches every request.
             retry_after: seconds sent in ``Retry-After``; defaults to 0.1 for "429" and to no
                 header for "500" (the SDK then uses its own backoff).
             hang_seconds: how long "hang" holds the connection; keep above the client timeout.
-            chunks_before_break: SSE data chunks sent before "break_stream" drops.
+            chunks_before_break: SSE data chunks sent before the stream breaks or is cut.
         """
         if kind not in _FAULT_KINDS:
             raise ValueError(f"unknown fault kind {kind!r}; expected one of {sorted(_FAULT_KINDS)}")
@@ -364,8 +367,8 @@ class _Handler(BaseHTTPRequestHandler):
         elif fault.kind == "hang":
             self.server.fake._sleep(fault.hang_seconds)
             self._drop_connection()
-        elif fault.kind == "break_stream":
-            return False  # the normal handler sends part of its reply, then drops
+        elif fault.kind in ("break_stream", "cut_stream"):
+            return False  # the normal handler sends part of its reply, then drops or ends
         return True
 
     def _send_401(self) -> None:
@@ -543,12 +546,15 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("x-request-id", f"req_{uuid.uuid4().hex[:16]}")
         self.end_headers()
         breaking = fault is not None and fault.kind == "break_stream"
+        cutting = fault is not None and fault.kind == "cut_stream"
         limit = fault.chunks_before_break if fault is not None else 0
         fake = self.server.fake
         for sent, event in enumerate(events):
             if breaking and sent >= limit:
                 self._drop_connection()
                 return
+            if cutting and sent >= limit:
+                break
             if sent and fake.chunk_delay and fake._sleep(fake.chunk_delay):
                 self._drop_connection()  # server stopping
                 return

@@ -18,11 +18,14 @@ from bot.answering.markers import marker_numbers, strip_markers
 from bot.answering.sentences import split_sentences
 from bot.answering.synthesizer import REFUSAL
 from bot.engine import NewsBot
+from bot.frontends.discord.context import DiscordConfig
 from bot.models import Answer, Turn
 from ingest.errors import ServiceUnavailableError
 from tests.core_fixtures import IndexedCorpus, copy_corpus, make_settings
 from tests.fakes.discord_gateway import CHANNEL_ID, FakeDiscord
-from tests.frontends.discord.conftest import StartBot
+from tests.frontends.discord.conftest import StartBot, settle
+from tests.reliability.loadcheck import golden_questions
+from tests.reliability.test_load_discord import QUEUED, assert_no_pings, member, replies_to
 
 pytestmark = [pytest.mark.real_llm, pytest.mark.slow, pytest.mark.timeout(600)]
 
@@ -154,4 +157,47 @@ async def test_discord_streams_a_real_answer_without_pings_or_blocking(
     assert "▌" not in final and strip_markers(final).strip()
     for body in fake_discord.sent_message_bodies():
         assert body.get("allowed_mentions", {}).get("parse") == [], body
+    assert not slow.records, slow.messages
+
+
+async def test_ten_questions_at_once_to_a_server_that_serves_one(
+        start_bot: StartBot, fake_discord: FakeDiscord, served_corpus: IndexedCorpus,
+        served_bot_env: dict[str, object]) -> None:
+    """llama_cpp.server answers one request at a time and, by default, cuts the stream in
+    progress short when another arrives. Ten members ask at once: the bot asks the model one
+    question at a time (OPENAI_BASE_URL: concurrency 1), tells the others they are queued,
+    and every asker gets a whole answer or a refusal; nothing pings, the loop never blocks."""
+    bot = served_corpus.bot(**served_bot_env)
+    config = DiscordConfig.from_settings(bot.settings)
+    assert config.max_concurrent == 1
+    await start_bot(bot, max_concurrent=config.max_concurrent, edit_interval=0.3)
+    asked: list[str] = []
+    with watch_slow_callbacks(asyncio.get_running_loop(), threshold=0.2) as slow:
+        for n, question in enumerate(golden_questions(10)):
+            payload = await fake_discord.user_message(question, mention_bot=True,
+                                                      author=member(n))
+            asked.append(payload["id"])
+
+        def final(question_id: str) -> bool:
+            reply = replies_to(fake_discord, question_id)
+            return reply is not None and (bool(reply["embeds"])
+                                          or "don't cover" in reply["content"])
+
+        await fake_discord.wait_until(lambda: all(final(q) for q in asked), timeout=540)
+        await settle()
+    queued = 0
+    for question_id in asked:
+        reply = replies_to(fake_discord, question_id)
+        assert reply is not None
+        first = next(c for c in fake_discord.calls_to("POST", rf"/channels/{CHANNEL_ID}/messages")
+                     if str((c.body.get("message_reference") or {}).get("message_id"))
+                     == question_id)
+        queued += bool(QUEUED.search(first.body["content"]))
+        content = reply["content"]
+        assert not QUEUED.search(content) and "▌" not in content, content
+        assert reply["embeds"] or "don't cover" in content, content
+        if reply["embeds"]:
+            assert strip_markers(content).strip(), content  # words, not markers only
+    assert queued >= 1  # those behind the first were told they wait
+    assert_no_pings(fake_discord)
     assert not slow.records, slow.messages

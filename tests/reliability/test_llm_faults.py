@@ -186,3 +186,17 @@ def test_fault_during_follow_up_rewrite(bot: NewsBot, openai_server: FakeOpenAIS
     answer = bot.answer("And where were the talks?", history)
     assert not answer.refused, answer.text
     assert len(openai_server.requests_to(CHAT)) == ATTEMPTS + 2  # rewrite, then answer
+
+
+def test_a_stream_the_server_cut_short_is_retried_not_shown_in_half(
+        bot: NewsBot, openai_server: FakeOpenAIServer) -> None:
+    """llama_cpp.server ends a stream with ``[DONE]`` and no finish reason when another request
+    arrives: a clean end of half an answer. It is retried like a broken stream."""
+    openai_server.fail_next("cut_stream", path=CHAT, chunks_before_break=3)
+    tokens: list[str] = []
+    answer = bot.answer(QUESTION, on_token=tokens.append)
+    requests = openai_server.requests_to(CHAT)
+    assert len(requests) == 2
+    assert tokens[-1] == default_responder(requests[-1].body["messages"])
+    assert not answer.refused and len(answer.citations) == 1
+    assert_recovers(bot, openai_server)

@@ -7,6 +7,11 @@ from typing import Protocol
 
 Message = dict[str, str]  # {"role": "system" | "user" | "assistant", "content": ...}
 
+# The longest reply asked of a model. An answer is one to three sentences (~100 tokens) and a
+# rewritten question fewer; without a cap, a small model that falls into repeating itself
+# writes until its context is full (Qwen2.5-Coder 1.5B on 2 cores: minutes for one answer).
+MAX_REPLY_TOKENS = 384
+
 
 class ChatModel(Protocol):
     """A chat model the LLM synthesizer talks to; ``factory.make_chat_model`` builds one."""

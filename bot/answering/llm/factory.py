@@ -24,13 +24,24 @@ class Provider:
 
     build: Callable[[Settings], ChatModel]
     label: Callable[[Settings], str]
+    # How many questions its model answers at once; more wait their turn.
+    concurrency: Callable[[Settings], int]
 
 
 def _openai(settings: Settings) -> ChatModel:
     from bot.answering.llm.openai_chat import OpenAIChat
 
     return OpenAIChat(settings.llm_model, settings.openai_key(), settings.openai_base_url,
-                      settings.llm_timeout, settings.llm_max_retries)
+                      settings.llm_timeout, settings.llm_max_retries,
+                      concurrency=_openai_concurrency(settings))
+
+
+def _openai_concurrency(settings: Settings) -> int:
+    """NEWSBOT_LLM_CONCURRENCY, else 1 for a self-hosted server at OPENAI_BASE_URL (llama.cpp
+    and Ollama serve one request at a time) and 4 for OpenAI itself."""
+    if settings.llm_concurrency is not None:
+        return settings.llm_concurrency
+    return 1 if settings.openai_base_url else 4
 
 
 def _local(settings: Settings) -> ChatModel:
@@ -47,8 +58,9 @@ def _local_label(settings: Settings) -> str:
 
 
 PROVIDERS: dict[str, Provider] = {
-    "openai": Provider(_openai, lambda s: f"openai:{s.llm_model}"),
-    "local": Provider(_local, _local_label),
+    "openai": Provider(_openai, lambda s: f"openai:{s.llm_model}", _openai_concurrency),
+    # llama.cpp in this process is not re-entrant: one at a time, whatever the setting.
+    "local": Provider(_local, _local_label, lambda s: 1),
 }
 
 
@@ -63,6 +75,11 @@ def _provider(name: str) -> Provider:
 def provider_label(name: str, settings: Settings) -> str:
     """The ``Answer.backend`` label of ``name``'s answers."""
     return _provider(name).label(settings)
+
+
+def provider_concurrency(name: str, settings: Settings) -> int:
+    """How many questions ``name``'s model answers at once."""
+    return _provider(name).concurrency(settings)
 
 
 def make_chat_model(provider: str, settings: Settings) -> ChatModel:

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from bot.answering.llm.chat_model import Message
+from bot.answering.llm.chat_model import MAX_REPLY_TOKENS, Message
 from ingest.errors import BadInputError, ServiceUnavailableError
 
 log = logging.getLogger(__name__)
@@ -28,7 +28,7 @@ class LlamaCppChat:
     """A chat model read from a GGUF file and run by llama.cpp in this process."""
 
     def __init__(self, model_path: Path, *, context: int = 4096, threads: int | None = None,
-                 max_tokens: int = 512) -> None:
+                 max_tokens: int = MAX_REPLY_TOKENS) -> None:
         if not model_path.is_file():
             raise BadInputError(f"NEWSBOT_LOCAL_MODEL={model_path} is not a file")
         try:

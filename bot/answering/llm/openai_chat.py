@@ -10,9 +10,11 @@ It also keeps llama-index's 2 s import off the answer path.
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable
 
+from bot.answering.llm.chat_model import MAX_REPLY_TOKENS
 from ingest.errors import BadInputError, ServiceUnavailableError
 
 log = logging.getLogger(__name__)
@@ -25,7 +27,7 @@ class OpenAIChat:
     """A chat model behind an OpenAI-compatible endpoint (OpenAI, Ollama, vLLM, llama.cpp)."""
 
     def __init__(self, model: str, api_key: str | None, base_url: str | None,
-                 timeout: float, max_retries: int) -> None:
+                 timeout: float, max_retries: int, concurrency: int = 1) -> None:
         if not api_key and not base_url:
             raise BadInputError("the openai backend needs OPENAI_API_KEY (or OPENAI_BASE_URL "
                                 "for a local OpenAI-compatible server)")
@@ -33,6 +35,10 @@ class OpenAIChat:
 
         self.model = model
         self.max_retries = max_retries
+        # Requests beyond ``concurrency`` wait here rather than at the server: a self-hosted
+        # server serves one at a time, and llama_cpp.server (interrupt_requests, its default)
+        # ends the stream in progress when another request arrives.
+        self._turns = threading.BoundedSemaphore(concurrency)
         # Local servers ignore the key, but the SDK insists on one.
         self._client = openai.OpenAI(api_key=api_key or "not-needed", base_url=base_url,
                                      timeout=timeout, max_retries=max_retries)
@@ -48,13 +54,19 @@ class OpenAIChat:
         A stream that breaks midway is restarted (bounded, with backoff); ``on_text`` then
         starts again from the beginning, which is why it receives the whole text so far.
         """
+        with self._turns:
+            return self._chat(messages, on_text)
+
+    def _chat(self, messages: list[dict[str, str]],
+              on_text: Callable[[str], None] | None) -> str:
         import openai
 
         for attempt in range(self.max_retries + 1):
             try:
                 if on_text is None:
                     response = self._client.chat.completions.create(
-                        model=self.model, messages=messages, temperature=0)  # type: ignore[arg-type]
+                        model=self.model, messages=messages, temperature=0,  # type: ignore[arg-type]
+                        max_tokens=MAX_REPLY_TOKENS)
                     return response.choices[0].message.content or ""
                 return self._stream(messages, on_text)
             except openai.APIStatusError as exc:
@@ -76,18 +88,27 @@ class OpenAIChat:
         from openai.types.chat import ChatCompletionChunk
 
         text = ""
+        finished = False
         try:
             stream = self._client.chat.completions.create(
-                model=self.model, messages=messages, temperature=0, stream=True)  # type: ignore[arg-type]
+                model=self.model, messages=messages, temperature=0,  # type: ignore[arg-type]
+                max_tokens=MAX_REPLY_TOKENS, stream=True)
             for chunk in stream:
-                if not isinstance(chunk, ChatCompletionChunk):
+                if not isinstance(chunk, ChatCompletionChunk) or not chunk.choices:
                     continue
-                if chunk.choices and chunk.choices[0].delta.content:
-                    text += chunk.choices[0].delta.content
+                choice = chunk.choices[0]
+                if choice.delta.content:
+                    text += choice.delta.content
                     on_text(text)
+                finished = finished or choice.finish_reason is not None
         except (httpx.HTTPError, ValueError) as exc:
             # A connection dropped mid-stream surfaces as an httpx error or a JSON error.
             raise openai.APIConnectionError(request=httpx.Request("POST", "stream")) from exc
+        if not finished:
+            # The stream ended cleanly but the model never said why it stopped: the server cut
+            # it short (llama_cpp.server does so when another request arrives). Half an answer
+            # must not pass for a whole one: retried like a broken stream.
+            raise openai.APIConnectionError(request=httpx.Request("POST", "stream"))
         return text
 
 

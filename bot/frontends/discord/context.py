@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Generic, Protocol, TypeVar
 
 import discord
 
+from bot.answering.backends import answer_concurrency
 from bot.answering.questions import MAX_QUESTION_CHARS
 from bot.feedback.store import FeedbackStore
 from bot.frontends.common.limits import AnswerGate, Cooldown
@@ -53,6 +54,8 @@ class DiscordConfig:
     guilds: tuple[int, ...] = ()
     channels: frozenset[int] = frozenset()
     cooldown_seconds: float = 10.0
+    # Answers in progress at once: NEWSBOT_DISCORD_MAX_CONCURRENT, capped at how many the
+    # backend writes at once (one for a local model); askers beyond it are told they are queued.
     max_concurrent: int = 4
     api_base: str | None = None
     max_question_chars: int = MAX_QUESTION_CHARS
@@ -70,7 +73,8 @@ class DiscordConfig:
             guilds=tuple(settings.discord_guilds),
             channels=frozenset(settings.discord_channels),
             cooldown_seconds=settings.discord_cooldown_seconds,
-            max_concurrent=settings.discord_max_concurrent,
+            max_concurrent=min(settings.discord_max_concurrent,
+                               answer_concurrency(settings) or settings.discord_max_concurrent),
             api_base=settings.discord_api_base,
             thread_replies=settings.discord_thread_replies,
             handle_signals=True,
