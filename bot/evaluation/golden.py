@@ -72,13 +72,32 @@ def contains_phrase(text: str, phrase: str) -> bool:
     return phrase_pattern(phrase).search(normalize(text)) is not None
 
 
+def _shipped(path: Path) -> Path:
+    """Where a relative path that is not here would be among the sets shipped with newsbot
+    (by its last part), so ``--set bot/evaluation/sets/news.yaml`` and ``--corpus
+    bot/evaluation/sets/news_corpus`` also work from an installed package."""
+    return SETS_DIR / path.name
+
+
 def resolve_set_path(path: Path | None) -> Path:
-    """The question set to run: ``path`` as given, or the golden set shipped with newsbot."""
+    """The question set to run: ``path`` as given, else the shipped set of that name; the
+    golden set shipped with newsbot when none is given."""
     if path is None:
         return DEFAULT_SET
-    if not path.is_file():
-        raise BadInputError(f"no golden set at {path}")
-    return path
+    if path.is_file():
+        return path
+    if not path.is_absolute() and _shipped(path).is_file():
+        return _shipped(path)
+    raise BadInputError(f"no golden set at {path}")
+
+
+def resolve_corpus_path(path: Path) -> Path:
+    """The ``--corpus`` folder: ``path`` as given, else the shipped fixture corpus of that name."""
+    if path.is_dir():
+        return path
+    if not path.is_absolute() and _shipped(path).is_dir():
+        return _shipped(path)
+    raise BadInputError(f"--corpus {path} is not a folder")
 
 
 def load_golden(path: Path) -> list[GoldenCase]:

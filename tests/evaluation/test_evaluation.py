@@ -19,9 +19,12 @@ import pytest
 from bot.evaluation.baseline import FirstSentenceLLM
 from bot.evaluation.golden import (
     DEFAULT_SET,
+    NEWS_CORPUS,
+    NEWS_SET,
     GoldenCase,
     contains_phrase,
     load_golden,
+    resolve_corpus_path,
     resolve_set_path,
 )
 from bot.evaluation.llm_judges import parse_score, run_judges, skip_reason
@@ -229,6 +232,17 @@ def test_resolves_the_default_set(tmp_path: Path) -> None:
     assert resolve_set_path(None) == DEFAULT_SET and DEFAULT_SET.is_file()
     with pytest.raises(BadInputError, match="no golden set at"):
         resolve_set_path(tmp_path / "missing.yaml")
+
+
+def test_shipped_sets_and_corpus_resolve_from_any_folder(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)  # as from an install: no bot/evaluation/sets/ here
+    assert resolve_set_path(Path("bot/evaluation/sets/news.yaml")) == NEWS_SET
+    assert resolve_corpus_path(Path("bot/evaluation/sets/news_corpus")) == NEWS_CORPUS
+    (tmp_path / "news.yaml").write_text("- {id: a, question: 'Q', refuse: true}\n")
+    assert resolve_set_path(Path("news.yaml")) == Path("news.yaml")  # a local file wins
+    with pytest.raises(BadInputError, match="is not a folder"):
+        resolve_corpus_path(Path("no_such_corpus"))
 
 
 def test_eval_settings_isolate_the_index(tmp_path: Path) -> None:
