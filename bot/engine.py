@@ -182,8 +182,9 @@ class NewsBot:
             answer = replace(answer, note=" ".join(p for p in (answer.note, scope.note) if p))
         finished = time.perf_counter()
         retrieved_files = tuple(dict.fromkeys(c.chunk.file for c in retrieval.chunks))
+        retrieved_articles = tuple(dict.fromkeys(c.chunk.article_id for c in retrieval.chunks))
         return replace(
-            answer, retrieved_files=retrieved_files,
+            answer, retrieved_files=retrieved_files, retrieved_articles=retrieved_articles,
             timings=Timings(retrieve=(retrieved_at - started) * 1000,
                             generate=(finished - retrieved_at) * 1000,
                             total=(finished - started) * 1000,

@@ -49,6 +49,8 @@ class Answer:
 
     ``retrieved_files`` lists the files of every retrieved chunk, best first (with repeats
     removed); the evaluator scores retrieval from it without touching the store.
+    ``retrieved_articles`` is the same list by article (``<file>#<entry>`` for an entry of a feed
+    or export, the file's name otherwise), so an entry of a many-article file can be scored.
     """
 
     question: str
@@ -59,6 +61,7 @@ class Answer:
     timings: Timings = field(default_factory=Timings)
     retrieved_files: tuple[str, ...] = ()
     unsupported_citations: int = 0
+    retrieved_articles: tuple[str, ...] = ()
     # How the text was made, when a reader should know ("Sentences quoted from the articles;
     # no LLM"): a line above the answer in the CLI, the footer in Discord.
     note: str = ""

@@ -16,10 +16,13 @@ from typing import Any
 from ingest.errors import BadInputError
 
 #: The question sets shipped with the package (``sets/``): the golden set ``newsbot eval`` runs
-#: by default, and the held-out set that is measured but never tuned on.
+#: by default, the held-out set that is measured but never tuned on, and the news-format set
+#: with its own fixture corpus (feeds, exports, saved pages; ``--corpus NEWS_CORPUS``).
 SETS_DIR = Path(__file__).resolve().parent / "sets"
 DEFAULT_SET = SETS_DIR / "golden.yaml"
 HOLDOUT_SET = SETS_DIR / "holdout.yaml"
+NEWS_SET = SETS_DIR / "news.yaml"
+NEWS_CORPUS = SETS_DIR / "news_corpus"
 
 
 @dataclass(frozen=True)
@@ -30,9 +33,21 @@ class GoldenCase:
     question: str
     kind: str = "single"
     facts: tuple[tuple[str, ...], ...] = ()  # every group must appear; a group is any-of
-    files: tuple[str, ...] = ()  # articles that support the answer
+    # Articles that support the answer: a file name, or an article id ``<file>#<entry>`` for
+    # one entry of a feed or export (``matches_source``).
+    files: tuple[str, ...] = ()
     refuse: bool = False
     note: str = ""
+    # Any-of: the url a citation of a right answer should carry (empty: not checked).
+    links: tuple[str, ...] = ()
+
+
+def matches_source(expected: str, source: str) -> bool:
+    """Whether ``source`` (a file name or an article id) is the expected entry ``expected``.
+
+    An article id ``<file>#<entry>`` matches itself and its file's name, so a case may name a
+    whole feed or one of its entries; a one-article file's id is its name."""
+    return source == expected or source.startswith(expected + "#")
 
 
 def normalize(text: str) -> str:
@@ -57,13 +72,32 @@ def contains_phrase(text: str, phrase: str) -> bool:
     return phrase_pattern(phrase).search(normalize(text)) is not None
 
 
+def _shipped(path: Path) -> Path:
+    """Where a relative path that is not here would be among the sets shipped with newsbot
+    (by its last part), so ``--set bot/evaluation/sets/news.yaml`` and ``--corpus
+    bot/evaluation/sets/news_corpus`` also work from an installed package."""
+    return SETS_DIR / path.name
+
+
 def resolve_set_path(path: Path | None) -> Path:
-    """The question set to run: ``path`` as given, or the golden set shipped with newsbot."""
+    """The question set to run: ``path`` as given, else the shipped set of that name; the
+    golden set shipped with newsbot when none is given."""
     if path is None:
         return DEFAULT_SET
-    if not path.is_file():
-        raise BadInputError(f"no golden set at {path}")
-    return path
+    if path.is_file():
+        return path
+    if not path.is_absolute() and _shipped(path).is_file():
+        return _shipped(path)
+    raise BadInputError(f"no golden set at {path}")
+
+
+def resolve_corpus_path(path: Path) -> Path:
+    """The ``--corpus`` folder: ``path`` as given, else the shipped fixture corpus of that name."""
+    if path.is_dir():
+        return path
+    if not path.is_absolute() and _shipped(path).is_dir():
+        return _shipped(path)
+    raise BadInputError(f"--corpus {path} is not a folder")
 
 
 def load_golden(path: Path) -> list[GoldenCase]:
@@ -116,13 +150,17 @@ def _case(item: Any, position: int, path: Path) -> GoldenCase:
     refuse = item.get("refuse", False) is True
     facts: tuple[tuple[str, ...], ...] = ()
     files: tuple[str, ...] = ()
+    links: tuple[str, ...] = ()
     if not refuse:
         groups = item.get("facts")
         if not isinstance(groups, list) or not groups:
             raise BadInputError(f"{where} needs facts (a list of any-of groups) or refuse: true")
         facts = tuple(_strings(group, "each fact group", where) for group in groups)
         files = _strings(item.get("files"), "files", where)
+        if "links" in item:
+            links = _strings(item["links"], "links", where)
     return GoldenCase(
         id=str(case_id), question=question.strip(),
         kind=str(item.get("kind") or ("unanswerable" if refuse else "single")),
-        facts=facts, files=files, refuse=refuse, note=str(item.get("note") or ""))
+        facts=facts, files=files, refuse=refuse, note=str(item.get("note") or ""),
+        links=links)

@@ -14,13 +14,14 @@ from typing import Any
 from bot.answering.citations import SUPPORT_THRESHOLD, support
 from bot.answering.markers import marker_numbers, strip_markers
 from bot.answering.sentences import split_sentences
-from bot.evaluation.golden import GoldenCase, contains_phrase
-from bot.models import Answer
+from bot.evaluation.golden import GoldenCase, contains_phrase, matches_source
+from bot.models import Answer, Citation
 
 #: Scores in [0, 1] where higher is better, in the order tables and charts show them.
+#: ``citation_links`` is measured only on sets whose cases list ``links`` (absent otherwise).
 RATE_METRICS: tuple[str, ...] = (
     "pass_rate", "fact_accuracy", "hit@1", "hit@k", "mrr", "citation_precision",
-    "citation_support", "refusal_accuracy",
+    "citation_support", "refusal_accuracy", "citation_links",
 )
 
 
@@ -36,12 +37,19 @@ class CaseScore:
     hitk: bool
     reciprocal_rank: float
     citations: int
-    precise_files: int  # distinct cited files that are among the case's files
+    precise_files: int  # distinct cited articles that are among the case's files
     supported_citations: int  # citations whose quote supports a sentence citing it
+    # A citation carries one of the case's links; None when not scored (no links, refused).
+    link_ok: bool | None = None
 
     @property
     def cited_files(self) -> list[str]:
         return list(dict.fromkeys(c.file for c in self.answer.citations))
+
+    @property
+    def cited_articles(self) -> list[str]:
+        """Distinct cited articles: an entry of a feed or export counts on its own."""
+        return list(dict.fromkeys(_cited_article(c) for c in self.answer.citations))
 
     @property
     def passed(self) -> bool:
@@ -78,14 +86,47 @@ class CaseScore:
             "hit@1": self.hit1, "hit@k": self.hitk,
             "reciprocal_rank": round(self.reciprocal_rank, 4),
             "answer": self.answer.text, "cited_files": self.cited_files,
+            "cited_articles": self.cited_articles,
             "expected_files": list(self.case.files),
             "retrieved_files": list(self.answer.retrieved_files),
+            "retrieved_articles": list(_retrieved(self.answer)),
+            "cited_urls": list(dict.fromkeys(c.url for c in self.answer.citations if c.url)),
+            "expected_links": list(self.case.links), "links_ok": self.link_ok,
             "citations": self.citations, "unsupported_citations":
                 self.citations - self.supported_citations,
             "latency_ms": round(self.latency_ms, 1),
             "first_token_ms": round(self.answer.timings.first_token, 1),
             "backend": self.answer.backend, "problems": self.problems(),
         }
+
+
+def _cited_article(citation: Citation) -> str:
+    # The baseline's citations name only a file (it reads raw files, not articles).
+    return citation.article_id or citation.file
+
+
+def _retrieved(answer: Answer) -> tuple[str, ...]:
+    """Retrieved articles, best first; answers that know only files (the baseline) give those."""
+    return answer.retrieved_articles or answer.retrieved_files
+
+
+def _expected(case: GoldenCase, source: str) -> bool:
+    return any(matches_source(entry, source) for entry in case.files)
+
+
+def _cites_expected(case: GoldenCase, citation: Citation) -> bool:
+    """A citation matches an expected entry by its article id or by its file: a case that
+    names a whole feed is satisfied by any of its entries. A citation that names only a file
+    does not match one entry of it (the file holds others)."""
+    return _expected(case, _cited_article(citation))
+
+
+def link_carried(case: GoldenCase, answer: Answer) -> bool | None:
+    """Whether a citation of the answer carries one of the case's links (exact url); None
+    when there is nothing to score: the case lists no links, or the answer was refused."""
+    if not case.links or answer.refused:
+        return None
+    return any(c.url in case.links for c in answer.citations)
 
 
 def answer_body(answer: Answer) -> str:
@@ -122,19 +163,21 @@ def supported_citations(answer: Answer) -> int:
 
 def score_case(case: GoldenCase, answer: Answer, k: int) -> CaseScore:
     """Score one answer; ``k`` is the retrieval depth the answer was produced with."""
-    expected = set(case.files)
-    retrieved = list(answer.retrieved_files)
-    rank = next((i for i, name in enumerate(retrieved, start=1) if name in expected), 0)
-    top_k = retrieved[:k]  # files of the top-k chunks (retrieved_files is one per chunk, deduped)
+    retrieved = _retrieved(answer)
+    rank = next((i for i, name in enumerate(retrieved, start=1) if _expected(case, name)), 0)
+    # Articles of the top-k chunks (one per chunk, deduped, so at most k of them).
+    top_k = retrieved[:k]
+    precise = {_cited_article(c) for c in answer.citations if _cites_expected(case, c)}
     return CaseScore(
         case=case, answer=answer,
         facts_ok=not case.refuse and facts_present(answer, case.facts),
         refusal_ok=answer.refused == case.refuse,
-        hit1=rank == 1, hitk=any(name in expected for name in top_k),
+        hit1=rank == 1, hitk=any(_expected(case, name) for name in top_k),
         reciprocal_rank=1.0 / rank if rank else 0.0,
         citations=len(answer.citations),
-        precise_files=sum(1 for name in {c.file for c in answer.citations} if name in expected),
+        precise_files=len(precise),
         supported_citations=supported_citations(answer),
+        link_ok=link_carried(case, answer),
     )
 
 
@@ -173,23 +216,34 @@ class Metrics:
     latency_p50_ms: float
     latency_p95_ms: float
     cited_files_scored: int = 0  # the denominator of citation precision
+    # Share of answered cases with ``links`` whose citations carry one; None when no such
+    # case was answered (the set lists no links), so it is reported as absent, not as 0.
+    citation_links: float | None = None
+    link_cases: int = 0  # its denominator
     # Over the answers that streamed (an LLM wrote them); 0 when none did.
     first_token_p50_ms: float = 0.0
     first_token_p95_ms: float = 0.0
 
     def scores(self) -> dict[str, float]:
-        """Rates keyed by name; ``hit@k`` also appears under its real depth (``hit@5``)."""
-        return {
+        """Rates keyed by name; ``hit@k`` also appears under its real depth (``hit@5``).
+        ``citation_links`` is there only when it was measured."""
+        scores = {
             "pass_rate": self.pass_rate, "fact_accuracy": self.fact_accuracy,
             "hit@1": self.hit1, "hit@k": self.hitk, f"hit@{self.k}": self.hitk,
             "mrr": self.mrr, "citation_precision": self.citation_precision,
             "citation_support": self.citation_support,
             "refusal_accuracy": self.refusal_accuracy,
         }
+        if self.citation_links is not None:
+            scores["citation_links"] = self.citation_links
+        return scores
 
     def to_json(self) -> dict[str, Any]:
         return {
             **{name: round(value, 4) for name, value in self.scores().items()},
+            "citation_links": None if self.citation_links is None
+            else round(self.citation_links, 4),
+            "link_cases": self.link_cases,
             "k": self.k, "cases": self.cases, "answerable": self.answerable,
             "refuse_cases": self.refuse_cases, "missed_refusals": self.missed_refusals,
             "false_refusals": self.false_refusals, "cited_files_scored": self.cited_files_scored,
@@ -207,9 +261,10 @@ def aggregate(results: Sequence[CaseScore], k: int) -> Metrics:
     answered = [r for r in answerable if not r.answer.refused]
     # Citation support is about every answer that was shown, refuse cases included.
     shown = [r for r in results if not r.answer.refused]
-    cited_files = sum(len(r.cited_files) for r in answered)
+    cited_files = sum(len(r.cited_articles) for r in answered)
     latencies = [r.latency_ms for r in results]
     first_tokens = [r.answer.timings.first_token for r in results if r.answer.timings.first_token]
+    linked = [r.link_ok for r in results if r.link_ok is not None]
     return Metrics(
         cases=len(results), answerable=len(answerable), refuse_cases=len(refuse), k=k,
         pass_rate=_ratio(sum(r.passed for r in results), len(results)),
@@ -225,6 +280,8 @@ def aggregate(results: Sequence[CaseScore], k: int) -> Metrics:
         false_refusals=sum(1 for r in answerable if r.answer.refused),
         latency_p50_ms=percentile(latencies, 50), latency_p95_ms=percentile(latencies, 95),
         cited_files_scored=cited_files,
+        citation_links=_ratio(sum(linked), len(linked)) if linked else None,
+        link_cases=len(linked),
         first_token_p50_ms=percentile(first_tokens, 50) if first_tokens else 0.0,
         first_token_p95_ms=percentile(first_tokens, 95) if first_tokens else 0.0,
     )

@@ -46,9 +46,11 @@ def _label(name: str, k: int) -> str:
 
 
 def rate_values(run: EvalRun) -> dict[str, float]:
-    """Every 0–1 score of a run (judges included when they ran), keyed by display name."""
+    """Every 0–1 score the run measured (judges included when they ran), keyed by display
+    name; ``citation_links`` only on a set whose cases list links."""
     scores = run.metrics.scores()
-    values = {_label(name, run.metrics.k): scores[name] for name in RATE_METRICS}
+    values = {_label(name, run.metrics.k): scores[name] for name in RATE_METRICS
+              if name in scores}
     if run.judges and run.judges.status == "ok":
         values.update(run.judges.rates())
     return values
@@ -135,6 +137,8 @@ def print_report(console: Console, run: EvalRun, baseline: EvalRun | None = None
     if baseline:
         console.print(cases_table(baseline.results, f"{baseline.name}: per case"))
     console.print(metrics_table(run, baseline))
+    if run.metrics.citation_links is None:
+        console.print(f"citation_links: skipped — {links_skip_reason(run)}", markup=False)
     for system in (run, baseline):
         if system and system.judges and system.judges.status != "ok":
             console.print(f"LLM judges ({system.name}): skipped — {system.judges.reason}",
@@ -145,6 +149,13 @@ def print_report(console: Console, run: EvalRun, baseline: EvalRun | None = None
         console.print(f"[red]gate: FAIL[/] ({reasons})")
     else:
         console.print("[green]gate: pass[/]")
+
+
+def links_skip_reason(run: EvalRun) -> str:
+    """Why a run has no ``citation_links`` score."""
+    if not any(r.case.links for r in run.results):
+        return "no case in this set lists links"
+    return "every case that lists links was refused"
 
 
 def report_json(run: EvalRun, baseline: EvalRun | None = None,

@@ -32,7 +32,7 @@ CULPRITS: dict[str, Callable[[CaseScore], bool]] = {
     "fact_accuracy": lambda r: not r.case.refuse and not r.facts_ok,
     "hit@5": lambda r: not r.case.refuse and not r.hitk,
     "citation_precision": lambda r: (not r.case.refuse and not r.answer.refused
-                                     and r.precise_files < len(r.cited_files)),
+                                     and r.precise_files < len(r.cited_articles)),
     "refusal_accuracy": lambda r: not r.refusal_ok,
 }
 

@@ -19,14 +19,17 @@ import pytest
 from bot.evaluation.baseline import FirstSentenceLLM
 from bot.evaluation.golden import (
     DEFAULT_SET,
+    NEWS_CORPUS,
+    NEWS_SET,
     GoldenCase,
     contains_phrase,
     load_golden,
+    resolve_corpus_path,
     resolve_set_path,
 )
 from bot.evaluation.llm_judges import parse_score, run_judges, skip_reason
 from bot.evaluation.metrics import aggregate, percentile, score_case, supported_citations
-from bot.evaluation.report import report_json, save_plot, summary_rows
+from bot.evaluation.report import rate_values, report_json, save_plot, summary_rows
 from bot.evaluation.runner import EvalRun, eval_settings
 from bot.models import Answer, Citation, Timings
 from bot.settings import Settings
@@ -41,14 +44,17 @@ NEWSBOT = Path(sys.executable).with_name("newsbot")
 A, B, C = "a.txt", "b.txt", "c.txt"
 
 
-def cite(n: int, file: str, quote: str) -> Citation:
-    return Citation(n=n, file=file, title=file, quote=quote, score=0.5)
+def cite(n: int, file: str, quote: str, *, article_id: str = "", url: str = "") -> Citation:
+    return Citation(n=n, file=file, title=file, quote=quote, score=0.5,
+                    article_id=article_id or file, url=url)
 
 
 def answer(text: str, citations: tuple[Citation, ...] = (), *, refused: bool = False,
-           retrieved: tuple[str, ...] = (), total_ms: float = 100.0) -> Answer:
+           retrieved: tuple[str, ...] = (), total_ms: float = 100.0,
+           articles: tuple[str, ...] = ()) -> Answer:
     return Answer(question="q", text=text, citations=citations, refused=refused,
-                  backend="test", timings=Timings(total=total_ms), retrieved_files=retrieved)
+                  backend="test", timings=Timings(total=total_ms), retrieved_files=retrieved,
+                  retrieved_articles=articles)
 
 
 FACT_CASE = GoldenCase(id="venue", question="Where were the talks held?",
@@ -92,6 +98,59 @@ def test_citation_precision_counts_distinct_cited_files() -> None:
     assert result.passed  # facts present and one expected file cited
     metrics = aggregate([result], 5)
     assert metrics.citation_precision == pytest.approx(0.5)
+
+
+FEED = "wire.xml"
+FERRY, STRIKE = f"{FEED}#ferry", f"{FEED}#strike"
+FERRY_URL = "https://wire.example/ferry"
+FERRY_CASE = GoldenCase(id="fare", question="What is the ferry fare?", facts=(("9 crowns",),),
+                        files=(FERRY,), links=(FERRY_URL, "https://mirror.example/ferry"))
+
+
+def test_an_entry_of_a_feed_is_matched_by_its_article_id() -> None:
+    right = score_case(FERRY_CASE, answer(
+        "It costs 9 crowns [1]. Keepers strike [2].",
+        (cite(1, FEED, "It costs 9 crowns.", article_id=FERRY),
+         cite(2, FEED, "Keepers strike.", article_id=STRIKE)),
+        retrieved=(FEED, A), articles=(STRIKE, A, FERRY)), 5)
+    # Two entries of one file are two cited articles, only one of them expected.
+    assert right.cited_files == [FEED] and right.cited_articles == [FERRY, STRIKE]
+    assert right.precise_files == 1 and right.passed
+    assert (right.hit1, right.hitk) == (False, True)
+    assert right.reciprocal_rank == pytest.approx(1 / 3)  # ranked by article, not by file
+    assert aggregate([right], 5).citation_precision == pytest.approx(0.5)
+    # Another entry of the same feed is not the expected one …
+    other = score_case(FERRY_CASE, answer("Keepers strike [1].", (
+        cite(1, FEED, "Keepers strike.", article_id=STRIKE),), articles=(STRIKE,)), 5)
+    assert (other.precise_files, other.hitk) == (0, False)
+    # … nor is a citation of the whole file (the baseline reads raw files), while a case that
+    # names the file is satisfied by any of its entries.
+    whole = answer("9 crowns [1].", (Citation(1, FEED, FEED, "9 crowns.", 0.5),),
+                   retrieved=(FEED,))
+    assert score_case(FERRY_CASE, whole, 5).precise_files == 0
+    by_file = GoldenCase(id="f", question="q", facts=(("9 crowns",),), files=(FEED,))
+    assert score_case(by_file, other.answer, 5).precise_files == 1
+    assert score_case(by_file, whole, 5).hit1  # retrieved_files when no articles are given
+
+
+def test_citation_links_share_of_answered_cases_with_links() -> None:
+    linked = answer("9 crowns [1].", (cite(1, FEED, "9 crowns.", article_id=FERRY,
+                                             url=FERRY_URL),))
+    unlinked = answer("9 crowns [1].", (cite(1, FEED, "9 crowns.", article_id=FERRY),))
+    refused = answer("Not covered.", refused=True)
+    results = [score_case(FERRY_CASE, linked, 5), score_case(FERRY_CASE, unlinked, 5),
+               score_case(FERRY_CASE, refused, 5), score_case(FACT_CASE, linked, 5)]
+    assert [r.link_ok for r in results] == [True, False, None, None]
+    metrics = aggregate(results, 5)
+    assert (metrics.citation_links, metrics.link_cases) == (0.5, 2)
+    assert metrics.scores()["citation_links"] == 0.5
+    assert metrics.to_json()["citation_links"] == 0.5
+    # A set without links: absent from the scores (tables, charts, gate), null in the JSON.
+    plain = aggregate([score_case(FACT_CASE, linked, 5)], 5)
+    assert plain.citation_links is None and "citation_links" not in plain.scores()
+    assert plain.to_json()["citation_links"] is None
+    assert "citation_links" not in rate_values(_run("newsbot", [results[3]]))
+    assert rate_values(_run("newsbot", results))["citation_links"] == 0.5
 
 
 def test_citation_support_recomputed_from_quotes() -> None:
@@ -155,6 +214,8 @@ def test_loads_jsonl(tmp_path: Path) -> None:
     ("- id: a\n  question: Q?\n  files: [a.txt]\n", "needs facts"),
     ("- id: a\n  question: Q?\n  facts: [[x]]\n", "files must be"),
     ("- id: a\n  facts: [[x]]\n  files: [a.txt]\n", "has no question"),
+    ("- id: a\n  question: Q?\n  facts: [[x]]\n  files: [a.txt]\n  links: https://x.example\n",
+     "links must be"),
     ("- {id: a, question: 'Q', refuse: true}\n- {id: a, question: 'R', refuse: true}\n",
      "duplicate case id"),
     ("id: a\n", "non-empty list"),
@@ -171,6 +232,17 @@ def test_resolves_the_default_set(tmp_path: Path) -> None:
     assert resolve_set_path(None) == DEFAULT_SET and DEFAULT_SET.is_file()
     with pytest.raises(BadInputError, match="no golden set at"):
         resolve_set_path(tmp_path / "missing.yaml")
+
+
+def test_shipped_sets_and_corpus_resolve_from_any_folder(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)  # as from an install: no bot/evaluation/sets/ here
+    assert resolve_set_path(Path("bot/evaluation/sets/news.yaml")) == NEWS_SET
+    assert resolve_corpus_path(Path("bot/evaluation/sets/news_corpus")) == NEWS_CORPUS
+    (tmp_path / "news.yaml").write_text("- {id: a, question: 'Q', refuse: true}\n")
+    assert resolve_set_path(Path("news.yaml")) == Path("news.yaml")  # a local file wins
+    with pytest.raises(BadInputError, match="is not a folder"):
+        resolve_corpus_path(Path("no_such_corpus"))
 
 
 def test_eval_settings_isolate_the_index(tmp_path: Path) -> None:

@@ -52,16 +52,15 @@ def eval_command(
     from bot.frontends.cli.console import err, expected_errors, load_settings, out
 
     with expected_errors():
-        from bot.evaluation.golden import load_golden, resolve_set_path
+        from bot.evaluation.golden import load_golden, resolve_corpus_path, resolve_set_path
         from bot.evaluation.report import print_report, report_json, save_plot
         from bot.evaluation.runner import bot_answer_fn
         from bot.evaluation.thresholds import gate_failures
-        from ingest.errors import BadInputError
 
         set_path = resolve_set_path(golden_set)
         cases = load_golden(set_path)
-        if corpus is not None and not corpus.is_dir():
-            raise BadInputError(f"--corpus {corpus} is not a folder")
+        if corpus is not None:
+            corpus = resolve_corpus_path(corpus)
         settings = load_settings(llm=llm, top_k=top_k)
         bot = _prepare_bot(settings, corpus, show_progress=err.is_terminal)
         k = bot.settings.top_k
