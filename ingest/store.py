@@ -104,6 +104,12 @@ class StoredChunk:
         return str(self.metadata.get("title", ""))
 
     @property
+    def index(self) -> int | None:
+        """The chunk's position in its article (0: it starts the article); None if unknown."""
+        value = self.metadata.get("chunk_index")
+        return value if isinstance(value, int) else None
+
+    @property
     def title_given(self) -> bool:
         """True when the article's format gave the title; else it is the first line."""
         return self.metadata.get("title_given") is True

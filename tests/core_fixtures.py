@@ -79,13 +79,14 @@ class HashEncoder:
         return np.asarray([embed_text(t, self.dim) for t in texts], dtype=np.float32)
 
 
-def retrieved_chunk(file: str, text: str) -> RetrievedChunk:
-    """A retrieved chunk of ``text`` from ``file``, for feeding the extractive answerer."""
+def retrieved_chunk(file: str, text: str, **metadata: Any) -> RetrievedChunk:
+    """A retrieved chunk of ``text`` from ``file``, for feeding the extractive answerer;
+    ``metadata`` adds to or overrides what is stored with it (e.g. ``title``, ``chunk_index``)."""
     from bot.answering.retrieval import RetrievedChunk
     from ingest.store import StoredChunk
 
-    return RetrievedChunk(StoredChunk(f"id-{file}", text, {"file": file, "title": file}),
-                          0.8, 0.0, 0.0)
+    stored = {"file": file, "title": file, **metadata}
+    return RetrievedChunk(StoredChunk(f"id-{file}", text, stored), 0.8, 0.0, 0.0)
 
 
 # -- settings and bots -------------------------------------------------------------------------

@@ -10,7 +10,10 @@ definition, whatever its punctuation ("Peacekeepers: who would go?").
 
 from __future__ import annotations
 
+import re
+
 HEADLINE_MAX_CHARS = 100
+_WORD = re.compile(r"[^\W_]+")
 
 
 def headline(title: str) -> str:
@@ -25,3 +28,14 @@ def shown_title(title: str, given: bool) -> str:
     """The title an interface shows for a source: one the format gave (front matter, a page's
     metadata) always, a first line only when it reads as a headline."""
     return " ".join(title.split()) if given else headline(title)
+
+
+def is_title(text: str, title: str, given: bool) -> bool:
+    """Whether ``text`` is the article's headline: equal to its shown title ignoring case,
+    punctuation and spacing (a page's text often repeats its ``<h1>`` as its first line)."""
+    headline_words = _words(shown_title(title, given))
+    return bool(headline_words) and _words(text) == headline_words
+
+
+def _words(text: str) -> list[str]:
+    return _WORD.findall(text.casefold())

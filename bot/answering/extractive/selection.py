@@ -11,18 +11,21 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from bot.answering.extractive.answer_types import NARROW, AnswerType, holds_answer, question_type
+from bot.answering.headlines import is_title
 from bot.answering.retrieval import RetrievedChunk
 from bot.answering.sentences import split_sentences
 from ingest.text_terms import terms
 
 if TYPE_CHECKING:
     from ingest.embedding import Encoder
+    from ingest.store import StoredChunk
 
 NOTE = "Sentences quoted from the articles; no LLM."
 MAX_SENTENCES = 3
@@ -88,9 +91,8 @@ def _candidates(question: str, kind: AnswerType | None,
                 chunks: list[RetrievedChunk]) -> list[Candidate]:
     pool: list[tuple[int, str, frozenset[str]]] = []
     for number, retrieved in enumerate(chunks, start=1):
-        for sentence in split_sentences(retrieved.chunk.text):
-            if len(sentence.text.split()) >= MIN_WORDS and not _is_heading(sentence.text):
-                pool.append((number, sentence.text, frozenset(terms(sentence.text))))
+        for text in _answer_sentences(retrieved.chunk):
+            pool.append((number, text, frozenset(terms(text))))
     dates = [retrieved.chunk.article_field("date") for retrieved in chunks]
     # IDF over the pool: words every candidate shares (the corpus topic) weigh little.
     document_frequency = Counter(t for _, _, words in pool for t in words)
@@ -103,6 +105,32 @@ def _candidates(question: str, kind: AnswerType | None,
                   date=dates[number - 1])
         for number, text, words in pool
     ]
+
+
+def _answer_sentences(chunk: StoredChunk) -> Iterator[str]:
+    """The chunk's sentences that may be quoted as an answer: long enough, and neither a
+    heading nor the article's headline."""
+    for position, sentence in enumerate(split_sentences(chunk.text)):
+        text = sentence.text
+        if len(text.split()) < MIN_WORDS or _is_heading(text):
+            continue
+        # A saved page's text repeats its <h1> as the first line (trafilatura keeps it), a
+        # feed entry or export may too: the title is shown with the citation already, and a
+        # headline is a summary in note form, not a sentence that states the fact.
+        if is_title(text, chunk.title, chunk.title_given):
+            continue
+        if position == 0 and chunk.index == 0 and _is_opening_line(chunk.text, sentence.end):
+            continue
+        yield text
+
+
+def _is_opening_line(text: str, end: int) -> bool:
+    """Whether the first sentence of an article's text, ending at ``end``, is a headline: a
+    line of its own with no closing punctuation (one the stored title does not match, e.g. a
+    page whose ``<h1>`` differs from its ``og:title``, or a plain-text headline too long to
+    be taken as the title)."""
+    ends_line = text[end:].lstrip(" \t").startswith("\n")
+    return ends_line and not _SENTENCE_END.search(text[:end])
 
 
 _QUESTION_PHRASE = re.compile(r"\bhow\s+(long|many|much|far|often|old|big|large|soon)\b",

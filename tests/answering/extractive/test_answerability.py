@@ -8,6 +8,8 @@ import pytest
 from bot.answering.extractive import selection as extractive
 from bot.answering.extractive.answer_types import AnswerType, holds_answer, question_type
 from bot.answering.extractive.answerability import only_planned, unknown_subject
+from bot.answering.headlines import is_title
+from bot.answering.retrieval import RetrievedChunk
 from bot.answering.synthesizer import REFUSAL
 from bot.engine import NewsBot
 from tests.core_fixtures import HashEncoder, retrieved_chunk
@@ -164,6 +166,69 @@ def test_title_case_headings_are_not_quoted() -> None:
     result = extractive.extract(question, np.ones(encoder.dim) / 16, chunks, encoder)
     assert "Kremlin Confirms" not in result.raw_text
     assert result.raw_text.startswith("Peskov confirmed")
+
+
+BRIDGE_PAGE = ("Old Tollgate Bridge closed after inspectors find cracks\n"
+               "Port Calder closed the Old Tollgate Bridge to all traffic on Monday after an "
+               "inspection found cracks in its steel beams.")
+BRIDGE_QUESTION = "Why was the Old Tollgate Bridge closed after inspectors found cracks?"
+
+
+def _quoted(chunk: RetrievedChunk, question: str = BRIDGE_QUESTION) -> str:
+    encoder = HashEncoder(dim=256)
+    return extractive.extract(question, encoder.encode([question])[0], [chunk], encoder).raw_text
+
+
+@pytest.mark.parametrize("title", [
+    "Old Tollgate Bridge closed after inspectors find cracks",
+    "OLD TOLLGATE BRIDGE CLOSED  after inspectors find cracks!",  # case, spacing, punctuation
+])
+def test_the_headline_a_page_repeats_is_not_quoted(title: str) -> None:
+    # Sentence case, so the Title Case rule does not catch it; the page's metadata gave the
+    # title, and trafilatura kept the <h1> as the text's first line. Not the article's first
+    # chunk: the rule is the title, wherever it appears (an overlapping chunk repeats it).
+    chunk = retrieved_chunk("bridge.html", BRIDGE_PAGE, title=title, title_given=True,
+                            chunk_index=1)
+    quoted = _quoted(chunk)
+    assert "find cracks [1]" not in quoted
+    assert quoted.startswith("Port Calder closed the Old Tollgate Bridge")
+
+
+def test_a_line_without_closing_punctuation_opening_the_article_is_not_quoted() -> None:
+    # The stored title differs from the page's first line (an og:title with the site's name).
+    chunk = retrieved_chunk("bridge.html", BRIDGE_PAGE, title="Bridge shut | Calder Ledger",
+                            title_given=True, chunk_index=0)
+    assert _quoted(chunk).startswith("Port Calder closed the Old Tollgate Bridge")
+
+
+def test_the_same_line_further_into_the_article_is_still_a_sentence() -> None:
+    # Not the article's first chunk, and not its title: a line like any other.
+    chunk = retrieved_chunk("bridge.html", BRIDGE_PAGE, title="Bridge shut", title_given=True,
+                            chunk_index=2)
+    assert _quoted(chunk).startswith("Old Tollgate Bridge closed after inspectors find cracks")
+
+
+def test_a_plain_text_article_opening_with_a_sentence_is_still_quoted() -> None:
+    # A plain-text article's stored title is its first line: here the opening sentence, not a
+    # headline, so it stays an answer sentence.
+    opening = ("Port Calder closed the Old Tollgate Bridge to all traffic on Monday after an "
+               "inspection found cracks in its steel beams.")
+    text = f"{opening}\nThe city's transport department said repairs would take months."
+    chunk = retrieved_chunk("bridge.txt", text, title=opening, chunk_index=0)
+    assert _quoted(chunk).startswith(opening)
+
+
+@pytest.mark.parametrize(("text", "title", "given", "expected"), [
+    ("Bridge repair bill rises", "Bridge repair bill rises", True, True),
+    ("bridge repair bill rises.", "Bridge Repair Bill — Rises", True, True),
+    ("Bridge repair bill rises to 22 million crowns", "Bridge repair bill rises", True, False),
+    # A first line taken as the title only counts when it reads as a headline.
+    ("The bill rose to 22 million crowns.", "The bill rose to 22 million crowns.", False, False),
+    ("Bridge repair bill rises", "Bridge repair bill rises", False, True),
+    ("Bridge repair bill rises", "", False, False),
+])
+def test_is_title(text: str, title: str, given: bool, expected: bool) -> None:
+    assert is_title(text, title, given) is expected
 
 
 # -- end to end on the sample corpus -----------------------------------------------------------
