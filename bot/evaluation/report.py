@@ -15,6 +15,7 @@ from bot.evaluation.runner import EvalRun
 from bot.evaluation.thresholds import GATE, gate_failures
 
 ANSWER_PREVIEW_CHARS = 160
+GATE_SKIP_REASON = "its thresholds are the golden set's"
 
 
 @dataclass(frozen=True)
@@ -78,7 +79,9 @@ def _fmt(value: float | None, unit: str, signed: bool = False) -> str:
     return format(value, ("+" if signed else "") + spec)
 
 
-def metrics_table(run: EvalRun, baseline: EvalRun | None = None) -> Table:
+def metrics_table(run: EvalRun, baseline: EvalRun | None = None, *,
+                  gated: bool = False) -> Table:
+    """The summary table; ``gated`` adds the CI gate's thresholds (golden set only)."""
     title = f"{run.name} ({run.backend}) — {run.metrics.cases} cases"
     caption = f"baseline: vanilla LlamaIndex ({baseline.backend})" if baseline else None
     table = Table(title=title, title_justify="left", caption=caption, caption_justify="left")
@@ -88,14 +91,16 @@ def metrics_table(run: EvalRun, baseline: EvalRun | None = None) -> Table:
         table.add_column("baseline", justify="right")
         table.add_column("delta", justify="right")
         table.add_column("better", justify="center")
-    table.add_column("gate", justify="right")
+    if gated:
+        table.add_column("gate", justify="right")
     for row in summary_rows(run, baseline):
         cells = [row.name, _fmt(row.ours, row.unit)]
         if baseline:
             mark = {True: "[green]yes[/]", False: "[red]no[/]", None: ""}[row.better]
             cells += [_fmt(row.baseline, row.unit), _fmt(row.delta, row.unit, signed=True), mark]
-        required = GATE.get(row.name)
-        cells.append(f"≥ {required:.2f}" if required is not None else "")
+        if gated:
+            required = GATE.get(row.name)
+            cells.append(f"≥ {required:.2f}" if required is not None else "")
         table.add_row(*cells)
     return table
 
@@ -132,17 +137,27 @@ def failure_details(results: list[CaseScore], failing: Callable[[CaseScore], boo
     return "\n".join(blocks)
 
 
-def print_report(console: Console, run: EvalRun, baseline: EvalRun | None = None) -> None:
+def print_report(console: Console, run: EvalRun, baseline: EvalRun | None = None, *,
+                 gated: bool = False) -> None:
+    """Per-case tables, the summary, what was skipped and, with ``gated`` (the golden set),
+    the CI gate's verdict."""
     console.print(cases_table(run.results, f"{run.name}: per case"))
     if baseline:
         console.print(cases_table(baseline.results, f"{baseline.name}: per case"))
-    console.print(metrics_table(run, baseline))
+    console.print(metrics_table(run, baseline, gated=gated))
     if run.metrics.citation_links is None:
         console.print(f"citation_links: skipped — {links_skip_reason(run)}", markup=False)
     for system in (run, baseline):
         if system and system.judges and system.judges.status != "ok":
             console.print(f"LLM judges ({system.name}): skipped — {system.judges.reason}",
                           markup=False)
+    _print_gate(console, run, gated)
+
+
+def _print_gate(console: Console, run: EvalRun, gated: bool) -> None:
+    if not gated:
+        console.print(f"gate: skipped — {GATE_SKIP_REASON}", markup=False)
+        return
     failures = gate_failures(run.metrics.scores())
     if failures:
         reasons = ", ".join(f"{n} {v:.3f} < {t:.2f}" for n, (v, t) in failures.items())
@@ -158,16 +173,11 @@ def links_skip_reason(run: EvalRun) -> str:
     return "every case that lists links was refused"
 
 
-def report_json(run: EvalRun, baseline: EvalRun | None = None,
+def report_json(run: EvalRun, baseline: EvalRun | None = None, *, gated: bool = False,
                 **info: Any) -> dict[str, Any]:
-    failures = gate_failures(run.metrics.scores())
-    data: dict[str, Any] = {
-        **info,
-        "gate": {"thresholds": GATE, "passed": not failures,
-                 "failures": {n: {"measured": round(v, 4), "required": t}
-                              for n, (v, t) in failures.items()}},
-        "newsbot": run.to_json(),
-    }
+    """One JSON object; ``gate`` is null unless ``gated`` (the golden set)."""
+    data: dict[str, Any] = {**info, "gate": _gate_json(run) if gated else None,
+                            "newsbot": run.to_json()}
     if baseline:
         data["baseline"] = baseline.to_json()
         data["comparison"] = {
@@ -178,8 +188,17 @@ def report_json(run: EvalRun, baseline: EvalRun | None = None,
     return data
 
 
-def save_plot(path: Path, run: EvalRun, baseline: EvalRun | None = None) -> Path:
-    """A horizontal bar chart of every 0–1 score (both systems side by side with a baseline)."""
+def _gate_json(run: EvalRun) -> dict[str, Any]:
+    failures = gate_failures(run.metrics.scores())
+    return {"thresholds": GATE, "passed": not failures,
+            "failures": {n: {"measured": round(v, 4), "required": t}
+                         for n, (v, t) in failures.items()}}
+
+
+def save_plot(path: Path, run: EvalRun, baseline: EvalRun | None = None, *,
+              gated: bool = False) -> Path:
+    """A horizontal bar chart of every 0–1 score (both systems side by side with a baseline);
+    ``gated`` marks the CI gate's thresholds (golden set only)."""
     import matplotlib
 
     matplotlib.use("Agg")  # no display needed; must precede pyplot
@@ -197,14 +216,15 @@ def save_plot(path: Path, run: EvalRun, baseline: EvalRun | None = None) -> Path
     if baseline:
         ax.barh([p + height / 2 for p in positions], [theirs.get(n, 0.0) for n in names],
                 height=height, label=f"baseline ({baseline.backend})", color="#a0aec0")
-    for name, threshold in GATE.items():
+    thresholds = GATE if gated else {}
+    for name, threshold in thresholds.items():
         if name in names:
             y = names.index(name)
             ax.plot([threshold, threshold], [y - 0.45, y + 0.45], color="#c53030", lw=1.5)
     ax.set_yticks(positions, names)
     ax.invert_yaxis()
     ax.set_xlim(0, 1.05)
-    ax.set_xlabel("score (red tick: CI gate threshold)")
+    ax.set_xlabel("score (red tick: CI gate threshold)" if gated else "score")
     ax.set_title(f"newsbot eval — {run.metrics.cases} cases")
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=2, fontsize="small",
               frameon=False)

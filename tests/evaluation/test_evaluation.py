@@ -19,6 +19,7 @@ import pytest
 from bot.evaluation.baseline import FirstSentenceLLM
 from bot.evaluation.golden import (
     DEFAULT_SET,
+    HOLDOUT_SET,
     NEWS_CORPUS,
     NEWS_SET,
     GoldenCase,
@@ -29,7 +30,14 @@ from bot.evaluation.golden import (
 )
 from bot.evaluation.llm_judges import parse_score, run_judges, skip_reason
 from bot.evaluation.metrics import aggregate, percentile, score_case, supported_citations
-from bot.evaluation.report import rate_values, report_json, save_plot, summary_rows
+from bot.evaluation.report import (
+    metrics_table,
+    print_report,
+    rate_values,
+    report_json,
+    save_plot,
+    summary_rows,
+)
 from bot.evaluation.runner import EvalRun, eval_settings
 from bot.models import Answer, Citation, Timings
 from bot.settings import Settings
@@ -266,7 +274,7 @@ def test_report_json_and_plot(tmp_path: Path) -> None:
                                         retrieved=(A,)), 5)
     bad = score_case(FACT_CASE, answer("No idea.", refused=True, retrieved=(C,)), 5)
     ours, theirs = _run("newsbot", [good]), _run("baseline", [bad])
-    data = report_json(ours, theirs, set="s.yaml")
+    data = report_json(ours, theirs, gated=True, set="s.yaml")
     json.dumps(data)  # serialisable
     assert data["newsbot"]["metrics"]["fact_accuracy"] == 1.0
     assert data["baseline"]["metrics"]["false_refusals"] == 1
@@ -275,8 +283,41 @@ def test_report_json_and_plot(tmp_path: Path) -> None:
     assert data["gate"]["passed"] is True
     rows = {row.name: row for row in summary_rows(ours, theirs)}
     assert rows["false_refusals"].better is True  # 0 < 1, lower is better
-    png = save_plot(tmp_path / "out" / "chart.png", ours, theirs)
+    png = save_plot(tmp_path / "out" / "chart.png", ours, theirs, gated=True)
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def _printed(run: EvalRun, *, gated: bool) -> str:
+    from rich.console import Console
+
+    console = Console(record=True, width=200)
+    print_report(console, run, gated=gated)
+    return console.export_text()
+
+
+def test_the_gate_is_shown_for_the_golden_set_only() -> None:
+    # A run that misses the gate's thresholds (refused an answerable case).
+    run = _run("newsbot", [score_case(FACT_CASE, answer("No.", refused=True), 5)])
+    golden = _printed(run, gated=True)
+    assert "gate: FAIL" in golden and "≥ 0.85" in golden
+    other = _printed(run, gated=False)
+    assert "gate: FAIL" not in other and "≥ 0.85" not in other
+    assert "gate: skipped — its thresholds are the golden set's" in other
+    assert [c.header for c in metrics_table(run).columns] == ["metric", "newsbot"]
+    assert report_json(run, gated=True)["gate"]["passed"] is False
+    assert report_json(run, gated=False)["gate"] is None
+
+
+def test_the_gate_applies_to_the_golden_set_and_its_copies(tmp_path: Path) -> None:
+    from bot.evaluation.thresholds import applies_to
+
+    copy = tmp_path / "golden.yaml"
+    copy.write_bytes(DEFAULT_SET.read_bytes())
+    edited = tmp_path / "edited.yaml"
+    edited.write_bytes(DEFAULT_SET.read_bytes() + b"\n# one more case to come\n")
+    assert applies_to(DEFAULT_SET) and applies_to(copy)
+    assert not applies_to(NEWS_SET) and not applies_to(HOLDOUT_SET)
+    assert not applies_to(edited) and not applies_to(tmp_path / "missing.yaml")
 
 
 # -- the baseline's stand-in LLM ---------------------------------------------------------------
@@ -400,7 +441,9 @@ def test_cli_baseline_side_by_side(eval_home: Path) -> None:
                     "--llm", "extractive")
     assert done.returncode == 0, done.stderr
     assert "baseline" in done.stdout and "delta" in done.stdout
-    assert "fact_accuracy" in done.stdout and "gate:" in done.stdout
+    assert "fact_accuracy" in done.stdout
+    # Not the golden set: its thresholds mean nothing here, so no verdict.
+    assert "gate: skipped" in done.stdout and "gate: FAIL" not in done.stdout
 
 
 @pytest.mark.slow
@@ -438,6 +481,13 @@ def test_cli_missing_set_is_one_line(tmp_path: Path) -> None:
     done = run_eval(tmp_path, "--set", "nope.yaml")
     assert done.returncode == 2
     assert done.stderr.strip() == "error: no golden set at nope.yaml"
+
+
+def test_strict_on_a_set_without_thresholds_is_refused_before_the_run(tmp_path: Path) -> None:
+    done = run_eval(tmp_path, "--set", "bot/evaluation/sets/news.yaml", "--strict")
+    assert done.returncode == 2
+    assert done.stderr.strip().startswith("error: --strict checks the CI gate")
+    assert not (tmp_path / "data").exists()  # nothing ingested, nothing run
 
 
 def test_the_gate_judges_only_what_the_run_measured() -> None:

@@ -46,7 +46,8 @@ def eval_command(
         "--judges/--no-judges",
         help="Also score LLM answers with LLM judges (slow on a local model).")] = True,
     strict: Annotated[bool, typer.Option(
-        "--strict", help="Exit 1 when a CI-gate threshold is missed.")] = False,
+        "--strict", help="Exit 1 when a CI-gate threshold is missed (golden set only).")
+    ] = False,
 ) -> None:
     """Score answers on a golden question set (facts, retrieval, citations, refusals)."""
     from bot.frontends.cli.console import err, expected_errors, load_settings, out
@@ -58,6 +59,7 @@ def eval_command(
         from bot.evaluation.thresholds import gate_failures
 
         set_path = resolve_set_path(golden_set)
+        gated = _gated(set_path, strict)
         cases = load_golden(set_path)
         if corpus is not None:
             corpus = resolve_corpus_path(corpus)
@@ -73,16 +75,31 @@ def eval_command(
             if judges:
                 _judge(theirs, bot.settings)
         if as_json:
-            data = report_json(ours, theirs, set=str(set_path),
+            data = report_json(ours, theirs, gated=gated, set=str(set_path),
                                corpus=str(bot.settings.corpus_dir),
                                data_dir=str(bot.settings.data_dir), k=k)
             out.print(json.dumps(data, ensure_ascii=False), markup=False)
         else:
-            print_report(out, ours, theirs)
+            print_report(out, ours, theirs, gated=gated)
         if plot is not None:
-            err.print(f"chart written to {save_plot(plot, ours, theirs)}", markup=False)
+            chart = save_plot(plot, ours, theirs, gated=gated)
+            err.print(f"chart written to {chart}", markup=False)
         if strict and gate_failures(ours.metrics.scores()):
             raise typer.Exit(1)
+
+
+def _gated(set_path: Path, strict: bool) -> bool:
+    """Whether the CI gate judges this run: only the golden set's, whose cases its thresholds
+    were set on. ``--strict`` on another set is refused before the run: a CI job asking for a
+    verdict on a set with no thresholds would otherwise always pass."""
+    from bot.evaluation.thresholds import applies_to
+    from ingest.errors import BadInputError
+
+    gated = applies_to(set_path)
+    if strict and not gated:
+        raise BadInputError(f"--strict checks the CI gate, whose thresholds are the golden "
+                            f"set's; {set_path} has none")
+    return gated
 
 
 def _prepare_bot(settings: Settings, corpus: Path | None, show_progress: bool) -> NewsBot:
