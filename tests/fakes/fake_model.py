@@ -46,6 +46,13 @@ def message_text(message: Message) -> str:
     return ""
 
 
+def last_question(messages: list[Message]) -> str:
+    """The text of the last message that is not the assistant's: the question asked now, after
+    any worked example a prompt shows as earlier turns."""
+    asked = [m for m in messages if m.get("role") != "assistant"]
+    return message_text(asked[-1]) if asked else ""
+
+
 def parse_sources(text: str) -> dict[int, str]:
     """Numbered source blocks in a prompt, number → body (up to the next header).
 
@@ -88,7 +95,9 @@ def _is_abbreviation(text: str, period_at: int) -> bool:
 
 
 def default_responder(messages: list[Message]) -> str:
-    """Cite source 1's first sentence, or admit ignorance when the prompt has no sources."""
+    """Cite source 1's first sentence, or admit ignorance when the prompt has no sources.
+    Sources may sit in any message but the assistant's (llama-index puts them in the system
+    prompt); a worked example's source 1 gives way to the real one after it."""
     prompt = "\n".join(message_text(m) for m in messages if m.get("role") != "assistant")
     source = parse_sources(prompt).get(1)
     if source is None:

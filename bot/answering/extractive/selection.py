@@ -82,9 +82,9 @@ class ExtractiveResult:
     # The question asks for a narrow kind of value (an age, a duration, a count) that no
     # retrieved sentence holds: the articles cannot answer it.
     missing_type: AnswerType | None = None
-    # Every sentence that was weighed (embedded and scored), best first: the evidence an LLM
-    # is given instead of whole chunks (bot/answering/llm/evidence.py).
-    weighed: tuple[Candidate, ...] = ()
+    # The sentences the answer quotes, best first: the evidence an LLM is given instead of
+    # whole chunks (bot/answering/llm/evidence.py).
+    chosen: tuple[Candidate, ...] = ()
 
 
 def _candidates(question: str, kind: AnswerType | None,
@@ -206,4 +206,4 @@ def extract(question: str, query_vector: np.ndarray, chunks: list[RetrievedChunk
     for c in chosen:
         quotes[c.source] = f"{quotes[c.source]} … {c.text}" if c.source in quotes else c.text
     return ExtractiveResult(raw, quotes, best.score, max(c.dense for c in scored),
-                            weighed=tuple(scored))
+                            chosen=tuple(chosen))

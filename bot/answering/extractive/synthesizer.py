@@ -36,8 +36,8 @@ DEEPER_FACTOR = 3
 
 @dataclass(frozen=True)
 class Evidence:
-    """What the extractive rules found: their answer or refusal, and the sentences they
-    weighed (best first; empty when they refused before weighing any)."""
+    """What the extractive rules found: their answer or refusal, and the sentences the answer
+    quotes (best first; empty for a refusal)."""
 
     synthesis: Synthesis
     sentences: tuple[selection.Candidate, ...]
@@ -70,7 +70,7 @@ class ExtractiveSynthesizer:
         return self.gather(question, standalone, retrieval).synthesis
 
     def gather(self, question: str, standalone: str, retrieval: Retrieval) -> Evidence:
-        """The extractive answer (or refusal) and the sentences it weighed to reach it."""
+        """The extractive answer (or refusal) and the sentences it quotes."""
         missing = unknown_subject(question, retrieval.keyword_index.knows)
         if missing:
             return self._refuse(question, retrieval, f"No article mentions “{missing}”.")
@@ -97,7 +97,7 @@ class ExtractiveSynthesizer:
         answer = Answer(question=question, text=cited.text, note=selection.NOTE,
                         citations=cited.citations, backend=self.label,
                         unsupported_citations=cited.unsupported)
-        return Evidence(Synthesis(answer, retrieval), result.weighed)
+        return Evidence(Synthesis(answer, retrieval), result.chosen)
 
     def _extract(self, standalone: str, retrieval: Retrieval,
                  newest_first: bool) -> selection.ExtractiveResult:

@@ -11,6 +11,7 @@ so the synthesizer ties each quote to the right claim and never shows a non-answ
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 from bot.answering.markers import MARKER, marker_numbers, strip_markers
 from bot.answering.sentences import split_sentences
@@ -56,26 +57,28 @@ def _markers_after_claims(text: str) -> str:
     sentence after it. Rewritten as ``sentence [n]`` so the resolver, which ties a marker to
     the text before it, quotes each source for its own claim."""
     pieces: list[str] = []
-    pending = ""
+    pending: list[int] = []
     position = 0
     for match in _MARKER_RUN.finditer(text):
         claim = text[position:match.start()].strip()
         if claim:
-            pieces.append(_attach(claim, pending))
-            pending = ""
-        pending += "".join(f"[{n}]" for n in marker_numbers(match.group(0)))
+            pieces.append(attach_markers(claim, pending))
+            pending = []
+        pending += marker_numbers(match.group(0))
         position = match.end()
     tail = text[position:].strip()
     if tail:
-        pieces.append(_attach(tail, pending))
+        pieces.append(attach_markers(tail, pending))
     elif pending and pieces:
-        pieces[-1] = f"{pieces[-1]} {pending}"  # a closing run cites the last claim too
+        pieces[-1] = attach_markers(pieces[-1], pending)  # a closing run cites the last claim
     return " ".join(pieces)
 
 
-def _attach(claim: str, markers: str) -> str:
-    if not markers:
+def attach_markers(claim: str, numbers: Sequence[int]) -> str:
+    """``claim`` with ``[n]`` markers for ``numbers`` before its closing punctuation."""
+    if not numbers:
         return claim
+    markers = "".join(f"[{n}]" for n in dict.fromkeys(numbers))
     end = len(claim.rstrip(".!?…\"”’)"))
     return f"{claim[:end]} {markers}{claim[end:]}"
 

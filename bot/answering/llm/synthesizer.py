@@ -6,10 +6,11 @@ The order of work, and why:
    subject, a day spoken of only as planned, a kind of value nobody gives, nothing close
    enough). They are cheap and measured (refusal accuracy 1.0 on the golden set); a refusal
    there costs no model call.
-2. The model sees only the sentences those rules weighed (``evidence.py``): a short prompt is
-   fast on CPU and keeps a small model on the answering sentence.
-3. A reply that is unusable — markers and no words, the question said back, nothing it
-   cites supports it — is replaced by the extractive answer from the same evidence, labelled
+2. The model sees only the sentences those rules chose to quote (``evidence.py``): a short
+   prompt is fast on CPU and keeps a small model on the answering sentence.
+3. Each sentence of the reply is shown only with a source that states it (``grounding.py``).
+   A reply that is unusable — markers and no words, the question said back, no sentence a
+   source states — is replaced by the extractive answer from the same evidence, labelled
    as quotes. A "not covered" on evidence the rules found answerable shows the same quotes
    under a line saying the model found no direct answer: measured on Qwen2.5-Coder 1.5B
    (docs/evaluation.md), a small model's "not covered" there was mostly wrong, and refusing
@@ -26,6 +27,7 @@ from bot.answering.citations import resolve_citations
 from bot.answering.extractive.synthesizer import ExtractiveSynthesizer
 from bot.answering.llm.chat_model import ChatModel
 from bot.answering.llm.evidence import evidence_sources, whole_passages
+from bot.answering.llm.grounding import ground
 from bot.answering.llm.messages import NOT_COVERED, answer_messages, condense_messages
 from bot.answering.llm.reply import canonical_markers, is_refusal, lacks_substance
 from bot.answering.retrieval import Retrieval, RetrievedChunk
@@ -65,7 +67,7 @@ class LLMSynthesizer:
         streamed = _held_while_not_covered(on_token)
         raw = self.chat_model.chat(answer_messages(standalone, sources), streamed)
         if _says_not_covered(raw):
-            # The weighed sentences missed it (a paraphrased question): one more look, at the
+            # The chosen sentences missed it (a paraphrased question): one more look, at the
             # whole retrieved passages. Slower, but only for these questions.
             sources = whole_passages(quoted.retrieval.chunks)
             raw = self.chat_model.chat(answer_messages(standalone, sources), streamed)
@@ -88,6 +90,10 @@ class LLMSynthesizer:
         if lacks_substance(reply, standalone):
             # "[1] [2][3]" or the question said back: nothing to show, whatever it cites.
             log.warning("LLM reply without substance replaced by the quotes: %r", raw[:200])
+            return None
+        reply = ground(reply, sources, standalone)
+        if lacks_substance(reply, standalone):
+            log.warning("no sentence of the LLM reply is supported by a source: %r", raw[:200])
             return None
         cited = resolve_citations(reply, sources, drop_unsupported=True)
         if not cited.citations:

@@ -33,14 +33,14 @@ from tests.core_fixtures import (
     copy_corpus,
     make_settings,
 )
-from tests.fakes.fake_model import Message, message_text, parse_sources
+from tests.fakes.fake_model import Message, last_question, message_text, parse_sources
 from tests.fakes.openai_server import FakeOpenAIServer
 
 
 def prompt_sources(messages: list[Message]) -> dict[int, tuple[str, str]]:
     """Source number → (file, text) as the prompt shows them. The prompt names no files (it
     needn't): each passage is found in the sample article it was cut from."""
-    prompt = "\n".join(message_text(m) for m in messages)
+    prompt = last_question(messages)  # after the prompt's worked example
     prompt = prompt[prompt.index("Sources:"):prompt.rindex("\nQuestion:")]
     articles = {p.name: p.read_text("utf-8") for p in CORPUS_DIR.iterdir()}
     sources: dict[int, tuple[str, str]] = {}
@@ -81,9 +81,9 @@ def test_answer_cites_the_right_file_through_the_sdk(
     answer = openai_bot.answer(SAUDI_QUESTION)
     assert not answer.refused
     assert answer.backend == "openai:gpt-4o-mini"
-    # The cited source (whatever its number in the prompt) becomes [1]; [99] is dropped.
-    assert answer.text == ("The talks were held in Saudi Arabia [1]. "
-                           "It was reported by the articles.")
+    # The cited source (whatever its number in the prompt) becomes [1]; the claim citing
+    # [99], which no source supports, is not shown.
+    assert answer.text == "The talks were held in Saudi Arabia [1]."
     [citation] = answer.citations
     assert citation.file == SAUDI_FILE
     assert "Saudi Arabia" in citation.quote
@@ -99,8 +99,11 @@ def test_the_prompt_comes_from_the_prompt_files(
     openai_server.responder = citing("Saudi Arabia", "Saudi Arabia")
     openai_bot.answer(SAUDI_QUESTION)
     [body] = _chat_requests(openai_server)
-    system, user = body["messages"]
+    system, example, example_reply, user = body["messages"]
     assert system == {"role": "system", "content": load_prompt("answer_system")}
+    assert example == {"role": "user", "content": load_prompt("answer_example_question")}
+    assert example_reply == {"role": "assistant",
+                             "content": load_prompt("answer_example_reply")}
     assert user["role"] == "user"
     assert f"Question: {SAUDI_QUESTION}" in user["content"]
     sources = prompt_sources(body["messages"])
@@ -151,7 +154,7 @@ def test_a_claim_its_source_does_not_support_is_not_shown(
     def respond(messages: list[Message]) -> str:
         sources.update(prompt_sources(messages))
         [saudi] = [n for n, (file, _) in sources.items() if file == SAUDI_FILE][:1]
-        other = next(n for n, (file, _) in sources.items() if file != SAUDI_FILE)
+        other = next((n for n, (file, _) in sources.items() if file != SAUDI_FILE), saudi)
         return (f"Negotiations for a 30-day ceasefire were held in Saudi Arabia [{saudi}]. "
                 f"Kangaroos hop around Canberra every morning [{other}].")
 

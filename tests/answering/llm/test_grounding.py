@@ -1,0 +1,76 @@
+"""Each sentence of a model's reply shown only with a source that supports it (replies as the
+Qwen2.5-Coder 1.5B model wrote them on the golden set, on small sources)."""
+
+from __future__ import annotations
+
+from bot.answering.llm.grounding import ground
+from tests.core_fixtures import retrieved_chunk
+
+SOURCES = [
+    retrieved_chunk("a.txt", "Negotiations for a 30-day ceasefire were held in Saudi Arabia. "
+                             "Witkoff met Putin in Moscow."),
+    retrieved_chunk("b.txt", "About 35 countries have agreed to supply weapons and "
+                             "intelligence support to the mission."),
+]
+
+
+def test_a_supported_marker_stays() -> None:
+    assert ground("The ceasefire talks were held in Saudi Arabia [1].", SOURCES) == \
+        "The ceasefire talks were held in Saudi Arabia [1]."
+
+
+def test_an_unmarked_sentence_cites_the_source_that_states_it() -> None:
+    reply = "About 35 countries have agreed to supply weapons to the mission."
+    assert ground(reply, SOURCES) == \
+        "About 35 countries have agreed to supply weapons to the mission [2]."
+
+
+def test_a_wrongly_cited_sentence_cites_the_source_that_states_it() -> None:
+    reply = "About 35 countries have agreed to supply intelligence support [1]."
+    assert ground(reply, SOURCES) == \
+        "About 35 countries have agreed to supply intelligence support [2]."
+
+
+def test_a_sentence_no_source_states_is_left_out() -> None:
+    reply = ("The talks were held in Saudi Arabia [1]. Zelensky is 47 years old and was "
+             "born in Kryvyi Rih [2].")
+    assert ground(reply, SOURCES) == "The talks were held in Saudi Arabia [1]."
+
+
+def test_a_not_covered_sentence_after_an_answer_is_left_out() -> None:
+    reply = "Witkoff met Putin in Moscow [1].\nThe articles don't cover this."
+    assert ground(reply, SOURCES) == "Witkoff met Putin in Moscow [1]."
+
+
+def test_what_markers_leave_behind_is_tidied() -> None:
+    reply = "Witkoff met Putin in Moscow, according to sources [1], [1]."
+    assert ground(reply, SOURCES) == "Witkoff met Putin in Moscow [1]."
+    assert ground("Karoline [1] Witkoff met Putin in Moscow.", SOURCES) == \
+        "Karoline Witkoff met Putin in Moscow [1]."
+
+
+def test_nothing_supported_leaves_nothing() -> None:
+    assert ground("The weather was sunny [1]. [2]", SOURCES) == ""
+
+
+def test_a_sentence_ending_in_a_quotation_keeps_its_marker_before_the_stop() -> None:
+    reply = 'Witkoff said he "met Putin in Moscow." [1]'
+    assert ground(reply, SOURCES) == 'Witkoff said he "met Putin in Moscow [1]."'
+
+
+def test_a_name_or_figure_its_sources_do_not_give_is_not_shown() -> None:
+    # Word overlap alone would pass these: the sources speak of Witkoff, Moscow, 35 countries.
+    assert ground("Witkoff met Putin in Moscow, according to Dominic Raab [1].", SOURCES) == ""
+    assert ground("About 40 countries have agreed to supply weapons [2].", SOURCES) == ""
+    # Names from the question, and adjectives of the places named, are the sources' own.
+    assert ground("The ceasefire talks were held in the Saudi Arabian capital [1].", SOURCES) == \
+        "The ceasefire talks were held in the Saudi Arabian capital [1]."
+    assert ground("Trump's envoy met Putin in Moscow [1].", SOURCES,
+                  question="Where did Trump's envoy meet Putin?") == \
+        "Trump's envoy met Putin in Moscow [1]."
+
+
+def test_a_sentence_joining_two_sources_cites_both() -> None:
+    reply = "About 35 countries will supply weapons, and Witkoff met Putin in Moscow [2]."
+    assert ground(reply, SOURCES) == \
+        "About 35 countries will supply weapons, and Witkoff met Putin in Moscow [2][1]."
