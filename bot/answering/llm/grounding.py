@@ -89,7 +89,9 @@ def _naming_sources(specifics: set[str], numbers: list[int],
     """``numbers`` plus the further sources needed so that together they name every one of
     ``specifics`` (a sentence joining two sources' facts, the model citing only one), or []
     when the sources shown do not name them all."""
-    named = {n: _stems(terms(source.chunk.text)) for n, source in enumerate(sources, start=1)}
+    # The headline counts: the model is shown it ("according to Normans, part 1 of 13").
+    named = {n: _stems(terms(f"{source.chunk.title} {source.chunk.text}"))
+             for n, source in enumerate(sources, start=1)}
     missing = specifics - set().union(*(named[n] for n in numbers))
     cited = list(numbers)
     for n in named:

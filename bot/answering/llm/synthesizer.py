@@ -24,9 +24,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 
 from bot.answering.citations import resolve_citations
+from bot.answering.dates import asks_for_latest
 from bot.answering.extractive.synthesizer import ExtractiveSynthesizer
 from bot.answering.llm.chat_model import ChatModel
-from bot.answering.llm.evidence import evidence_sources, whole_passages
+from bot.answering.llm.evidence import evidence_sources, newest_article_only, whole_passages
 from bot.answering.llm.grounding import ground
 from bot.answering.llm.messages import NOT_COVERED, answer_messages, condense_messages
 from bot.answering.llm.reply import canonical_markers, is_refusal, lacks_substance
@@ -63,7 +64,10 @@ class LLMSynthesizer:
         quoted = evidence.synthesis
         if not evidence.answerable:
             return Synthesis(replace(quoted.answer, backend=self.label), quoted.retrieval)
-        sources = evidence_sources(quoted.retrieval.chunks, evidence.sentences)
+        chosen = evidence.sentences
+        if asks_for_latest(standalone):
+            chosen = newest_article_only(chosen)
+        sources = evidence_sources(quoted.retrieval.chunks, chosen)
         streamed = _held_while_not_covered(on_token)
         raw = self.chat_model.chat(answer_messages(standalone, sources), streamed)
         if _says_not_covered(raw):
