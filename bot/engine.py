@@ -22,7 +22,7 @@ from bot.answering.backends import (
     make_synthesizer,
     resolve_backend,
 )
-from bot.answering.dates import question_dates
+from bot.answering.dates import question_dates, sources_span_note
 from bot.answering.questions import clean_question
 from bot.answering.retrieval import HybridRetriever, Retrieval
 from bot.answering.synthesizer import REFUSAL, Synthesizer, refusal
@@ -178,8 +178,10 @@ class NewsBot:
             # A refusal with no reason of its own: say which articles were searched.
             answer = replace(answer, text=refusal(question, self.backend,
                                                   _outside_range_reason(retrieval)).text)
-        if scope.note:
-            answer = replace(answer, note=" ".join(p for p in (answer.note, scope.note) if p))
+        span = sources_span_note(c.date for c in answer.citations)
+        if scope.note or span:
+            answer = replace(answer, note=" ".join(
+                p for p in (answer.note, scope.note, span) if p))
         finished = time.perf_counter()
         retrieved_files = tuple(dict.fromkeys(c.chunk.file for c in retrieval.chunks))
         retrieved_articles = tuple(dict.fromkeys(c.chunk.article_id for c in retrieval.chunks))

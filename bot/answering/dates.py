@@ -102,3 +102,14 @@ def question_dates(question: str, asked: DateRange | None,
     days = span.describe().removeprefix("dated ")
     return QuestionDates(span, f"“{phrase}” is read as {days}: the newest article here is "
                                f"dated {newest.isoformat()}.")
+
+
+def sources_span_note(days: Iterable[str]) -> str:
+    """A note for an answer whose sources are dated differently (ISO days, "" for undated):
+    in news a later report often corrects an earlier one, so a reader should know the quotes
+    are not of one day. "" when fewer than two dates."""
+    known = sorted({day for day in days if day})
+    if len(known) < 2:
+        return ""
+    return (f"Its sources are dated {known[0]} to {known[-1]}; where they differ, "
+            "the newer may correct the older.")

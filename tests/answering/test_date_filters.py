@@ -78,8 +78,11 @@ def test_this_week_is_the_last_seven_days_of_the_corpus(dated_bot: NewsBot) -> N
     question = "What did the central bank do with interest rates?"
     both = dated_bot.answer(question)
     assert {c.date for c in both.citations} == {"2025-02-21", "2025-03-14"}
+    # Sources of two dates: the answer says so (the rate was held, then raised).
+    assert "Its sources are dated 2025-02-21 to 2025-03-14" in both.note
     this_week = dated_bot.answer(question.replace("?", " this week?"))
     assert [c.date for c in this_week.citations] == ["2025-03-14"]
+    assert "Its sources are dated" not in this_week.note  # one day, nothing to reconcile
     assert "raised its main interest rate to 4.5 percent" in this_week.text
     assert "“this week” is read as 2025-03-08 to 2025-03-14" in this_week.note
     last_month = dated_bot.answer(question.replace("?", " last month?"))
