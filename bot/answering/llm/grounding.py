@@ -50,6 +50,10 @@ _LEFT_BY_MARKERS = re.compile(
 def ground(reply: str, sources: Sequence[RetrievedChunk], question: str = "") -> str:
     """``reply`` with each sentence citing the sources that support it (see the module)."""
     asked = _stems(terms(question))
+    # What each source names, worked out once per reply. The headline counts: the model is
+    # shown it and attributes to it ("according to Normans, part 1 of 13").
+    named = {n: _stems(terms(f"{source.chunk.title} {source.chunk.text}"))
+             for n, source in enumerate(sources, start=1)}
     kept: list[str] = []
     for sentence in split_sentences(reply):
         claim = strip_markers(sentence.text).strip()
@@ -62,7 +66,7 @@ def ground(reply: str, sources: Sequence[RetrievedChunk], question: str = "") ->
         if not numbers:
             log.info("dropped a sentence no source supports: %r", claim[:120])
             continue
-        numbers = _naming_sources(_specifics(claim) - asked, numbers, sources)
+        numbers = _naming_sources(_specifics(claim) - asked, numbers, named)
         if not numbers:
             log.info("dropped a sentence naming what no source it was shown names: %r",
                      claim[:120])
@@ -85,13 +89,10 @@ def _supporting(claim: str, cited: Sequence[int],
 
 
 def _naming_sources(specifics: set[str], numbers: list[int],
-                    sources: Sequence[RetrievedChunk]) -> list[int]:
+                    named: dict[int, set[str]]) -> list[int]:
     """``numbers`` plus the further sources needed so that together they name every one of
     ``specifics`` (a sentence joining two sources' facts, the model citing only one), or []
-    when the sources shown do not name them all."""
-    # The headline counts: the model is shown it ("according to Normans, part 1 of 13").
-    named = {n: _stems(terms(f"{source.chunk.title} {source.chunk.text}"))
-             for n, source in enumerate(sources, start=1)}
+    when the sources shown do not name them all. ``named``: source number → what it names."""
     missing = specifics - set().union(*(named[n] for n in numbers))
     cited = list(numbers)
     for n in named:
