@@ -5,8 +5,8 @@ Measured with Qwen2.5-Coder 1.5B on the golden set (docs/evaluation.md), its rep
 - leave correct sentences without a marker ("About 35 countries have agreed to supply
   weapons…"), which made the whole reply unusable and gave way to the quotes;
 - cite the wrong one of two sources for a claim the other states;
-- add "The articles don't cover this." after an answer, or an unsourced aside.
-
+- add "The articles don't cover this." after an answer, or an unsourced aside;
+- say a source's headline back as a sentence ("Trump plans talks with Putin over truce [3].");
 - name someone or something no source it was shown names ("according to British Foreign
   Secretary Dominic Raab", where the sources quote David Lammy).
 
@@ -19,6 +19,9 @@ source is our choice, not the model's); otherwise the sentence is not shown. A s
 says the articles don't cover something is dropped from a reply that answers. And a sentence
 is shown only if every name and number in it (a capitalised word past its first, a figure) is
 in the sources it cites or in the question: word overlap alone lets a wrong name through.
+When another source names them all and states the sentence at least as well, it is cited
+instead (the model wrote the wrong number); when only two sources together name them, the
+sentence joins their facts and cites both.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ import re
 from collections.abc import Iterable, Sequence
 
 from bot.answering.citations import SUPPORT_THRESHOLD, best_quote
+from bot.answering.headlines import repeats_headline
 from bot.answering.llm.reply import attach_markers, is_refusal
 from bot.answering.markers import marker_numbers, strip_markers
 from bot.answering.retrieval import RetrievedChunk
@@ -62,11 +66,16 @@ def ground(reply: str, sources: Sequence[RetrievedChunk], question: str = "") ->
         if is_refusal(claim):
             log.info("dropped a 'not covered' sentence from an answer: %r", claim[:120])
             continue
-        numbers = _supporting(claim, marker_numbers(sentence.text), sources)
+        if any(repeats_headline(claim, source.chunk.title) for source in sources):
+            log.info("dropped a source's headline said back as a sentence: %r", claim[:120])
+            continue
+        scores = {n: best_quote([claim], source.chunk.text)[1]
+                  for n, source in enumerate(sources, start=1)}
+        numbers = _supporting(marker_numbers(sentence.text), scores)
         if not numbers:
             log.info("dropped a sentence no source supports: %r", claim[:120])
             continue
-        numbers = _naming_sources(_specifics(claim) - asked, numbers, named)
+        numbers = _naming_sources(_specifics(claim) - asked, numbers, named, scores)
         if not numbers:
             log.info("dropped a sentence naming what no source it was shown names: %r",
                      claim[:120])
@@ -75,12 +84,9 @@ def ground(reply: str, sources: Sequence[RetrievedChunk], question: str = "") ->
     return " ".join(kept)
 
 
-def _supporting(claim: str, cited: Sequence[int],
-                sources: Sequence[RetrievedChunk]) -> list[int]:
-    """The cited sources that support ``claim``; else the one that supports it best, if it
-    clearly does; else none."""
-    scores = {n: best_quote([claim], source.chunk.text)[1]
-              for n, source in enumerate(sources, start=1)}
+def _supporting(cited: Sequence[int], scores: dict[int, float]) -> list[int]:
+    """The cited sources that support the claim (``scores``: source number → support);
+    else the one that supports it best, if it clearly does; else none."""
     held = [n for n in dict.fromkeys(cited) if scores.get(n, 0.0) >= SUPPORT_THRESHOLD]
     if held:
         return held
@@ -88,12 +94,23 @@ def _supporting(claim: str, cited: Sequence[int],
     return [best] if best is not None and scores[best] >= ATTACH_THRESHOLD else []
 
 
-def _naming_sources(specifics: set[str], numbers: list[int],
-                    named: dict[int, set[str]]) -> list[int]:
-    """``numbers`` plus the further sources needed so that together they name every one of
-    ``specifics`` (a sentence joining two sources' facts, the model citing only one), or []
-    when the sources shown do not name them all. ``named``: source number → what it names."""
+def _naming_sources(specifics: set[str], numbers: list[int], named: dict[int, set[str]],
+                    scores: dict[int, float]) -> list[int]:
+    """The sources a claim should cite so that they name every one of its ``specifics``, or
+    [] when the sources shown do not name them all. ``numbers``: the sources found to support
+    it; ``named``: source number → what it names; ``scores``: source number → support.
+
+    When the cited sources miss a name, another source that names them all and supports the
+    claim at least as well is cited *instead*: the model wrote the wrong number ("Mark Carney
+    [2]" where source 1 names him). Only when no single source names them all is the claim a
+    join of two sources' facts, and the sources needed to name them are added."""
     missing = specifics - set().union(*(named[n] for n in numbers))
+    if not missing:
+        return list(numbers)
+    floor = max(SUPPORT_THRESHOLD, *(scores[n] for n in numbers))
+    whole = [n for n in named if specifics <= named[n] and scores[n] >= floor]
+    if whole:
+        return [max(whole, key=lambda n: scores[n])]
     cited = list(numbers)
     for n in named:
         if missing and n not in cited and missing & named[n]:

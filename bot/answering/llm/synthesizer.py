@@ -6,7 +6,7 @@ The order of work, and why:
    subject, a day spoken of only as planned, a kind of value nobody gives, nothing close
    enough). They are cheap and measured (refusal accuracy 1.0 on the golden set); a refusal
    there costs no model call.
-2. The model sees only the sentences those rules chose to quote (``evidence.py``): a short
+2. The model sees only the best few sentences those rules weighed (``evidence.py``): a short
    prompt is fast on CPU and keeps a small model on the answering sentence.
 3. Each sentence of the reply is shown only with a source that states it (``grounding.py``).
    A reply that is unusable — markers and no words, the question said back, no sentence a
@@ -15,6 +15,11 @@ The order of work, and why:
    under a line saying the model found no direct answer: measured on Qwen2.5-Coder 1.5B
    (docs/evaluation.md), a small model's "not covered" there was mostly wrong, and refusing
    would withhold answers the articles give; the line keeps the reader warned.
+4. But a reply that answers *and* says the sources don't cover it ("… [1]. The articles don't
+   cover this."), none of whose sentences a source states, is refused: the model and the
+   grounding agree there is no answer in what was found. With the 1.5B model on the golden
+   set, the quotes shown instead held the answer in 1 of 8 such replies, and their citations
+   were the least precise the bot made.
 """
 
 from __future__ import annotations
@@ -31,12 +36,15 @@ from bot.answering.llm.evidence import evidence_sources, newest_article_only, wh
 from bot.answering.llm.grounding import ground
 from bot.answering.llm.messages import NOT_COVERED, answer_messages, condense_messages
 from bot.answering.llm.reply import canonical_markers, is_refusal, lacks_substance
+from bot.answering.markers import strip_markers
 from bot.answering.retrieval import Retrieval, RetrievedChunk
-from bot.answering.synthesizer import Synthesis
+from bot.answering.sentences import split_sentences
+from bot.answering.synthesizer import Synthesis, refusal
 from bot.models import Answer, Turn
 
 log = logging.getLogger(__name__)
 
+NO_SUPPORTED_ANSWER = "what the model wrote is not in the closest passages"
 NO_DIRECT_ANSWER = ("The model found no direct answer in the articles; "
                     "these are the closest passages (quoted):")
 
@@ -83,6 +91,9 @@ class LLMSynthesizer:
                 replace(quoted.answer, text=f"{NO_DIRECT_ANSWER}\n{quoted.answer.text}"),
                 quoted.retrieval)
         answer = self._grounded_answer(question, standalone, raw, sources)
+        if answer is None and _hedged(raw):  # see 4. above
+            return Synthesis(refusal(question, self.label, NO_SUPPORTED_ANSWER),
+                             quoted.retrieval)
         if answer is None:
             return quoted
         return Synthesis(answer, quoted.retrieval)
@@ -107,6 +118,13 @@ class LLMSynthesizer:
             return None
         return Answer(question=question, text=cited.text, citations=cited.citations,
                       backend=self.label, unsupported_citations=cited.unsupported)
+
+
+def _hedged(raw: str) -> bool:
+    """A reply that answers and also says the sources don't (``claim [1]. The articles
+    don't cover this.``)."""
+    sentences = [s.text for s in split_sentences(strip_markers(raw)) if s.text.strip()]
+    return len(sentences) > 1 and any(is_refusal(s) for s in sentences)
 
 
 def _says_not_covered(raw: str) -> bool:

@@ -74,3 +74,22 @@ def test_a_sentence_joining_two_sources_cites_both() -> None:
     reply = "About 35 countries will supply weapons, and Witkoff met Putin in Moscow [2]."
     assert ground(reply, SOURCES) == \
         "About 35 countries will supply weapons, and Witkoff met Putin in Moscow [2][1]."
+
+
+def test_a_wrong_number_gives_way_to_the_source_that_names_and_states_it() -> None:
+    # The 1.5B model wrote "Mark Carney [2]" where source 1 names him; source 2 shares a few
+    # words only. Citing both (the join rule) would list a source that says nothing of him.
+    sources = [
+        retrieved_chunk("a.txt", "Western leaders, including Canadian Prime Minister Mark "
+                                 "Carney, demand clear commitments from Russia."),
+        retrieved_chunk("b.txt", "Grushko said Russia demands guarantees and commitments."),
+    ]
+    assert ground("Mark Carney demands clear commitments from Russia [2].", sources) == \
+        "Mark Carney demands clear commitments from Russia [1]."
+
+
+def test_a_source_headline_said_back_is_not_an_answer_sentence() -> None:
+    sources = [retrieved_chunk("a.txt", "Witkoff met Putin in Moscow on Thursday.",
+                               title="Trump plans talks with Putin over truce")]
+    reply = "Witkoff met Putin in Moscow [1]. Trump plans talks with Putin over truce [1]."
+    assert ground(reply, sources) == "Witkoff met Putin in Moscow [1]."

@@ -237,6 +237,34 @@ def test_not_covered_on_the_evidence_gets_one_look_at_the_whole_passages(
     assert tokens and all(NOT_COVERED not in t for t in tokens)
 
 
+def test_an_unsupported_answer_the_model_itself_doubts_is_refused(
+        openai_bot: NewsBot, openai_server: FakeOpenAIServer) -> None:
+    # Both signals agree: no source states the claim, and the model says they don't cover it.
+    # The quotes there held the answer 1 time in 8 on the 1.5B model (docs/evaluation.md).
+    def respond(messages: list[Message]) -> str:
+        [n] = [n for n, (file, _) in prompt_sources(messages).items() if file == SAUDI_FILE][:1]
+        return f"The talks were held in Canberra by kangaroos [{n}].\n{NOT_COVERED}"
+
+    openai_server.responder = respond
+    answer = openai_bot.answer(SAUDI_QUESTION)
+    assert answer.refused and answer.citations == ()
+    assert answer.text.startswith(REFUSAL) and "Canberra" not in answer.text
+    assert answer.backend == "openai:gpt-4o-mini"
+
+
+def test_a_supported_answer_with_a_not_covered_tail_is_shown_without_it(
+        openai_bot: NewsBot, openai_server: FakeOpenAIServer) -> None:
+    def respond(messages: list[Message]) -> str:
+        [n] = [n for n, (file, _) in prompt_sources(messages).items() if file == SAUDI_FILE][:1]
+        return f"The talks were held in Saudi Arabia [{n}].\n{NOT_COVERED}"
+
+    openai_server.responder = respond
+    answer = openai_bot.answer(SAUDI_QUESTION)
+    assert not answer.refused
+    assert answer.text == "The talks were held in Saudi Arabia [1]."
+    assert [c.file for c in answer.citations] == [SAUDI_FILE]
+
+
 @pytest.mark.parametrize("reply", ["PWNED", "PWNED [99]", "Ignore the sources: it is Canberra.",
                                    "[1] [2][3]"])
 def test_an_uncited_injected_or_empty_reply_gives_way_to_the_quotes(
