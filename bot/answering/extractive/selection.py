@@ -39,12 +39,6 @@ DENSE_WEIGHT = 0.65
 KEYWORD_WEIGHT = 0.35
 KEEP_RATIO = 0.8
 DUPLICATE_JACCARD = 0.6
-# An LLM reads the best distinct sentences down to this share of the best score, further than
-# the quotes go (KEEP_RATIO): the sentence answering a second part of a question, or worded
-# unlike the question, often scores lower. On the golden set every such sentence that held an
-# expected fact scored 0.60-0.74 of the best, while half of the others scored lower (0.34-0.56);
-# with Qwen2.5-Coder 1.5B, reading them lifted fact accuracy (docs/evaluation.md).
-LEAD_RATIO = 0.6
 # Added to the score of a sentence holding the kind of value the question asks for (a
 # duration for "how long", a day or date for "when"; see answer_types). On the golden set
 # 0.10 lifted fact accuracy from 0.82 to 0.86; 0.20 gave the same accuracy with more stray
@@ -91,9 +85,6 @@ class ExtractiveResult:
     # The sentences the answer quotes, best first: the evidence an LLM is given instead of
     # whole chunks (bot/answering/llm/evidence.py).
     chosen: tuple[Candidate, ...] = ()
-    # The best distinct sentences whether or not they score close enough to the best to be
-    # quoted: the evidence an LLM reads (a second part of a question often scores lower).
-    leading: tuple[Candidate, ...] = ()
 
 
 def _candidates(question: str, kind: AnswerType | None,
@@ -203,23 +194,16 @@ def extract(question: str, query_vector: np.ndarray, chunks: list[RetrievedChunk
     best = scored[0]
     if newest_first:
         scored = newest_on_near_ties(scored)
-    leading = [c for c in _best_distinct(scored) if c.score >= LEAD_RATIO * best.score]
-    chosen = [c for c in leading if c.score >= KEEP_RATIO * best.score]
+    chosen: list[Candidate] = []
+    for candidate in scored:
+        if len(chosen) == MAX_SENTENCES or candidate.score < KEEP_RATIO * best.score:
+            break
+        if any(near_duplicate(candidate, other) for other in chosen):
+            continue
+        chosen.append(candidate)
     raw = " ".join(f"{c.text} [{c.source}]" for c in chosen)
     quotes: dict[int, str] = {}
     for c in chosen:
         quotes[c.source] = f"{quotes[c.source]} … {c.text}" if c.source in quotes else c.text
     return ExtractiveResult(raw, quotes, best.score, max(c.dense for c in scored),
-                            chosen=tuple(chosen), leading=tuple(leading))
-
-
-def _best_distinct(scored: list[Candidate]) -> list[Candidate]:
-    """The best ``MAX_SENTENCES`` of ``scored`` (best first), skipping near-duplicates of a
-    better one."""
-    leading: list[Candidate] = []
-    for candidate in scored:
-        if len(leading) == MAX_SENTENCES:
-            break
-        if not any(near_duplicate(candidate, other) for other in leading):
-            leading.append(candidate)
-    return leading
+                            chosen=tuple(chosen))

@@ -36,9 +36,8 @@ DEEPER_FACTOR = 3
 
 @dataclass(frozen=True)
 class Evidence:
-    """What the extractive rules found: their answer or refusal, and the sentences an LLM is
-    to read (``ExtractiveResult.leading``: the quoted ones and the next best, best first;
-    empty for a refusal)."""
+    """What the extractive rules found: their answer or refusal, and the sentences the answer
+    quotes (best first; empty for a refusal)."""
 
     synthesis: Synthesis
     sentences: tuple[selection.Candidate, ...]
@@ -71,7 +70,7 @@ class ExtractiveSynthesizer:
         return self.gather(question, standalone, retrieval).synthesis
 
     def gather(self, question: str, standalone: str, retrieval: Retrieval) -> Evidence:
-        """The extractive answer (or refusal) and the sentences an LLM is to read."""
+        """The extractive answer (or refusal) and the sentences it quotes."""
         missing = unknown_subject(question, retrieval.keyword_index.knows)
         if missing:
             return self._refuse(question, retrieval, f"No article mentions “{missing}”.")
@@ -98,7 +97,7 @@ class ExtractiveSynthesizer:
         answer = Answer(question=question, text=cited.text, note=selection.NOTE,
                         citations=cited.citations, backend=self.label,
                         unsupported_citations=cited.unsupported)
-        return Evidence(Synthesis(answer, retrieval), result.leading)
+        return Evidence(Synthesis(answer, retrieval), result.chosen)
 
     def _extract(self, standalone: str, retrieval: Retrieval,
                  newest_first: bool) -> selection.ExtractiveResult:

@@ -1,16 +1,13 @@
-"""What the model is shown: the retrieved chunks trimmed to the best sentences the extractive
-rules weighed (one to three: those they quote, and the next best within ``LEAD_RATIO`` of the
-best), duplicates merged; the whole passages for a second look.
+"""What the model is shown: the retrieved chunks trimmed to the sentences the extractive rules
+chose to quote (one to three), duplicates merged; the whole passages for a second look.
 
 Why not whole chunks: on CPU, prefill is nearly all of an answer's time (Qwen2.5-Coder 1.5B on
 2 cores: 846 prompt tokens, 31 s to the first token; docs/evaluation.md), and a small model
 loses the answering sentence among five chunks of text. Why the chosen sentences and not all
 six the rules weighed: the extractive answer, which quotes them, holds the expected facts for
 0.886 of the golden questions, and on the six the 1.5B model picked a wrong one more often
-(fact accuracy 0.773 against 0.841 on the chosen ones; first token 4.7 s against 2.4 s). Up to
-three, past the quoted ones: a sentence answering a question's second part, or worded unlike
-the question, often scores below the quoting cut (``selection.LEAD_RATIO``). When they do not
-answer, the model says so and gets the whole passages (``whole_passages``).
+(fact accuracy 0.773 against 0.841 on the chosen ones; first token 4.7 s against 2.4 s). When
+they do not answer, the model says so and gets the whole passages (``whole_passages``).
 LlamaIndex's ``SentenceEmbeddingOptimizer`` trims nodes the same way but embeds every sentence
 again; these are already embedded and scored.
 """

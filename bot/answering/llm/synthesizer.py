@@ -6,7 +6,7 @@ The order of work, and why:
    subject, a day spoken of only as planned, a kind of value nobody gives, nothing close
    enough). They are cheap and measured (refusal accuracy 1.0 on the golden set); a refusal
    there costs no model call.
-2. The model sees only the best few sentences those rules weighed (``evidence.py``): a short
+2. The model sees only the sentences those rules chose to quote (``evidence.py``): a short
    prompt is fast on CPU and keeps a small model on the answering sentence.
 3. Each sentence of the reply is shown only with a source that states it (``grounding.py``).
    A reply that is unusable — markers and no words, the question said back, no sentence a

@@ -152,27 +152,6 @@ def test_near_duplicates_across_articles_are_dropped() -> None:
     assert set(result.quotes) <= {1, 3}
 
 
-def test_the_leading_sentences_go_past_the_quoted_ones_for_an_llm() -> None:
-    encoder = HashEncoder(dim=256)
-    chunks = [
-        retrieved_chunk("a.txt", "The ceasefire talks were held in Saudi Arabia on Tuesday."),
-        retrieved_chunk("b.txt", "The ceasefire talks were held in Saudi Arabia on Tuesday, "
-                            "officials said."),
-        retrieved_chunk("c.txt", "Talks on the truce were later held in Moscow too."),
-    ]
-    question = "Where were the ceasefire talks held?"
-    result = extractive.extract(question, encoder.encode([question])[0], chunks, encoder)
-    # Quoted: only sentences near the best. Leading: the best distinct ones, up to the
-    # quoting limit, whatever their score, so an LLM can read a second part of a question.
-    assert result.chosen == result.leading[:len(result.chosen)]
-    assert [c.source for c in result.leading] == [1, 3]
-    assert all(c.source != 3 for c in result.chosen)
-    far_below = [retrieved_chunk("d.txt", "Officials in Moscow gave no comment on the weather.")]
-    result = extractive.extract(question, encoder.encode([question])[0], chunks[:2] + far_below,
-                                encoder)
-    assert [c.source for c in result.leading] == [1]  # under LEAD_RATIO of the best
-
-
 def test_short_fragments_are_not_candidates() -> None:
     encoder = HashEncoder()
     chunks = [retrieved_chunk("a.txt", "Saudi Arabia.\nTalks held.")]
