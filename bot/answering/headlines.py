@@ -37,12 +37,5 @@ def is_title(text: str, title: str, given: bool) -> bool:
     return bool(headline_words) and _words(text) == headline_words
 
 
-def repeats_headline(text: str, title: str) -> bool:
-    """Whether ``text`` is ``title``'s headline said back (as the LLM's sources show it, see
-    ``headline``), ignoring case, punctuation and spacing."""
-    headline_words = _words(headline(title))
-    return bool(headline_words) and _words(text) == headline_words
-
-
 def _words(text: str) -> list[str]:
     return _WORD.findall(text.casefold())

@@ -31,7 +31,7 @@ import re
 from collections.abc import Iterable, Sequence
 
 from bot.answering.citations import SUPPORT_THRESHOLD, best_quote
-from bot.answering.headlines import repeats_headline
+from bot.answering.headlines import is_title
 from bot.answering.llm.reply import attach_markers, is_refusal
 from bot.answering.markers import marker_numbers, strip_markers
 from bot.answering.retrieval import RetrievedChunk
@@ -66,7 +66,8 @@ def ground(reply: str, sources: Sequence[RetrievedChunk], question: str = "") ->
         if is_refusal(claim):
             log.info("dropped a 'not covered' sentence from an answer: %r", claim[:120])
             continue
-        if any(repeats_headline(claim, source.chunk.title) for source in sources):
+        # given=False: the model is shown a title only when it reads as a headline (messages.py).
+        if any(is_title(claim, source.chunk.title, given=False) for source in sources):
             log.info("dropped a source's headline said back as a sentence: %r", claim[:120])
             continue
         scores = {n: best_quote([claim], source.chunk.text)[1]

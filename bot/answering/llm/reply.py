@@ -86,8 +86,21 @@ def attach_markers(claim: str, numbers: Sequence[int]) -> str:
 def is_refusal(text: str) -> bool:
     """True when the reply has sentences and every one says the sources don't answer (in any
     wording). A reply with no words is not a refusal but a non-answer (``lacks_substance``)."""
-    sentences = [s.text for s in split_sentences(strip_markers(text)) if s.text.strip()]
-    return bool(sentences) and all(_REFUSAL.search(sentence) for sentence in sentences)
+    refusing = _refusing_sentences(text)
+    return bool(refusing) and all(refusing)
+
+
+def adds_refusal(text: str) -> bool:
+    """True for a reply that answers and also says the sources don't (``claim [1]. The
+    articles don't cover this.``)."""
+    refusing = _refusing_sentences(text)
+    return len(refusing) > 1 and any(refusing) and not all(refusing)
+
+
+def _refusing_sentences(text: str) -> list[bool]:
+    """Per sentence of ``text`` (markers aside): whether it says the sources don't answer."""
+    return [bool(_REFUSAL.search(s.text)) for s in split_sentences(strip_markers(text))
+            if s.text.strip()]
 
 
 def lacks_substance(text: str, question: str) -> bool:

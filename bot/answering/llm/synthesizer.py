@@ -35,10 +35,13 @@ from bot.answering.llm.chat_model import ChatModel
 from bot.answering.llm.evidence import evidence_sources, newest_article_only, whole_passages
 from bot.answering.llm.grounding import ground
 from bot.answering.llm.messages import NOT_COVERED, answer_messages, condense_messages
-from bot.answering.llm.reply import canonical_markers, is_refusal, lacks_substance
-from bot.answering.markers import strip_markers
+from bot.answering.llm.reply import (
+    adds_refusal,
+    canonical_markers,
+    is_refusal,
+    lacks_substance,
+)
 from bot.answering.retrieval import Retrieval, RetrievedChunk
-from bot.answering.sentences import split_sentences
 from bot.answering.synthesizer import Synthesis, refusal
 from bot.models import Answer, Turn
 
@@ -91,7 +94,7 @@ class LLMSynthesizer:
                 replace(quoted.answer, text=f"{NO_DIRECT_ANSWER}\n{quoted.answer.text}"),
                 quoted.retrieval)
         answer = self._grounded_answer(question, standalone, raw, sources)
-        if answer is None and _hedged(raw):  # see 4. above
+        if answer is None and adds_refusal(raw):  # see 4. above
             return Synthesis(refusal(question, self.label, NO_SUPPORTED_ANSWER),
                              quoted.retrieval)
         if answer is None:
@@ -118,13 +121,6 @@ class LLMSynthesizer:
             return None
         return Answer(question=question, text=cited.text, citations=cited.citations,
                       backend=self.label, unsupported_citations=cited.unsupported)
-
-
-def _hedged(raw: str) -> bool:
-    """A reply that answers and also says the sources don't (``claim [1]. The articles
-    don't cover this.``)."""
-    sentences = [s.text for s in split_sentences(strip_markers(raw)) if s.text.strip()]
-    return len(sentences) > 1 and any(is_refusal(s) for s in sentences)
 
 
 def _says_not_covered(raw: str) -> bool:

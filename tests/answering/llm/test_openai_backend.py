@@ -170,13 +170,18 @@ def test_a_claim_its_source_does_not_support_is_not_shown(
 def test_an_answer_whose_every_citation_is_unsupported_gives_way_to_the_quotes(
         openai_bot: NewsBot, openai_server: FakeOpenAIServer) -> None:
     def respond(messages: list[Message]) -> str:
-        [n] = [n for n, (file, _) in prompt_sources(messages).items() if file == SAUDI_FILE][:1]
+        n = saudi_source(messages)
         return f"Kangaroos hop around Canberra every morning [{n}]."
 
     openai_server.responder = respond
     answer = openai_bot.answer(SAUDI_QUESTION)
     assert "Kangaroos" not in answer.text
     _assert_quotes(answer)
+
+
+def saudi_source(messages: list[Message]) -> int:
+    """The number the prompt gave the first source from ``SAUDI_FILE``."""
+    return next(n for n, (file, _) in prompt_sources(messages).items() if file == SAUDI_FILE)
 
 
 def _assert_quotes(answer: Answer, opening: str = "") -> None:
@@ -242,7 +247,7 @@ def test_an_unsupported_answer_the_model_itself_doubts_is_refused(
     # Both signals agree: no source states the claim, and the model says they don't cover it.
     # The quotes there held the answer 1 time in 8 on the 1.5B model (docs/evaluation.md).
     def respond(messages: list[Message]) -> str:
-        [n] = [n for n, (file, _) in prompt_sources(messages).items() if file == SAUDI_FILE][:1]
+        n = saudi_source(messages)
         return f"The talks were held in Canberra by kangaroos [{n}].\n{NOT_COVERED}"
 
     openai_server.responder = respond
@@ -255,7 +260,7 @@ def test_an_unsupported_answer_the_model_itself_doubts_is_refused(
 def test_a_supported_answer_with_a_not_covered_tail_is_shown_without_it(
         openai_bot: NewsBot, openai_server: FakeOpenAIServer) -> None:
     def respond(messages: list[Message]) -> str:
-        [n] = [n for n, (file, _) in prompt_sources(messages).items() if file == SAUDI_FILE][:1]
+        n = saudi_source(messages)
         return f"The talks were held in Saudi Arabia [{n}].\n{NOT_COVERED}"
 
     openai_server.responder = respond

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.answering.citations import resolve_citations
-from bot.answering.llm.reply import canonical_markers, is_refusal, lacks_substance
+from bot.answering.llm.reply import adds_refusal, canonical_markers, is_refusal, lacks_substance
 from tests.core_fixtures import retrieved_chunk
 
 SOURCES = [
@@ -72,3 +72,9 @@ def test_markers_only_and_restated_questions_lack_substance() -> None:
     assert lacks_substance("Countries would lead a peacekeeping force [1].", question)
     assert not lacks_substance("Britain and France would lead it [1].", question)
     assert not lacks_substance("[1] Izvestia [2][3]", "Which newspaper reported it?")
+
+
+def test_a_reply_that_answers_and_adds_a_refusal() -> None:
+    assert adds_refusal("Talks were in Riyadh [1].\nThe articles don't cover this.")
+    assert not adds_refusal("The articles don't cover this.")
+    assert not adds_refusal("Talks were in Riyadh [1]. They lasted a day [1].")
