@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from bot.answering.question_parts import question_parts
 from bot.models import DateRange
 from ingest.date_numbers import number_date, span_where
 from ingest.keyword_index import KeywordIndex, refresh_keyword_index
@@ -49,6 +50,18 @@ class Retrieval:
     @property
     def best_similarity(self) -> float:
         return max((c.similarity for c in self.chunks), default=0.0)
+
+
+def take_turns(rankings: list[list[str]], k: int) -> list[str]:
+    """The first ``k`` distinct ids taking each ranking's best in turn (round robin)."""
+    taken: list[str] = []
+    for rank in range(max((len(r) for r in rankings), default=0)):
+        for ranking in rankings:
+            if len(taken) >= k:
+                return taken
+            if rank < len(ranking) and ranking[rank] not in taken:
+                taken.append(ranking[rank])
+    return taken
 
 
 def reciprocal_rank_fusion(rankings: list[list[str]], k: int = RRF_K) -> dict[str, float]:
@@ -106,6 +119,20 @@ class HybridRetriever:
         keyword = keyword_index.search(query, candidates, only=allowed)
         fused = reciprocal_rank_fusion([[c.id for c, _ in dense], [i for i, _ in keyword]])
         best_ids = sorted(fused, key=lambda i: -fused[i])[:top_k]
+        parts = question_parts(query)
+        if parts:
+            # A compound question: its parts take turns at the slots, each ranked on its own.
+            # (Fusing the parts' rankings with the whole question's instead favoured the
+            # chunks every ranking half-matches over the one each part needs.)
+            by_part = []
+            for part in parts:
+                part_dense = self.store.query(self.encoder.encode([part])[0], candidates,
+                                              where=where)
+                part_keyword = keyword_index.search(part, candidates, only=allowed)
+                by_part.append(reciprocal_rank_fusion([[c.id for c, _ in part_dense],
+                                                       [i for i, _ in part_keyword]]))
+            best_ids = take_turns([sorted(r, key=lambda i: -r[i]) for r in by_part], top_k)
+            fused = {i: max(r.get(i, 0.0) for r in by_part) for i in best_ids}
 
         known = {chunk.id: (chunk, similarity) for chunk, similarity in dense}
         keyword_scores = dict(keyword)

@@ -17,11 +17,13 @@ import numpy as np
 import pytest
 from numpy.typing import NDArray
 
+from bot.answering.question_parts import question_parts
 from bot.answering.retrieval import (
     CANDIDATES_PER_SLOT,
     RRF_K,
     HybridRetriever,
     reciprocal_rank_fusion,
+    take_turns,
 )
 from bot.engine import NewsBot
 from ingest.keyword_index import KeywordIndex
@@ -64,6 +66,12 @@ def test_rrf_k_and_edge_cases() -> None:
     # Found by both retrievers beats first place in one of them.
     both = reciprocal_rank_fusion([["x", "y"], ["z", "y"]])
     assert both["y"] > both["x"] == both["z"]
+
+
+def test_take_turns_round_robin_without_repeats() -> None:
+    assert take_turns([["a", "b", "c"], ["b", "d"]], 3) == ["a", "b", "d"]
+    assert take_turns([["a"], ["a"], ["c", "e"]], 9) == ["a", "c", "e"]
+    assert take_turns([], 3) == [] and take_turns([["a"]], 0) == []
 
 
 # -- retrieve ----------------------------------------------------------------------------------
@@ -191,3 +199,35 @@ def test_a_keyword_only_hit_gets_its_similarity_from_its_stored_vector(tmp_path:
     for c in retrieval.chunks:
         if c is not hit:
             assert c.similarity == pytest.approx(0.9, abs=1e-3) and c.keyword_score == 0.0
+
+
+# -- a compound question -----------------------------------------------------------------------
+
+COMPOUND = ("Where did US delegates negotiate with the Ukrainians, and where did the US envoy "
+            "hold talks with the Russian side?")
+
+
+def test_the_parts_of_a_compound_question_take_turns_at_the_slots(
+        indexed_corpus: IndexedCorpus) -> None:
+    retriever, encoder = _retriever(indexed_corpus)
+    first, second = question_parts(COMPOUND)
+    own_best = [retriever.retrieve(part, 1).chunks[0].chunk.id for part in (first, second)]
+    assert own_best[0] != own_best[1], "the setup needs parts with different best chunks"
+
+    encoder.texts.clear()
+    retrieval = retriever.retrieve(COMPOUND, 2)
+    assert [c.chunk.id for c in retrieval.chunks] == own_best
+    assert encoder.texts == [COMPOUND, first, second]
+    # Similarity stays the whole question's (the relevance floor judges the question asked).
+    vectors = _stored_vectors(retriever, own_best)
+    for c in retrieval.chunks:
+        assert c.similarity == pytest.approx(
+            float(np.dot(vectors[c.chunk.id], retrieval.query_vector)), abs=1e-4)
+
+
+def test_a_compound_question_finds_what_each_part_asks(indexed_corpus: IndexedCorpus) -> None:
+    """On the sample corpus the whole question alone retrieves no chunk naming the second
+    place (Moscow, where the envoy held talks); its parts looked up in turn find both."""
+    retriever, _ = _retriever(indexed_corpus)
+    texts = " ".join(c.chunk.text for c in retriever.retrieve(COMPOUND, 5).chunks)
+    assert "Saudi Arabia" in texts and "held talks in Moscow" in texts

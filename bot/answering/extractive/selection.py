@@ -19,6 +19,7 @@ import numpy as np
 
 from bot.answering.extractive.answer_types import NARROW, AnswerType, holds_answer, question_type
 from bot.answering.headlines import is_title
+from bot.answering.question_parts import question_parts
 from bot.answering.retrieval import RetrievedChunk
 from bot.answering.sentences import split_sentences
 from ingest.text_terms import terms
@@ -172,6 +173,53 @@ def newest_on_near_ties(scored: list[Candidate]) -> list[Candidate]:
     return sorted(tied, key=lambda c: c.date, reverse=True) + rest
 
 
+def _scored(candidates: list[Candidate], query_vector: np.ndarray,
+            encoder: Encoder) -> list[Candidate]:
+    """The shortlisted candidates (by keyword overlap and chunk rank) scored, best first."""
+    candidates = sorted(candidates, reverse=True,
+                        key=lambda c: c.keyword + 0.1 * c.prior + TYPE_BONUS * c.typed)
+    shortlist = candidates[:MAX_CANDIDATES]
+    vectors = encoder.encode([c.text for c in shortlist])
+    similarities = vectors @ query_vector
+    return sorted(
+        (replace(c, dense=float(s)) for c, s in zip(shortlist, similarities, strict=True)),
+        key=lambda c: c.score, reverse=True)
+
+
+def _kept(scored: list[Candidate], best: float | None = None) -> list[Candidate]:
+    """The scored candidates close enough to the best score (the first's, if not given) to
+    be quoted."""
+    if not scored:
+        return []
+    floor = KEEP_RATIO * (scored[0].score if best is None else best)
+    return [c for c in scored if c.score >= floor]
+
+
+def _by_part(question: str, chunks: list[RetrievedChunk],
+             encoder: Encoder) -> list[list[Candidate]]:
+    """For a compound question, each part's quotable sentences, scored against that part
+    alone (bot/answering/question_parts.py): scored against the whole question, the sentences
+    answering one part fill every slot. Only sentences sharing a word with the part count."""
+    lists: list[list[Candidate]] = []
+    for part in question_parts(question):
+        candidates = [c for c in _candidates(part, question_type(part), chunks) if c.keyword > 0]
+        if candidates:
+            lists.append(_kept(_scored(candidates, encoder.encode([part])[0], encoder)))
+    return lists
+
+
+def _in_turns(lists: list[list[Candidate]], limit: int) -> list[Candidate]:
+    """Up to ``limit`` sentences taking each list's next best in turn, near-duplicates out."""
+    chosen: list[Candidate] = []
+    for rank in range(max((len(kept) for kept in lists), default=0)):
+        for kept in lists:
+            if len(chosen) == limit:
+                return chosen
+            if rank < len(kept) and not any(near_duplicate(kept[rank], c) for c in chosen):
+                chosen.append(kept[rank])
+    return chosen
+
+
 def extract(question: str, query_vector: np.ndarray, chunks: list[RetrievedChunk],
             encoder: Encoder, *, newest_first: bool = False) -> ExtractiveResult:
     """Pick the few sentences that best answer ``question``, with ``[n]`` markers;
@@ -182,25 +230,14 @@ def extract(question: str, query_vector: np.ndarray, chunks: list[RetrievedChunk
         return ExtractiveResult("", {}, 0.0, 0.0)
     if kind in NARROW and not any(c.typed for c in candidates):
         return ExtractiveResult("", {}, 0.0, 0.0, missing_type=kind)
-    candidates.sort(key=lambda c: (c.keyword + 0.1 * c.prior + TYPE_BONUS * c.typed),
-                    reverse=True)
-    shortlist = candidates[:MAX_CANDIDATES]
-    vectors = encoder.encode([c.text for c in shortlist])
-    similarities = vectors @ query_vector
-    scored = sorted(
-        (replace(c, dense=float(s)) for c, s in zip(shortlist, similarities, strict=True)),
-        key=lambda c: c.score, reverse=True)
+    scored = _scored(candidates, query_vector, encoder)
 
     best = scored[0]
     if newest_first:
         scored = newest_on_near_ties(scored)
-    chosen: list[Candidate] = []
-    for candidate in scored:
-        if len(chosen) == MAX_SENTENCES or candidate.score < KEEP_RATIO * best.score:
-            break
-        if any(near_duplicate(candidate, other) for other in chosen):
-            continue
-        chosen.append(candidate)
+    # A compound question's parts take turns first; the whole question's picks fill the rest.
+    chosen = _in_turns([*_by_part(question, chunks, encoder), _kept(scored, best.score)],
+                       MAX_SENTENCES)
     raw = " ".join(f"{c.text} [{c.source}]" for c in chosen)
     quotes: dict[int, str] = {}
     for c in chosen:

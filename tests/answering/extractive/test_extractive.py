@@ -152,6 +152,30 @@ def test_near_duplicates_across_articles_are_dropped() -> None:
     assert set(result.quotes) <= {1, 3}
 
 
+def test_each_part_of_a_compound_question_gets_its_own_sentence() -> None:
+    encoder = HashEncoder(dim=256)
+    # Three sentences echo the first part's words; the one answering the second part shares
+    # few words with the question as a whole, so scored against it alone it is never quoted.
+    chunks = [
+        retrieved_chunk("a.txt", "The ceasefire delegates negotiated in Riyadh for hours. "
+                                 "The ceasefire delegates negotiated late into the night. "
+                                 "Delegates negotiated the ceasefire text word by word."),
+        retrieved_chunk("b.txt", "The envoy met officials in Oslo."),
+    ]
+    question = "Where did the ceasefire delegates negotiate, and where did the envoy meet?"
+    vector = encoder.encode([question])[0]
+    whole_only = extractive.extract("Where did the ceasefire delegates negotiate and meet?",
+                                    vector, chunks, encoder)
+    assert "Oslo" not in whole_only.raw_text, "the setup must hide the second part's answer"
+
+    result = extractive.extract(question, vector, chunks, encoder)
+    picked = [c.text for c in result.chosen]
+    assert picked[:2] == ["The ceasefire delegates negotiated in Riyadh for hours.",
+                          "The envoy met officials in Oslo."]
+    assert len(picked) <= extractive.MAX_SENTENCES
+    assert result.quotes[2] == "The envoy met officials in Oslo."
+
+
 def test_short_fragments_are_not_candidates() -> None:
     encoder = HashEncoder()
     chunks = [retrieved_chunk("a.txt", "Saudi Arabia.\nTalks held.")]

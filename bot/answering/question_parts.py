@@ -1,0 +1,34 @@
+"""The parts of a compound question: "Where did X meet Y, and what did Z say?" asks two things.
+
+Retrieval and sentence selection score text against the whole question, so the part whose
+words the articles echo most wins every slot and the other part goes unanswered ("Where did US
+delegates negotiate with the Ukrainians, and where did the US envoy hold talks with the Russian
+side?" retrieved five chunks about the first talks and none naming the second place). Each part
+is therefore also looked up on its own: retrieval fuses every part's rankings with the whole
+question's (the multi-query fusion of RAG-Fusion and LlamaIndex's ``QueryFusionRetriever``, with
+the sub-questions split off the question rather than written by an LLM, which the extractive
+default does not have), and the sentence picker quotes the best sentence of each part first.
+
+Only "…, and <wh-word> …" splits a question: "Who spoke for the White House and for the
+Kremlin?" shares its one question word between its halves, which the whole question's terms
+already carry.
+"""
+
+from __future__ import annotations
+
+import re
+
+# Where a further question starts: "and" (after an optional comma) before a question word.
+_NEXT_QUESTION = re.compile(
+    r",?\s+and\s+(?=(?:where|what|who|whom|whose|when|why|which|how)\b)", re.IGNORECASE)
+MAX_PARTS = 3
+
+
+def question_parts(question: str) -> tuple[str, ...]:
+    """The questions a compound question asks, each with the words it needs; ``()`` for a
+    question that asks one thing (so callers look it up once, as a whole)."""
+    parts = [part.strip(" ,;") for part in _NEXT_QUESTION.split(question)]
+    parts = [part for part in parts if part]
+    if len(parts) < 2:
+        return ()
+    return tuple(parts[:MAX_PARTS])

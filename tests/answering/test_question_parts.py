@@ -1,0 +1,37 @@
+"""Splitting a compound question into the questions it asks."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.answering.question_parts import MAX_PARTS, question_parts
+
+
+@pytest.mark.parametrize(("question", "parts"), [
+    ("Where did US delegates negotiate with the Ukrainians, and where did the US envoy hold "
+     "talks with the Russian side?",
+     ("Where did US delegates negotiate with the Ukrainians",
+      "where did the US envoy hold talks with the Russian side?")),
+    ("What rate was first reported and what was it revised to?",
+     ("What rate was first reported", "what was it revised to?")),
+    ("Who met, and when, and why?", ("Who met", "when", "why?")),
+])
+def test_a_further_question_after_and_is_a_part(question: str,
+                                                 parts: tuple[str, ...]) -> None:
+    assert question_parts(question) == parts
+
+
+@pytest.mark.parametrize("question", [
+    "Who spoke for the White House and for the Kremlin ahead of the call?",  # one question word
+    "Where were the talks held?",
+    "What did Trump and Putin discuss?",
+    "and what?",  # nothing before the further question
+    "",
+])
+def test_a_question_asking_one_thing_has_no_parts(question: str) -> None:
+    assert question_parts(question) == ()
+
+
+def test_parts_are_capped() -> None:
+    question = ", and ".join(["who"] + ["what"] * 5)
+    assert len(question_parts(question)) == MAX_PARTS
