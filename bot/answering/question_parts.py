@@ -11,16 +11,22 @@ default does not have), and the sentence picker quotes the best sentence of each
 
 Only "…, and <wh-word> …" splits a question: "Who spoke for the White House and for the
 Kremlin?" shares its one question word between its halves, which the whole question's terms
-already carry.
+already carry. A later part that points back with a pronoun ("…, and what was it revised
+to?") is looked up with the part before it in brackets, the way a follow-up carries the
+earlier question (extractive ``standalone``): alone, "what was it revised to?" matches any
+revision in the corpus.
 """
 
 from __future__ import annotations
 
 import re
+from itertools import pairwise
 
 # Where a further question starts: "and" (after an optional comma) before a question word.
 _NEXT_QUESTION = re.compile(
     r",?\s+and\s+(?=(?:where|what|who|whom|whose|when|why|which|how)\b)", re.IGNORECASE)
+# Words by which a part refers to what an earlier part named.
+_POINTS_BACK = re.compile(r"\b(?:it|its|they|them|their|he|him|his|she|her)\b", re.IGNORECASE)
 MAX_PARTS = 3
 
 
@@ -31,4 +37,7 @@ def question_parts(question: str) -> tuple[str, ...]:
     parts = [part for part in parts if part]
     if len(parts) < 2:
         return ()
-    return tuple(parts[:MAX_PARTS])
+    parts = parts[:MAX_PARTS]
+    return tuple([parts[0]] + [
+        f"{part} ({earlier})" if _POINTS_BACK.search(part) else part
+        for earlier, part in pairwise(parts)])

@@ -12,8 +12,8 @@ from bot.answering.question_parts import MAX_PARTS, question_parts
      "talks with the Russian side?",
      ("Where did US delegates negotiate with the Ukrainians",
       "where did the US envoy hold talks with the Russian side?")),
-    ("What rate was first reported and what was it revised to?",
-     ("What rate was first reported", "what was it revised to?")),
+    ("What rate was first reported, and when was the revision published?",
+     ("What rate was first reported", "when was the revision published?")),
     ("Who met, and when, and why?", ("Who met", "when", "why?")),
 ])
 def test_a_further_question_after_and_is_a_part(question: str,
@@ -35,3 +35,11 @@ def test_a_question_asking_one_thing_has_no_parts(question: str) -> None:
 def test_parts_are_capped() -> None:
     question = ", and ".join(["who"] + ["what"] * 5)
     assert len(question_parts(question)) == MAX_PARTS
+
+
+def test_a_part_pointing_back_carries_the_part_before_it() -> None:
+    assert question_parts("What rate was first reported and what was it revised to?") == (
+        "What rate was first reported",
+        "what was it revised to? (What rate was first reported)")
+    assert question_parts("Where did Witkoff meet Putin, and what did he say?")[1] == \
+        "what did he say? (Where did Witkoff meet Putin)"
