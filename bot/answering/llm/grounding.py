@@ -21,7 +21,8 @@ is shown only if every name and number in it (a capitalised word past its first,
 in the sources it cites or in the question: word overlap alone lets a wrong name through.
 When another source names them all and states the sentence at least as well, it is cited
 instead (the model wrote the wrong number); when only two sources together name them, the
-sentence joins their facts and cites both.
+sentence joins their facts and cites both. A day the model added that no source gives ("…
+revised to 6.8 percent on May 9") is taken out and the rest of the sentence shown.
 """
 
 from __future__ import annotations
@@ -31,9 +32,16 @@ import re
 from collections.abc import Iterable, Sequence
 
 from bot.answering.citations import SUPPORT_THRESHOLD, best_quote
+from bot.answering.extractive.answer_types import (
+    MONTH_NAME,
+    WEEKDAY,
+    AnswerType,
+    question_type,
+)
 from bot.answering.headlines import is_title
 from bot.answering.llm.reply import attach_markers, is_refusal
 from bot.answering.markers import marker_numbers, strip_markers
+from bot.answering.question_parts import question_parts
 from bot.answering.retrieval import RetrievedChunk
 from bot.answering.sentences import split_sentences
 from ingest.text_terms import terms
@@ -46,6 +54,13 @@ ATTACH_THRESHOLD = 0.5
 STEM_CHARS = 5
 _WORD = re.compile(r"[^\W_]+(?:[.,’'][^\W_]+)*")
 _ENDED = re.compile(r"[.!?…][\"'”’)]+$")
+# A phrase of time the model may add to a sentence: "on May 9", "in March 2025", "on Tuesday",
+# "on 9 May". Not a bare year: "in 2000 cases" is not one.
+_DAY_PHRASE = re.compile(
+    rf",?\s+(?:on|in|since|until|by|as of)\s+(?:the\s+)?(?:"
+    rf"(?:{WEEKDAY},?\s+)?{MONTH_NAME}\s+\d{{1,2}}(?:st|nd|rd|th)?(?:,?\s+\d{{4}})?"
+    rf"|(?:{WEEKDAY},?\s+)?\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?{MONTH_NAME}(?:\s+\d{{4}})?"
+    rf"|{MONTH_NAME}(?:\s+\d{{4}})?|{WEEKDAY})\b")
 # What a marker leaves behind at the end of a sentence: "…, according to [1]" or "…, [1]".
 _LEFT_BY_MARKERS = re.compile(
     r"(?:,?\s*according to(?:\s+the)?(?:\s+(?:sources?|articles?))?)?[\s,]*$", re.IGNORECASE)
@@ -54,6 +69,8 @@ _LEFT_BY_MARKERS = re.compile(
 def ground(reply: str, sources: Sequence[RetrievedChunk], question: str = "") -> str:
     """``reply`` with each sentence citing the sources that support it (see the module)."""
     asked = _stems(terms(question))
+    asks_when = any(question_type(q) is AnswerType.TIME
+                    for q in (question, *question_parts(question)))
     # What each source names, worked out once per reply. The headline counts: the model is
     # shown it and attributes to it ("according to Normans, part 1 of 13").
     named = {n: _stems(terms(f"{source.chunk.title} {source.chunk.text}"))
@@ -76,7 +93,16 @@ def ground(reply: str, sources: Sequence[RetrievedChunk], question: str = "") ->
         if not numbers:
             log.info("dropped a sentence no source supports: %r", claim[:120])
             continue
-        numbers = _naming_sources(_specifics(claim) - asked, numbers, named, scores)
+        naming = _naming_sources(_specifics(claim) - asked, numbers, named, scores)
+        if not naming and not asks_when:
+            # "It was revised to 6.8 percent on May 9 [2]": the day is the model's own, the
+            # rest the source's. Without the day the sentence may stand (not when the day is
+            # what was asked: "took over the Kursk region in August 2021" without it answers
+            # nothing).
+            known = asked.union(*(named[n] for n in numbers))
+            claim = _without_unnamed_days(claim, known)
+            naming = _naming_sources(_specifics(claim) - asked, numbers, named, scores)
+        numbers = naming
         if not numbers:
             log.info("dropped a sentence naming what no source it was shown names: %r",
                      claim[:120])
@@ -118,6 +144,15 @@ def _naming_sources(specifics: set[str], numbers: list[int], named: dict[int, se
             cited.append(n)
             missing -= named[n]
     return [] if missing else cited
+
+
+def _without_unnamed_days(claim: str, known: set[str]) -> str:
+    """``claim`` without its phrases of time ("on May 9", ", on Tuesday") that name a day,
+    month or year not in ``known`` (stems of what the sources and question name)."""
+    def unnamed(match: re.Match[str]) -> str:
+        return "" if _specifics(f"At {match.group()}") - known else match.group()
+
+    return _DAY_PHRASE.sub(unnamed, claim)
 
 
 def _specifics(claim: str) -> set[str]:

@@ -93,3 +93,26 @@ def test_a_source_headline_said_back_is_not_an_answer_sentence() -> None:
                                title="Trump plans talks with Putin over truce")]
     reply = "Witkoff met Putin in Moscow [1]. Trump plans talks with Putin over truce [1]."
     assert ground(reply, sources) == "Witkoff met Putin in Moscow [1]."
+
+
+def test_a_day_the_sources_do_not_give_is_left_out_and_the_rest_shown() -> None:
+    # The 1.5B model added "on May 9" (the article is dated June 9) to a revised figure.
+    sources = [retrieved_chunk("a.txt", "The office revised its figure for April to 6.8 "
+                                        "percent, after late returns from employers.")]
+    reply = "It was revised to 6.8 percent on May 9, after late returns from employers [1]."
+    assert ground(reply, sources) == \
+        "It was revised to 6.8 percent, after late returns from employers [1]."
+    # A day the source gives stays; a wrong figure still drops the sentence.
+    assert ground("The figure for April was revised to 6.8 percent [1].", sources) == \
+        "The figure for April was revised to 6.8 percent [1]."
+    assert ground("It was revised to 6.9 percent on Tuesday [1].", sources) == ""
+    # Neither a day named by the question nor a year in a count is taken for the model's own.
+    assert ground("The figure for April was revised on Friday to 6.8 percent [1].", sources,
+                  question="What was it revised to on Friday?") == \
+        "The figure for April was revised on Friday to 6.8 percent [1]."
+    assert ground("In 2000 cases the figure for April was revised to 6.8 percent [1].",
+                  sources) == ""
+    # When the day is what was asked, a wrong day is a wrong answer: not shown at all.
+    for question in ("When was the figure revised?",
+                     "What was the figure, and when was it revised?"):
+        assert ground(reply, sources, question=question) == ""
