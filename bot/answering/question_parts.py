@@ -4,10 +4,12 @@ Retrieval and sentence selection score text against the whole question, so the p
 words the articles echo most wins every slot and the other part goes unanswered ("Where did US
 delegates negotiate with the Ukrainians, and where did the US envoy hold talks with the Russian
 side?" retrieved five chunks about the first talks and none naming the second place). Each part
-is therefore also looked up on its own: retrieval fuses every part's rankings with the whole
-question's (the multi-query fusion of RAG-Fusion and LlamaIndex's ``QueryFusionRetriever``, with
-the sub-questions split off the question rather than written by an LLM, which the extractive
-default does not have), and the sentence picker quotes the best sentence of each part first.
+is therefore looked up on its own and the parts take turns: at the retrieval slots
+(``retrieval.take_turns``), then at the quoted sentences (``selection._in_turns``). It is the
+idea of LlamaIndex's ``SubQuestionQueryEngine`` without its LLM: the extractive default has
+none to write sub-questions, and the answer path does not import llama-index (2 s). Fusing the
+parts' rankings with the whole question's in one reciprocal-rank fusion (RAG-Fusion) was tried
+first: chunks half-matching every ranking outscored the one each part needed.
 
 Only "…, and <wh-word> …" splits a question: "Who spoke for the White House and for the
 Kremlin?" shares its one question word between its halves, which the whole question's terms
