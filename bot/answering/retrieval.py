@@ -52,6 +52,16 @@ class Retrieval:
         return max((c.similarity for c in self.chunks), default=0.0)
 
 
+def _fused(dense: list[tuple[StoredChunk, float]],
+           keyword: list[tuple[str, float]]) -> dict[str, float]:
+    """The dense and keyword hits of one query fused by reciprocal rank."""
+    return reciprocal_rank_fusion([[c.id for c, _ in dense], [i for i, _ in keyword]])
+
+
+def _best_first(scores: dict[str, float]) -> list[str]:
+    return sorted(scores, key=lambda i: -scores[i])
+
+
 def take_turns(rankings: list[list[str]], k: int) -> list[str]:
     """The first ``k`` distinct ids taking each ranking's best in turn (round robin)."""
     taken: list[str] = []
@@ -114,25 +124,24 @@ class HybridRetriever:
         # it, and the keyword search may score only the ids it matches, so no out-of-range
         # chunk can enter the fusion from either side.
         where = None if dates is None else span_where(dates.since, dates.until)
-        dense = self.store.query(vector, candidates, where=where)
         allowed = None if where is None else self.store.ids_where(where)
-        keyword = keyword_index.search(query, candidates, only=allowed)
-        fused = reciprocal_rank_fusion([[c.id for c, _ in dense], [i for i, _ in keyword]])
-        best_ids = sorted(fused, key=lambda i: -fused[i])[:top_k]
+
+        def search(text: str, text_vector: np.ndarray) -> \
+                tuple[list[tuple[StoredChunk, float]], list[tuple[str, float]]]:
+            return (self.store.query(text_vector, candidates, where=where),
+                    keyword_index.search(text, candidates, only=allowed))
+
+        dense, keyword = search(query, vector)
+        fused = _fused(dense, keyword)
+        best_ids = _best_first(fused)[:top_k]
         parts = question_parts(query)
         if parts:
             # A compound question: its parts take turns at the slots, each ranked on its own.
             # (Fusing the parts' rankings with the whole question's instead favoured the
             # chunks every ranking half-matches over the one each part needs.)
-            by_part = []
-            for part in parts:
-                part_dense = self.store.query(self.encoder.encode([part])[0], candidates,
-                                              where=where)
-                part_keyword = keyword_index.search(part, candidates, only=allowed)
-                by_part.append(reciprocal_rank_fusion([[c.id for c, _ in part_dense],
-                                                       [i for i, _ in part_keyword]]))
-            best_ids = take_turns([sorted(r, key=lambda i: -r[i]) for r in by_part], top_k)
-            fused = {i: max(r.get(i, 0.0) for r in by_part) for i in best_ids}
+            by_part = [_fused(*search(part, self.encoder.encode([part])[0])) for part in parts]
+            best_ids = take_turns([_best_first(ranking) for ranking in by_part], top_k)
+            fused = {i: max(ranking.get(i, 0.0) for ranking in by_part) for i in best_ids}
 
         known = {chunk.id: (chunk, similarity) for chunk, similarity in dense}
         keyword_scores = dict(keyword)

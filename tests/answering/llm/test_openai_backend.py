@@ -62,6 +62,16 @@ def citing(phrase: str, claim: str) -> Callable[[list[Message]], str]:
     return respond
 
 
+def citing_saudi(reply: str) -> Callable[[list[Message]], str]:
+    """A responder replying ``reply`` with ``{n}`` as the number the prompt gave the first
+    source from ``SAUDI_FILE``."""
+    def respond(messages: list[Message]) -> str:
+        sources = prompt_sources(messages).items()
+        return reply.format(n=next(n for n, (file, _) in sources if file == SAUDI_FILE))
+
+    return respond
+
+
 @pytest.fixture
 def openai_bot(indexed_corpus: IndexedCorpus, openai_server: FakeOpenAIServer) -> NewsBot:
     return indexed_corpus.bot(NEWSBOT_LLM="openai", OPENAI_BASE_URL=openai_server.base_url,
@@ -169,19 +179,10 @@ def test_a_claim_its_source_does_not_support_is_not_shown(
 
 def test_an_answer_whose_every_citation_is_unsupported_gives_way_to_the_quotes(
         openai_bot: NewsBot, openai_server: FakeOpenAIServer) -> None:
-    def respond(messages: list[Message]) -> str:
-        n = saudi_source(messages)
-        return f"Kangaroos hop around Canberra every morning [{n}]."
-
-    openai_server.responder = respond
+    openai_server.responder = citing_saudi("Kangaroos hop around Canberra every morning [{n}].")
     answer = openai_bot.answer(SAUDI_QUESTION)
     assert "Kangaroos" not in answer.text
     _assert_quotes(answer)
-
-
-def saudi_source(messages: list[Message]) -> int:
-    """The number the prompt gave the first source from ``SAUDI_FILE``."""
-    return next(n for n, (file, _) in prompt_sources(messages).items() if file == SAUDI_FILE)
 
 
 def _assert_quotes(answer: Answer, opening: str = "") -> None:
@@ -246,11 +247,8 @@ def test_an_unsupported_answer_the_model_itself_doubts_is_refused(
         openai_bot: NewsBot, openai_server: FakeOpenAIServer) -> None:
     # Both signals agree: no source states the claim, and the model says they don't cover it.
     # The quotes there held the answer 1 time in 8 on the 1.5B model (docs/evaluation.md).
-    def respond(messages: list[Message]) -> str:
-        n = saudi_source(messages)
-        return f"The talks were held in Canberra by kangaroos [{n}].\n{NOT_COVERED}"
-
-    openai_server.responder = respond
+    openai_server.responder = citing_saudi(
+        f"The talks were held in Canberra by kangaroos [{{n}}].\n{NOT_COVERED}")
     answer = openai_bot.answer(SAUDI_QUESTION)
     assert answer.refused and answer.citations == ()
     assert answer.text.startswith(REFUSAL) and "Canberra" not in answer.text
@@ -259,11 +257,8 @@ def test_an_unsupported_answer_the_model_itself_doubts_is_refused(
 
 def test_a_supported_answer_with_a_not_covered_tail_is_shown_without_it(
         openai_bot: NewsBot, openai_server: FakeOpenAIServer) -> None:
-    def respond(messages: list[Message]) -> str:
-        n = saudi_source(messages)
-        return f"The talks were held in Saudi Arabia [{n}].\n{NOT_COVERED}"
-
-    openai_server.responder = respond
+    openai_server.responder = citing_saudi(
+        f"The talks were held in Saudi Arabia [{{n}}].\n{NOT_COVERED}")
     answer = openai_bot.answer(SAUDI_QUESTION)
     assert not answer.refused
     assert answer.text == "The talks were held in Saudi Arabia [1]."
