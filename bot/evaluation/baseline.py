@@ -16,9 +16,11 @@ Imports llama-index: load this module only when the baseline runs.
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 import time
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -33,10 +35,12 @@ from llama_index.core.llms.custom import CustomLLM
 from bot.answering.backends import OPENAI, resolve_backend
 from bot.answering.markers import marker_numbers
 from bot.answering.sentences import split_sentences
-from bot.models import Answer, Citation, Timings
+from bot.models import Answer, Citation, DateRange, Timings
 from bot.settings import Settings
+from ingest.date_numbers import date_number
 
 if TYPE_CHECKING:
+    from llama_index.core import Document
     from llama_index.core.llms import LLM
     from llama_index.core.query_engine import CitationQueryEngine
     from llama_index.core.schema import NodeWithScore
@@ -125,7 +129,9 @@ class VanillaBaseline:
         # It warns that llama-index-readers-file (PDF, DOCX...) is missing; our corpora are
         # .txt/.md/.html, which it reads as plain text without it.
         logging.getLogger("llama_index.core.readers.file.base").setLevel(logging.ERROR)
-        documents = SimpleDirectoryReader(str(corpus_dir), recursive=True).load_data()
+        documents = SimpleDirectoryReader(str(corpus_dir), recursive=True).load_data() \
+            if not list(corpus_dir.glob("*.jsonl")) else _jsonl_documents(corpus_dir)
+        self.top_k = top_k
         self.index = VectorStoreIndex.from_documents(
             documents, embed_model=EncoderEmbedding(encoder),
             transformations=[SentenceSplitter()])  # llama-index's defaults: 1024 / 200 tokens
@@ -143,14 +149,18 @@ class VanillaBaseline:
                 pass
         return str(metadata.get("file_name", ""))
 
-    def answer(self, question: str) -> Answer:
+    def answer(self, question: str, dates: DateRange | None = None) -> Answer:
+        """CitationQueryEngine's answer; with ``dates``, from articles dated up to its end
+        (a metadata filter, as a LlamaIndex user would write it)."""
         from llama_index.core.schema import QueryBundle
 
+        engine = self.engine if dates is None or dates.until is None else \
+            self._engine_until(dates.until)
         started = time.perf_counter()
         bundle = QueryBundle(question)
-        nodes = self.engine.retrieve(bundle)
+        nodes = engine.retrieve(bundle)
         retrieved_at = time.perf_counter()
-        response = self.engine.synthesize(bundle, nodes)
+        response = engine.synthesize(bundle, nodes)
         finished = time.perf_counter()
 
         sources = response.source_nodes
@@ -160,7 +170,9 @@ class VanillaBaseline:
             Citation(n=n, file=self._file_name(sources[n - 1]),
                      title=str(sources[n - 1].node.metadata.get("file_name", "")),
                      quote=_SOURCE_HEADER.sub("", sources[n - 1].node.get_content()).strip(),
-                     score=float(sources[n - 1].score or 0.0))
+                     score=float(sources[n - 1].score or 0.0),
+                     url=str(sources[n - 1].node.metadata.get("url", "")),
+                     date=str(sources[n - 1].node.metadata.get("published", "")))
             for n in dict.fromkeys(numbers) if 1 <= n <= len(sources))
         return Answer(
             question=question, text=text, citations=citations, refused=not citations,
@@ -169,3 +181,48 @@ class VanillaBaseline:
                             generate=(finished - retrieved_at) * 1000,
                             total=(finished - started) * 1000),
             retrieved_files=tuple(dict.fromkeys(self._file_name(n) for n in sources)))
+
+    def _engine_until(self, until: date) -> CitationQueryEngine:
+        from llama_index.core.query_engine import CitationQueryEngine
+        from llama_index.core.vector_stores import (
+            FilterOperator,
+            MetadataFilter,
+            MetadataFilters,
+        )
+
+        limit = MetadataFilter(key=DAY_KEY, value=date_number(until),
+                               operator=FilterOperator.LTE)
+        return CitationQueryEngine.from_args(self.index, llm=self.llm,
+                                             similarity_top_k=self.top_k,
+                                             filters=MetadataFilters(filters=[limit]))
+
+
+#: Metadata key of an article's day as YYYYMMDD (LlamaIndex's filters compare numbers).
+DAY_KEY = "day"
+
+
+def _jsonl_documents(corpus_dir: Path) -> list[Document]:
+    """One ``Document`` per line of each ``.jsonl`` export (SimpleDirectoryReader would read
+    the file as one text): its text, and its title, url and date as metadata, the day also as
+    a number for date filters. Hidden from the embedding and the LLM, as a user would."""
+    from llama_index.core import Document
+
+    documents = []
+    for path in sorted(corpus_dir.glob("*.jsonl")):
+        with path.open(encoding="utf-8") as lines:
+            for line in lines:
+                if not line.strip():
+                    continue
+                record = json.loads(line)
+                published = str(record.get("published") or record.get("date") or "")[:10]
+                metadata: dict[str, Any] = {"file_name": path.name,
+                                            "title": str(record.get("title", "")),
+                                            "url": str(record.get("url", "")),
+                                            "published": published}
+                if published:
+                    metadata[DAY_KEY] = date_number(date.fromisoformat(published))
+                documents.append(Document(
+                    text=str(record.get("text", "")), metadata=metadata,
+                    excluded_embed_metadata_keys=[DAY_KEY, "url", "file_name"],
+                    excluded_llm_metadata_keys=[DAY_KEY, "url", "file_name"]))
+    return documents

@@ -48,19 +48,31 @@ def eval_command(
     strict: Annotated[bool, typer.Option(
         "--strict", help="Exit 1 when a CI-gate threshold is missed (golden set only).")
     ] = False,
+    every: Annotated[int, typer.Option(
+        "--every", min=1, help="Ask only every N-th question (a quicker, smaller sample).")
+    ] = 1,
 ) -> None:
-    """Score answers on a golden question set (facts, retrieval, citations, refusals)."""
+    """Score answers on a golden question set (facts, retrieval, citations, refusals), or on a
+    news-quiz set (RealTimeQA's questions.json; its corpus is the folder beside it)."""
     from bot.frontends.cli.console import err, expected_errors, load_settings, out
 
     with expected_errors():
         from bot.evaluation.golden import load_golden, resolve_corpus_path, resolve_set_path
+        from bot.evaluation.news_quiz import is_quiz_set
         from bot.evaluation.report import print_report, report_json, save_plot
         from bot.evaluation.runner import bot_answer_fn
         from bot.evaluation.thresholds import gate_failures
 
         set_path = resolve_set_path(golden_set)
+        if is_quiz_set(set_path):
+            from bot.frontends.cli.quiz_eval import eval_quiz
+
+            settings = load_settings(llm=llm, top_k=top_k)
+            eval_quiz(settings, set_path, corpus, as_json=as_json, baseline=baseline,
+                      every=every, strict=strict)
+            return
         gated = _gated(set_path, strict)
-        cases = load_golden(set_path)
+        cases = load_golden(set_path)[::every]
         if corpus is not None:
             corpus = resolve_corpus_path(corpus)
         settings = load_settings(llm=llm, top_k=top_k)

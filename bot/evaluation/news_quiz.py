@@ -1,0 +1,176 @@
+"""News-quiz sets: multiple-choice news questions asked open-ended, on news nobody here wrote.
+
+The format is RealTimeQA's (Kasai et al., NeurIPS 2023), as laid out in
+``../shared/bench/realtimeqa_dev``: a ``questions.json`` list of ``{id, question, date, choices,
+gold, kind, gold_urls}`` and a corpus folder of articles (there one ``articles.jsonl``). Each
+question is asked *without* its choices and answered only from articles dated on or before its
+``date`` (what a reader on that day could have read). Scored as that set's README says:
+
+- an answerable question is right when the answer names the gold choice and none of the other
+  choices (the distractors); a refusal is a miss and a *false refusal*;
+- a ``refuse`` question (none of its articles is in the corpus) is right only when refused;
+- ``cites_gold_article``: an answer citing an article whose url is among the question's
+  ``gold_urls`` (the search results the gold was found in).
+
+It measures; it is never tuned on. Its articles are used in place (never copied into the
+repository: they belong to their publishers).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from bot.evaluation.golden import contains_phrase
+from bot.evaluation.metrics import percentile
+from bot.models import Answer, DateRange
+from ingest.errors import BadInputError
+
+ANSWERABLE = "answerable"
+REFUSE = "refuse"
+
+
+@dataclass(frozen=True)
+class QuizCase:
+    id: str
+    question: str
+    day: date  # answered only from articles dated on or before it
+    choices: tuple[str, ...]
+    gold: str
+    refuse: bool
+    gold_urls: frozenset[str] = field(default_factory=frozenset)
+
+    @property
+    def distractors(self) -> tuple[str, ...]:
+        return tuple(c for c in self.choices if c != self.gold)
+
+
+def is_quiz_set(path: Path) -> bool:
+    """Whether ``path`` is a news-quiz set: a JSON list whose items carry ``choices``."""
+    if path.suffix.lower() != ".json" or not path.is_file():
+        return False
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+        return False
+    return isinstance(data, list) and bool(data) and isinstance(data[0], dict) \
+        and "choices" in data[0]
+
+
+def load_quiz(path: Path) -> list[QuizCase]:
+    """The cases of a quiz set; the first malformed one is a one-line ``BadInputError``."""
+    try:
+        items = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise BadInputError(f"{path}: not a readable JSON quiz set ({exc})") from None
+    if not isinstance(items, list):
+        raise BadInputError(f"{path}: a quiz set is a JSON list of questions")
+    cases = []
+    for number, item in enumerate(items, start=1):
+        named = item.get("id", "?") if isinstance(item, dict) else "?"
+        where = f"{path}: question {number} ({named})"
+        try:
+            kind = str(item["kind"])
+            if kind not in (ANSWERABLE, REFUSE):
+                raise BadInputError(f"{where}: kind must be {ANSWERABLE!r} or {REFUSE!r}")
+            cases.append(QuizCase(
+                id=str(item["id"]), question=str(item["question"]).strip(),
+                day=date.fromisoformat(str(item["date"])),
+                choices=tuple(str(c) for c in item["choices"]), gold=str(item["gold"]),
+                refuse=kind == REFUSE, gold_urls=frozenset(item.get("gold_urls") or ())))
+        except (KeyError, TypeError, ValueError) as exc:
+            raise BadInputError(f"{where}: missing or malformed field ({exc})") from None
+    return cases
+
+
+@dataclass(frozen=True)
+class QuizScore:
+    case: QuizCase
+    answer: Answer
+
+    @property
+    def names_gold(self) -> bool:
+        return contains_phrase(self.answer.text, self.case.gold)
+
+    @property
+    def names_distractor(self) -> bool:
+        return any(contains_phrase(self.answer.text, d) for d in self.case.distractors
+                   if not contains_phrase(self.case.gold, d))  # "Bush" inside "George W. Bush"
+
+    @property
+    def right(self) -> bool:
+        if self.case.refuse:
+            return self.answer.refused
+        return not self.answer.refused and self.names_gold and not self.names_distractor
+
+    @property
+    def cites_gold_article(self) -> bool:
+        return any(c.url in self.case.gold_urls for c in self.answer.citations)
+
+    def to_json(self) -> dict[str, Any]:
+        a = self.answer
+        return {"id": self.case.id, "question": self.case.question,
+                "date": self.case.day.isoformat(), "kind": REFUSE if self.case.refuse
+                else ANSWERABLE, "gold": self.case.gold, "right": self.right,
+                "refused": a.refused, "names_gold": self.names_gold,
+                "names_distractor": self.names_distractor,
+                "cites_gold_article": self.cites_gold_article, "answer": a.text,
+                "cited": [{"title": c.title, "date": c.date, "url": c.url}
+                          for c in a.citations],
+                "total_ms": round(a.timings.total, 1),
+                "first_token_ms": round(a.timings.first_token, 1)}
+
+
+@dataclass(frozen=True)
+class QuizMetrics:
+    answerable: int
+    to_refuse: int
+    answerable_right: float
+    refused_right: int  # refuse questions refused
+    false_refusal_rate: float
+    cites_gold_article: float  # of answerable questions answered
+    p50_ms: float
+    p95_ms: float
+    first_token_p50_ms: float
+
+    def to_json(self) -> dict[str, Any]:
+        return {k: round(v, 3) if isinstance(v, float) else v for k, v in vars(self).items()}
+
+
+def quiz_metrics(scores: Sequence[QuizScore]) -> QuizMetrics:
+    answerable = [s for s in scores if not s.case.refuse]
+    to_refuse = [s for s in scores if s.case.refuse]
+    answered = [s for s in answerable if not s.answer.refused]
+    times = [s.answer.timings.total for s in scores]
+    firsts = [s.answer.timings.first_token for s in scores if s.answer.timings.first_token]
+    return QuizMetrics(
+        answerable=len(answerable), to_refuse=len(to_refuse),
+        answerable_right=_share(sum(s.right for s in answerable), len(answerable)),
+        refused_right=sum(s.right for s in to_refuse),
+        false_refusal_rate=_share(len(answerable) - len(answered), len(answerable)),
+        cites_gold_article=_share(sum(s.cites_gold_article for s in answered), len(answered)),
+        p50_ms=percentile(times, 50), p95_ms=percentile(times, 95),
+        first_token_p50_ms=percentile(firsts, 50))
+
+
+def _share(part: float, whole: int) -> float:
+    return part / whole if whole else 0.0
+
+
+#: Asks one question limited to a date range (``NewsBot.answer`` or the baseline's).
+DatedAnswerFn = Callable[[str, DateRange], Answer]
+
+
+def run_quiz(answer: DatedAnswerFn, cases: Sequence[QuizCase],
+             progress: Callable[[int, int], None] | None = None) -> list[QuizScore]:
+    """Ask each case open-ended, from articles dated on or before its day, and score it."""
+    scores = []
+    for done, case in enumerate(cases, start=1):
+        scores.append(QuizScore(case, answer(case.question, DateRange(until=case.day))))
+        if progress:
+            progress(done, len(cases))
+    return scores
