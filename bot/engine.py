@@ -22,7 +22,13 @@ from bot.answering.backends import (
     make_synthesizer,
     resolve_backend,
 )
-from bot.answering.dates import question_dates, sources_span_note
+from bot.answering.dates import (
+    RECENT_SHARE,
+    QuestionDates,
+    as_of_note,
+    question_dates,
+    sources_span_note,
+)
 from bot.answering.questions import clean_question
 from bot.answering.retrieval import HybridRetriever, Retrieval
 from bot.answering.synthesizer import REFUSAL, Synthesizer, refusal
@@ -165,8 +171,7 @@ class NewsBot:
         clock = _FirstTokenClock(on_token) if on_token is not None else None
         standalone = synthesizer.standalone(question, history)
         scope = question_dates(question, dates, self.retriever.corpus_days)
-        retrieval = self.retriever.retrieve(standalone, top_k or self.settings.top_k,
-                                            dates=scope.range)
+        retrieval, older = self._retrieve(standalone, top_k or self.settings.top_k, scope)
         retrieved_at = time.perf_counter()
 
         if retrieval.best_similarity < self.settings.relevance_floor:
@@ -179,9 +184,11 @@ class NewsBot:
             answer = replace(answer, text=refusal(question, self.backend,
                                                   _outside_range_reason(retrieval)).text)
         span = sources_span_note(c.date for c in answer.citations)
-        if scope.note or span:
+        as_of = as_of_note(max(c.date for c in answer.citations)) \
+            if older and answer.citations and not answer.refused else ""
+        if scope.note or span or as_of:
             answer = replace(answer, note=" ".join(
-                p for p in (answer.note, scope.note, span) if p))
+                p for p in (answer.note, scope.note, as_of, span) if p))
         finished = time.perf_counter()
         retrieved_files = tuple(dict.fromkeys(c.chunk.file for c in retrieval.chunks))
         retrieved_articles = tuple(dict.fromkeys(c.chunk.article_id for c in retrieval.chunks))
@@ -191,6 +198,21 @@ class NewsBot:
                             generate=(finished - retrieved_at) * 1000,
                             total=(finished - started) * 1000,
                             first_token=clock.since(started) if clock else 0.0))
+
+
+    def _retrieve(self, query: str, top_k: int, scope: QuestionDates) -> tuple[Retrieval, bool]:
+        """The chunks to answer from, and whether a question about the present is answered
+        from older articles because the recent ones don't answer it (``dates.recent_window``).
+        The recent articles win when they answer about as well as the whole range does."""
+        full = self.retriever.retrieve(query, top_k, dates=scope.range)
+        if scope.recent is None or scope.recent == scope.range or \
+                not self.settings.rule_switches().on("recent_first"):
+            return full, False
+        recent = self.retriever.retrieve(query, top_k, dates=scope.recent)
+        if recent.chunks and recent.best_similarity >= RECENT_SHARE * full.best_similarity:
+            # Searched under the asker's own range, so a refusal names no window they didn't set.
+            return replace(recent, dates=scope.range), False
+        return full, True
 
 
 def check_date_range(dates: DateRange | None) -> None:

@@ -17,6 +17,7 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from bot.answering.backends import LlmChoice
 from bot.answering.questions import MAX_QUESTION_CHARS
+from bot.rules import RuleSwitches
 from ingest.settings import ChunkingSettings, EmbeddingSettings, OpenAISettings, StoreSettings
 
 
@@ -33,9 +34,34 @@ class AnsweringSettings(BaseModel):
     # Ollama serve one at a time, and llama_cpp.server cuts a stream short when a second
     # request arrives), 4 for OpenAI itself.
     llm_concurrency: int | None = Field(None, alias="NEWSBOT_LLM_CONCURRENCY", ge=1, le=64)
+    # What an LLM reads (docs/evaluation.md, "what the model reads"): "passages", the retrieved
+    # passages' best sentences with a sentence either side, up to llm_evidence_tokens, and the
+    # model itself judges whether they answer; "sentences", only the one to three sentences
+    # the extractive rules chose, after those rules decide whether to refuse (short prompts
+    # for a small model on CPU, but capped at the rules' reading).
+    llm_evidence: Literal["passages", "sentences"] = Field("passages",
+                                                           alias="NEWSBOT_LLM_EVIDENCE")
+    llm_evidence_tokens: int = Field(450, alias="NEWSBOT_LLM_EVIDENCE_TOKENS",
+                                     ge=100, le=100_000)
+    # Answering rules switched off by name (bot/answering/rules.py), for an ablation.
+    rules_off: Annotated[list[str], NoDecode] = Field(default_factory=list,
+                                                      alias="NEWSBOT_RULES_OFF")
     top_k: int = Field(5, alias="NEWSBOT_TOP_K", ge=1, le=50)
     relevance_floor: float = Field(0.20, alias="NEWSBOT_RELEVANCE_FLOOR")
     max_question_chars: int = Field(MAX_QUESTION_CHARS, alias="NEWSBOT_MAX_QUESTION_CHARS", ge=1)
+
+
+    @field_validator("rules_off", mode="before")
+    @classmethod
+    def _rule_names(cls, value: object) -> object:
+        names = value.split(",") if isinstance(value, str) else value
+        if isinstance(names, list):
+            RuleSwitches.from_names(str(n) for n in names)  # ValueError names the unknown one
+            return [str(n).strip() for n in names if str(n).strip()]
+        return value
+
+    def rule_switches(self) -> RuleSwitches:
+        return RuleSwitches.from_names(self.rules_off)
 
 
 class DiscordSettings(BaseModel):

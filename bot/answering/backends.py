@@ -73,10 +73,12 @@ def make_synthesizer(backend: Backend, settings: Settings, retriever: HybridRetr
     """The synthesizer of ``backend``, built from the settings and the engine's components."""
     from bot.answering.extractive.synthesizer import ExtractiveSynthesizer
 
-    rules = ExtractiveSynthesizer(retriever, sentence_encoder())
+    rules = ExtractiveSynthesizer(retriever, sentence_encoder(), settings.rule_switches())
     if backend == EXTRACTIVE:
         return rules
     from bot.answering.llm.factory import make_chat_model
     from bot.answering.llm.synthesizer import LLMSynthesizer
 
-    return LLMSynthesizer(make_chat_model(backend, settings), rules)
+    return LLMSynthesizer(make_chat_model(backend, settings), rules,
+                          evidence=settings.llm_evidence,
+                          evidence_tokens=settings.llm_evidence_tokens)

@@ -10,10 +10,19 @@ date (the newest within the range the asker set, if they set one):
 - "this month": its calendar month, up to it; "last month": the calendar month before;
 - "the past month", "the last 30 days": the 30 days ending on it.
 
-"Latest", "most recent", "newest" and "current" set no span: they ask that, of two sentences
-answering about equally well, the newer article's wins (the extractive rules' near-tie rule).
-Only the first span phrase of a question counts. When no article has a date, no word changes
-anything: the question is answered exactly as it would be without it.
+- "this year": its calendar year, up to it; "last year": the calendar year before.
+
+Any other question is taken to be about the present, as a news reader means it ("Which storm
+is churning in the Caribbean?", "Who recently won…?", "What is the latest on…?"), unless it
+names a past time (an earlier year, "last year", "ago", "in the past", "history"): it is
+answered from the articles of the ``RECENT_DAYS`` ending on that newest day when they answer
+it about as well as the whole range does (``recent_window``; the engine compares), and from
+older ones only when they don't, with a note saying how old the answer is.
+
+"Latest", "most recent", "newest" and "current" also ask that, of two sentences answering about
+equally well, the newer article's wins (the extractive rules' near-tie rule). Only the first
+span phrase of a question counts. When no article has a date, no word changes anything: the
+question is answered exactly as it would be without it.
 """
 
 from __future__ import annotations
@@ -45,6 +54,14 @@ def _last_month(newest: date) -> DateRange:
     return DateRange(last_day.replace(day=1), last_day)
 
 
+def _this_year(newest: date) -> DateRange:
+    return DateRange(newest.replace(month=1, day=1), newest)
+
+
+def _last_year(newest: date) -> DateRange:
+    return DateRange(date(newest.year - 1, 1, 1), date(newest.year - 1, 12, 31))
+
+
 # Checked in this order: "in the last week" is the past 7 days, "last week" the week before.
 _SPANS: tuple[tuple[re.Pattern[str], Callable[[date], DateRange]], ...] = (
     (re.compile(r"\btoday\b"), _days_ending(1)),
@@ -56,7 +73,17 @@ _SPANS: tuple[tuple[re.Pattern[str], Callable[[date], DateRange]], ...] = (
     (re.compile(r"\b(?:(?:the )?past month|the last month|"
                 r"(?:the )?(?:past|last) (?:30|thirty) days)\b"), _days_ending(30)),
     (re.compile(r"\blast month\b"), _last_month),
+    (re.compile(r"\bthis year(?:'s|’s)?\b"), _this_year),
+    (re.compile(r"\blast year(?:'s|’s)?\b"), _last_year),
 )
+#: How far back "the present" reaches for a question with no span phrase: a month of news.
+RECENT_DAYS = 30
+#: The recent articles answer "about as well" when their best passage is at least this share
+#: of the whole range's best similarity (a ratio, so it means the same on any embedding scale).
+RECENT_SHARE = 0.9
+_PAST = re.compile(r"\b(?:ago|in the past|history|historic(?:al|ally)?|once|originally|"
+                   r"first (?:time )?(?:in|ever)|decades?|centur(?:y|ies))\b")
+_YEAR = re.compile(r"\b(?:1[89]|20)\d{2}\b")
 _LATEST = re.compile(r"\b(?:latest|most recent(?:ly)?|newest|current(?:ly)?)\b")
 
 
@@ -84,6 +111,8 @@ class QuestionDates:
     # How a time word was read, for the reader ("" when none was): the corpus's "today" is
     # rarely the reader's, so the answer says which days it means.
     note: str = ""
+    # A question about the present: the recent days to answer from first (``recent_window``).
+    recent: DateRange | None = None
 
 
 def question_dates(question: str, asked: DateRange | None,
@@ -92,16 +121,39 @@ def question_dates(question: str, asked: DateRange | None,
     dated (asked only when the question has a span phrase: it may read the whole store)."""
     found = span_phrase(question)
     if found is None:
-        return QuestionDates(asked)
+        newest_day = _newest(asked, corpus_days)
+        if newest_day is None:
+            return QuestionDates(asked)
+        return QuestionDates(asked, recent=recent_window(question, newest_day, asked))
     phrase, span_of = found
-    dated = [day for day in corpus_days() if asked is None or asked.contains(day)]
-    if not dated:
+    newest = _newest(asked, corpus_days)
+    if newest is None:
         return QuestionDates(asked)  # no dated article: the words cannot be placed
-    newest = max(dated)
     span = span_of(newest).within(asked)
     days = span.describe().removeprefix("dated ")
     return QuestionDates(span, f"“{phrase}” is read as {days}: the newest article here is "
                                f"dated {newest.isoformat()}.")
+
+
+def _newest(asked: DateRange | None, corpus_days: Callable[[], Iterable[date]]) -> date | None:
+    """The newest article day within ``asked``: the day "now" means for the question."""
+    return max((day for day in corpus_days() if asked is None or asked.contains(day)),
+               default=None)
+
+
+def recent_window(question: str, newest: date, asked: DateRange | None) -> DateRange | None:
+    """The ``RECENT_DAYS`` ending on ``newest`` for a question about the present, or None for
+    one that names a past time (an earlier year than ``newest``'s, "ago", "history")."""
+    lowered = question.lower()
+    if _PAST.search(lowered) or any(int(y) < newest.year for y in _YEAR.findall(lowered)):
+        return None
+    return DateRange(newest - (RECENT_DAYS - 1) * _DAY, newest).within(asked)
+
+
+def as_of_note(newest_cited: str) -> str:
+    """The note of a present-tense answer that only older articles give."""
+    return (f"No article of the last {RECENT_DAYS} days answers it; this is as of "
+            f"{newest_cited}, the newest article that does.")
 
 
 def sources_span_note(days: Iterable[str]) -> str:

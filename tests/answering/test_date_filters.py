@@ -90,13 +90,19 @@ def test_this_week_is_the_last_seven_days_of_the_corpus(dated_bot: NewsBot) -> N
 
 
 def test_latest_prefers_the_newer_of_two_near_equal_articles(dated_bot: NewsBot) -> None:
-    # Asked plainly, the older article's sentence scores a little higher and leads …
-    plain = dated_bot.answer("What did Elena Marsh say about the Kestrel dam?")
+    # Without the recent-first rule the older article's sentence scores a little higher and
+    # leads a plain question …
+    every_day_alike = NewsBot(dated_bot.settings.model_copy(update={
+        "rules_off": ["recent_first"]}), encoder=dated_bot.encoder)
+    plain = every_day_alike.answer("What did Elena Marsh say about the Kestrel dam?")
     assert plain.citations[0].file == "marsh-dam-february.md"
     assert plain.text.startswith("Former President Elena Marsh")
-    # … asked for the latest, the newer one's near-equal sentence wins (and the older one,
+    # … with it, a question about the present reads the newest month first …
+    present = dated_bot.answer("What did Elena Marsh say about the Kestrel dam?")
+    assert present.citations[0].file == "marsh-dam-march.md"
+    # … and asked for the latest, the newer one's near-equal sentence wins (and the older one,
     # a near-duplicate of it, is not quoted beside it).
-    latest = dated_bot.answer("What is the latest on Elena Marsh and the Kestrel dam?")
+    latest = every_day_alike.answer("What is the latest on Elena Marsh and the Kestrel dam?")
     assert latest.citations[0].file == "marsh-dam-march.md"
     assert latest.text.startswith("President Elena Marsh")
     assert "Former President" not in latest.text

@@ -221,14 +221,16 @@ def _in_turns(lists: list[list[Candidate]], limit: int) -> list[Candidate]:
 
 
 def extract(question: str, query_vector: np.ndarray, chunks: list[RetrievedChunk],
-            encoder: Encoder, *, newest_first: bool = False) -> ExtractiveResult:
+            encoder: Encoder, *, newest_first: bool = False,
+            require_type: bool = True) -> ExtractiveResult:
     """Pick the few sentences that best answer ``question``, with ``[n]`` markers;
-    ``newest_first`` (a "latest" question) lets the newest of near-equal sentences lead."""
+    ``newest_first`` (a "latest" question) lets the newest of near-equal sentences lead;
+    ``require_type``: a narrow kind of value nobody states is ``missing_type``."""
     kind = question_type(question)
     candidates = _candidates(question, kind, chunks)
     if not candidates:
         return ExtractiveResult("", {}, 0.0, 0.0)
-    if kind in NARROW and not any(c.typed for c in candidates):
+    if require_type and kind in NARROW and not any(c.typed for c in candidates):
         return ExtractiveResult("", {}, 0.0, 0.0, missing_type=kind)
     scored = _scored(candidates, query_vector, encoder)
 

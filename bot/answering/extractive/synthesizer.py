@@ -18,6 +18,7 @@ from bot.answering.extractive.answerability import only_planned, unknown_subject
 from bot.answering.retrieval import HybridRetriever, Retrieval
 from bot.answering.synthesizer import Synthesis, refusal
 from bot.models import Answer, Turn
+from bot.rules import ALL_ON, RuleSwitches
 from ingest.embedding.cache import CachingEncoder
 
 LABEL = "extractive"
@@ -52,10 +53,12 @@ class ExtractiveSynthesizer:
 
     label = LABEL
 
-    def __init__(self, retriever: HybridRetriever, sentence_encoder: CachingEncoder) -> None:
+    def __init__(self, retriever: HybridRetriever, sentence_encoder: CachingEncoder,
+                 rules: RuleSwitches = ALL_ON) -> None:
         self.retriever = retriever
         # Remembers sentences already embedded: in a running bot most candidates repeat.
         self.sentence_encoder = sentence_encoder
+        self.rules = rules
 
     def standalone(self, question: str, history: Sequence[Turn]) -> str:
         if not history:
@@ -71,15 +74,18 @@ class ExtractiveSynthesizer:
 
     def gather(self, question: str, standalone: str, retrieval: Retrieval) -> Evidence:
         """The extractive answer (or refusal) and the sentences it quotes."""
-        missing = unknown_subject(question, retrieval.keyword_index.knows)
+        rules = self.rules
+        missing = rules.on("unknown_subject") and \
+            unknown_subject(question, retrieval.keyword_index.knows)
         if missing:
             return self._refuse(question, retrieval, f"No article mentions “{missing}”.")
-        planned_day = only_planned(question, (c.chunk.text for c in retrieval.chunks))
+        planned_day = rules.on("planned_day") and \
+            only_planned(question, (c.chunk.text for c in retrieval.chunks))
         if planned_day:
             return self._refuse(question, retrieval, (
                 f"They speak of {planned_day} only as planned, written before it; "
                 "they don't report what came of it."))
-        newest_first = asks_for_latest(question)
+        newest_first = rules.on("newest_on_ties") and asks_for_latest(question)
         result = self._extract(standalone, retrieval, newest_first)
         if result.missing_type is not None:
             # "How long…" retrieves chunks about the subject; the one giving the duration may
@@ -91,7 +97,8 @@ class ExtractiveSynthesizer:
             return self._refuse(
                 question, retrieval,
                 f"No article gives the {result.missing_type.value} it asks for.")
-        if not result.raw_text or max(result.best_dense, result.best_score) < SENTENCE_FLOOR:
+        below_floor = max(result.best_dense, result.best_score) < SENTENCE_FLOOR
+        if not result.raw_text or (below_floor and rules.on("sentence_floor")):
             return self._refuse(question, retrieval)
         cited = resolve_citations(result.raw_text, retrieval.chunks, quotes=result.quotes)
         answer = Answer(question=question, text=cited.text, note=selection.NOTE,
@@ -102,7 +109,8 @@ class ExtractiveSynthesizer:
     def _extract(self, standalone: str, retrieval: Retrieval,
                  newest_first: bool) -> selection.ExtractiveResult:
         return selection.extract(standalone, retrieval.query_vector, retrieval.chunks,
-                                 self.sentence_encoder, newest_first=newest_first)
+                                 self.sentence_encoder, newest_first=newest_first,
+                                 require_type=self.rules.on("answer_type"))
 
     def _refuse(self, question: str, retrieval: Retrieval,
                 reason: str | None = None) -> Evidence:

@@ -14,12 +14,21 @@ again; these are already embedded and scored.
 
 from __future__ import annotations
 
+import math
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import replace
+from typing import TYPE_CHECKING
+
+import numpy as np
 
 from bot.answering.extractive.selection import Candidate
 from bot.answering.retrieval import RetrievedChunk
 from bot.answering.sentences import split_sentences
+from ingest.text_terms import terms
+
+if TYPE_CHECKING:
+    from ingest.embedding import Encoder
 
 
 def evidence_sources(chunks: Sequence[RetrievedChunk],
@@ -66,3 +75,86 @@ def whole_passages(chunks: Sequence[RetrievedChunk]) -> list[RetrievedChunk]:
             passages.append(replace(retrieved, chunk=replace(retrieved.chunk,
                                                              text=" ".join(kept))))
     return passages
+
+
+#: Rough tokens per word of English news for Qwen/GPT tokenizers: a budget in tokens without
+#: loading a tokenizer on the answer path.
+TOKENS_PER_WORD = 1.4
+#: Sentences on each side of a chosen one that come with it: the sentence before often names
+#: who or what the chosen one speaks of ("He said…"), the one after finishes its thought.
+WINDOW_RADIUS = 1
+
+
+def passage_windows(question: str, query_vector: np.ndarray, chunks: Sequence[RetrievedChunk],
+                    encoder: Encoder, budget_tokens: int) -> list[RetrievedChunk]:
+    """What a model reads to answer and to judge whether the articles answer at all: the
+    retrieved passages, best sentences first with a sentence either side, within a token
+    budget.
+
+    Every sentence of every retrieved chunk is scored as the extractive rules score a
+    candidate (embedding similarity blended with IDF keyword overlap); the best sentence
+    brings its window, then the next best, until ``budget_tokens`` is spent. A sentence an
+    earlier chunk already holds (a syndicated copy) is left out. Each source keeps its chosen
+    sentences in the article's order, "…" marking a gap, and sources come best first.
+    Whole chunks would spend the budget on the parts of a passage that do not answer (on CPU
+    every prompt token costs prefill time); the sentences alone lose who said it and when.
+    """
+    split = [[s.text for s in split_sentences(c.chunk.text)] for c in chunks]
+    seen: set[str] = set()
+    fresh: list[list[bool]] = []  # not a repeat of an earlier sentence
+    for sentences in split:
+        marks = []
+        for text in sentences:
+            key = " ".join(text.lower().split())
+            marks.append(bool(key) and key not in seen)
+            seen.add(key)
+        fresh.append(marks)
+    positions = [(i, j) for i, sentences in enumerate(split) for j in range(len(sentences))
+                 if fresh[i][j]]
+    if not positions:
+        return []
+    scores = _sentence_scores(question, query_vector,
+                              [split[i][j] for i, j in positions], encoder)
+    ranked = sorted(zip(scores, positions, strict=True), key=lambda item: -item[0])
+    kept: dict[int, set[int]] = {}
+    best_of: dict[int, float] = {}
+    spent = 0.0
+    for score, (i, j) in ranked:
+        window = [k for k in range(j - WINDOW_RADIUS, j + WINDOW_RADIUS + 1)
+                  if 0 <= k < len(split[i]) and fresh[i][k] and k not in kept.get(i, set())]
+        cost = sum(len(split[i][k].split()) for k in window) * TOKENS_PER_WORD
+        if spent + cost > budget_tokens and spent > 0:
+            continue  # a smaller window further down may still fit
+        spent += cost
+        kept.setdefault(i, set()).update(window)
+        best_of.setdefault(i, score)
+    passages = []
+    for i in sorted(kept, key=lambda i: -best_of[i]):
+        retrieved = chunks[i]
+        text = _with_gaps(split[i], sorted(kept[i]))
+        passages.append(replace(retrieved, chunk=replace(retrieved.chunk, text=text)))
+    return passages
+
+
+def _sentence_scores(question: str, query_vector: np.ndarray, sentences: list[str],
+                     encoder: Encoder) -> list[float]:
+    """Each sentence's score as an extractive candidate's: similarity and keyword overlap."""
+    from bot.answering.extractive.selection import DENSE_WEIGHT, KEYWORD_WEIGHT, question_terms
+
+    wanted = set(question_terms(question))
+    words = [frozenset(terms(s)) for s in sentences]
+    frequency = Counter(t for w in words for t in w)
+    idf = {t: math.log(1 + len(sentences) / df) for t, df in frequency.items()}
+    total = sum(idf.get(t, math.log(1 + len(sentences))) for t in wanted) or 1.0
+    similarity = encoder.encode(sentences) @ query_vector
+    return [DENSE_WEIGHT * float(dense) + KEYWORD_WEIGHT * sum(idf[t] for t in wanted & w) / total
+            for dense, w in zip(similarity, words, strict=True)]
+
+
+def _with_gaps(sentences: list[str], chosen: list[int]) -> str:
+    parts: list[str] = []
+    for position, j in enumerate(chosen):
+        if position and j != chosen[position - 1] + 1:
+            parts.append("…")
+        parts.append(sentences[j])
+    return " ".join(parts)

@@ -1,25 +1,27 @@
-"""The LLM synthesizer: the model writes the answer from evidence the extractive rules chose,
-and its ``[n]`` markers become citations; an answer with no supported citation is never shown.
+"""The LLM synthesizer: the model reads what retrieval found and writes the answer, and its
+``[n]`` markers become citations; an answer with no supported citation is never shown.
 
-The order of work, and why:
-1. The extractive rules decide first whether the articles can answer at all (an unknown
-   subject, a day spoken of only as planned, a kind of value nobody gives, nothing close
-   enough). They are cheap and measured (refusal accuracy 1.0 on the golden set); a refusal
-   there costs no model call.
-2. The model sees only the sentences those rules chose to quote (``evidence.py``): a short
-   prompt is fast on CPU and keeps a small model on the answering sentence.
-3. Each sentence of the reply is shown only with a source that states it (``grounding.py``).
-   A reply that is unusable — markers and no words, the question said back, no sentence a
-   source states — is replaced by the extractive answer from the same evidence, labelled
-   as quotes. A "not covered" on evidence the rules found answerable shows the same quotes
-   under a line saying the model found no direct answer: measured on Qwen2.5-Coder 1.5B
-   (docs/evaluation.md), a small model's "not covered" there was mostly wrong, and refusing
-   would withhold answers the articles give; the line keeps the reader warned.
-4. But a reply that answers *and* says the sources don't cover it ("… [1]. The articles don't
-   cover this."), none of whose sentences a source states, is refused: the model and the
-   grounding agree there is no answer in what was found. With the 1.5B model on the golden
-   set, the quotes shown instead held the answer in 1 of 8 such replies, and their citations
-   were the least precise the bot made.
+Two ways to give the model its evidence (``NEWSBOT_LLM_EVIDENCE``; docs/evaluation.md has the
+measurements on every set):
+
+**passages** (the default). Only what is certain refuses before the model reads: nothing
+retrieved, nothing above the relevance floor, nothing in the date range (the engine does those).
+The model then reads the retrieved passages — the best sentences of each with a sentence either
+side, best first, headline and date on each, within ``NEWSBOT_LLM_EVIDENCE_TOKENS``
+(``evidence.passage_windows``) — and judges itself whether they answer. The extractive word
+rules (an unknown name, a planned day, a missing kind of value) do not veto it: on news nobody
+here wrote they refused little and kept the model from passages that answered. Its "not
+covered" is a refusal. Each sentence it writes is shown only with a source that states it
+(``grounding.py``); a reply none of whose sentences a source states is not shown: the
+extractive answer takes its place if the rules find one, else it is a refusal.
+
+**sentences** (for a small model when prompt length matters most). The extractive rules decide
+first whether the articles can answer at all, and the model sees only the one to three
+sentences they chose to quote. A reply that is unusable is replaced by those quotes; a "not
+covered" gets one more look at the whole passages, then the quotes under a line saying the
+model found no direct answer; a reply that answers *and* says the sources don't cover it, none
+of whose sentences a source states, is refused (with the 1.5B model on the golden set the quotes
+shown instead held the answer in 1 of 8 such replies).
 """
 
 from __future__ import annotations
@@ -32,7 +34,12 @@ from bot.answering.citations import resolve_citations
 from bot.answering.dates import asks_for_latest
 from bot.answering.extractive.synthesizer import ExtractiveSynthesizer
 from bot.answering.llm.chat_model import ChatModel
-from bot.answering.llm.evidence import evidence_sources, newest_article_only, whole_passages
+from bot.answering.llm.evidence import (
+    evidence_sources,
+    newest_article_only,
+    passage_windows,
+    whole_passages,
+)
 from bot.answering.llm.grounding import ground
 from bot.answering.llm.messages import NOT_COVERED, answer_messages, condense_messages
 from bot.answering.llm.reply import (
@@ -50,14 +57,19 @@ log = logging.getLogger(__name__)
 NO_SUPPORTED_ANSWER = "what the model wrote is not in the closest passages"
 NO_DIRECT_ANSWER = ("The model found no direct answer in the articles; "
                     "these are the closest passages (quoted):")
+MODEL_FOUND_NONE = "The closest articles, read by the model, don't answer it."
+PASSAGES = "passages"
 
 
 class LLMSynthesizer:
     """Asks ``chat_model`` to answer from the evidence ``rules`` chose, citing it."""
 
-    def __init__(self, chat_model: ChatModel, rules: ExtractiveSynthesizer) -> None:
+    def __init__(self, chat_model: ChatModel, rules: ExtractiveSynthesizer, *,
+                 evidence: str = PASSAGES, evidence_tokens: int = 450) -> None:
         self.chat_model = chat_model
         self.rules = rules
+        self.evidence = evidence
+        self.evidence_tokens = evidence_tokens
 
     @property
     def label(self) -> str:
@@ -71,6 +83,37 @@ class LLMSynthesizer:
 
     def synthesize(self, question: str, standalone: str, retrieval: Retrieval,
                    on_token: Callable[[str], None] | None = None) -> Synthesis:
+        if self.evidence == PASSAGES:
+            return self._from_passages(question, standalone, retrieval, on_token)
+        return self._from_chosen_sentences(question, standalone, retrieval, on_token)
+
+    def _from_passages(self, question: str, standalone: str, retrieval: Retrieval,
+                       on_token: Callable[[str], None] | None) -> Synthesis:
+        """The model reads the passages and judges; see "passages" above."""
+        sources = passage_windows(standalone, retrieval.query_vector, retrieval.chunks,
+                                  self.rules.sentence_encoder, self.evidence_tokens)
+        if not sources:
+            return Synthesis(refusal(question, self.label), retrieval)
+        raw = self.chat_model.chat(answer_messages(standalone, sources),
+                                   _held_while_not_covered(on_token))
+        if _says_not_covered(raw):
+            return Synthesis(refusal(question, self.label, MODEL_FOUND_NONE), retrieval)
+        answer = self._grounded_answer(question, standalone, raw, sources)
+        if answer is not None:
+            return Synthesis(answer, retrieval)
+        # What it wrote is in no source: the rules' quotes if they find an answer (labelled
+        # as quotes), else nothing.
+        if not self.rules.rules.on("quote_fallback"):
+            return Synthesis(refusal(question, self.label, NO_SUPPORTED_ANSWER), retrieval)
+        quoted = self.rules.gather(question, standalone, retrieval).synthesis
+        if quoted.answer.refused:
+            return Synthesis(refusal(question, self.label, NO_SUPPORTED_ANSWER),
+                             quoted.retrieval)
+        return quoted
+
+    def _from_chosen_sentences(self, question: str, standalone: str, retrieval: Retrieval,
+                               on_token: Callable[[str], None] | None) -> Synthesis:
+        """The rules decide, the model rewords their quotes; see "sentences" above."""
         evidence = self.rules.gather(question, standalone, retrieval)
         quoted = evidence.synthesis
         if not evidence.answerable:
@@ -94,7 +137,7 @@ class LLMSynthesizer:
                 replace(quoted.answer, text=f"{NO_DIRECT_ANSWER}\n{quoted.answer.text}"),
                 quoted.retrieval)
         answer = self._grounded_answer(question, standalone, raw, sources)
-        if answer is None and adds_refusal(raw):  # see 4. above
+        if answer is None and adds_refusal(raw):  # answers and refuses: see above
             return Synthesis(refusal(question, self.label, NO_SUPPORTED_ANSWER),
                              quoted.retrieval)
         if answer is None:

@@ -39,15 +39,16 @@ from tests.fakes.openai_server import FakeOpenAIServer
 
 def prompt_sources(messages: list[Message]) -> dict[int, tuple[str, str]]:
     """Source number → (file, text) as the prompt shows them. The prompt names no files (it
-    needn't): each passage is found in the sample article it was cut from."""
+    needn't): each passage is found in the sample article sharing most of its six-word runs
+    (a passage joins sentences with "…", and the cleaner may join a heading to a paragraph)."""
     prompt = last_question(messages)  # after the prompt's worked example
     prompt = prompt[prompt.index("Sources:"):prompt.rindex("\nQuestion:")]
-    articles = {p.name: p.read_text("utf-8") for p in CORPUS_DIR.iterdir()}
+    articles = {p.name: " ".join(p.read_text("utf-8").split()) for p in CORPUS_DIR.iterdir()}
     sources: dict[int, tuple[str, str]] = {}
     for n, text in parse_sources(prompt).items():
-        # A whole chunk's first sentence may be a heading the cleaner joined to its paragraph.
-        [file] = [name for sentence in split_sentences(text.strip())
-                  for name, article in articles.items() if sentence.text in article][:1]
+        words = text.split()
+        runs = {" ".join(words[i:i + 6]) for i in range(max(len(words) - 5, 1))}
+        file = max(articles, key=lambda name: sum(run in articles[name] for run in runs))
         sources[n] = (file, text)
     return sources
 
@@ -74,8 +75,11 @@ def citing_saudi(reply: str) -> Callable[[list[Message]], str]:
 
 @pytest.fixture
 def openai_bot(indexed_corpus: IndexedCorpus, openai_server: FakeOpenAIServer) -> NewsBot:
+    """The "sentences" evidence: the rules decide first and the model rewords their quotes
+    (the "passages" default is tested in test_passages.py)."""
     return indexed_corpus.bot(NEWSBOT_LLM="openai", OPENAI_BASE_URL=openai_server.base_url,
-                              OPENAI_API_KEY="test", NEWSBOT_LLM_MAX_RETRIES="1")
+                              OPENAI_API_KEY="test", NEWSBOT_LLM_MAX_RETRIES="1",
+                              NEWSBOT_LLM_EVIDENCE="sentences")
 
 
 def _chat_requests(server: FakeOpenAIServer) -> list[dict[str, Any]]:

@@ -1,0 +1,52 @@
+"""The answering rules by name, so each can be switched off (``NEWSBOT_RULES_OFF``) and
+measured: an ablation runs the evaluator with one name off (docs/evaluation.md, "every rule
+earns its place"). A rule stays only if switching it off loses across the sets, not on the one
+it was written for.
+
+It sits at the bottom with the settings, below both backends and the engine: it names
+rules, it runs none.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+#: Every rule that can be switched off, and what it does when on.
+RULES: dict[str, str] = {
+    "unknown_subject": "refuse a question naming something (or counting something) that no "
+                       "article mentions",
+    "planned_day": "refuse an outcome question whose day the articles speak of only as planned",
+    "answer_type": "refuse when no sentence holds the kind of value asked (an age, a "
+                   "duration, a count), after looking deeper once",
+    "sentence_floor": "refuse when the best sentence is below SENTENCE_FLOOR on both signals",
+    "newest_on_ties": "for a latest/current question, the newest of near-equal sentences leads",
+    "recent_first": "a question about the present is answered from the last RECENT_DAYS "
+                    "first, older articles only when those don't answer",
+    "quote_fallback": "LLM: a reply no source states gives way to the rules' quotes (off: "
+                      "refused)",
+}
+
+
+@dataclass(frozen=True)
+class RuleSwitches:
+    """Which rules are off; every rule is on by default."""
+
+    off: frozenset[str] = frozenset()
+
+    def __post_init__(self) -> None:
+        unknown = sorted(self.off - RULES.keys())
+        if unknown:
+            raise ValueError(f"unknown rule {', '.join(unknown)}; the rules are: "
+                             f"{', '.join(RULES)}")
+
+    def on(self, name: str) -> bool:
+        assert name in RULES, name  # a typo in the code, not in the settings
+        return name not in self.off
+
+    @classmethod
+    def from_names(cls, names: Iterable[str]) -> RuleSwitches:
+        return cls(frozenset(n.strip() for n in names if n.strip()))
+
+
+ALL_ON = RuleSwitches()
