@@ -19,6 +19,7 @@ repository: they belong to their publishers).
 from __future__ import annotations
 
 import json
+import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -29,6 +30,7 @@ from bot.evaluation.golden import contains_phrase
 from bot.evaluation.metrics import percentile
 from bot.models import Answer, DateRange
 from ingest.errors import BadInputError
+from ingest.text_terms import terms
 
 ANSWERABLE = "answerable"
 REFUSE = "refuse"
@@ -87,6 +89,25 @@ def load_quiz(path: Path) -> list[QuizCase]:
     return cases
 
 
+def names(text: str, choice: str) -> bool:
+    """Whether ``text`` names ``choice``: the phrase itself, or every content word of it
+    (stemmed, as the keyword index reads words), so "Missouri and Texas" is named by "one
+    from Missouri and another from Texas" and "Ben & Jerry’s" by "Ben & Jerry's"."""
+    text, choice = _plain(text), _plain(choice)
+    if contains_phrase(text, choice):
+        return True
+    wanted = set(terms(choice))
+    return bool(wanted) and wanted <= set(terms(text))
+
+
+def _plain(text: str) -> str:
+    """Unicode composed the same way, curly quotes straight."""
+    return unicodedata.normalize("NFKC", text).translate(_QUOTES)
+
+
+_QUOTES = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"'})
+
+
 @dataclass(frozen=True)
 class QuizScore:
     case: QuizCase
@@ -94,12 +115,12 @@ class QuizScore:
 
     @property
     def names_gold(self) -> bool:
-        return contains_phrase(self.answer.text, self.case.gold)
+        return names(self.answer.text, self.case.gold)
 
     @property
     def names_distractor(self) -> bool:
-        return any(contains_phrase(self.answer.text, d) for d in self.case.distractors
-                   if not contains_phrase(self.case.gold, d))  # "Bush" inside "George W. Bush"
+        return any(names(self.answer.text, d) for d in self.case.distractors
+                   if not names(self.case.gold, d))  # "Bush" inside "George W. Bush"
 
     @property
     def right(self) -> bool:
