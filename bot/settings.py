@@ -1,10 +1,11 @@
 """All configuration, read once from the environment and ``.env``.
 
-This is the only module that reads the environment; everything else receives values as
-arguments, so a test or a user changes behaviour by configuration, not by patching. The
-settings come in sections: the indexing half's (store, embedding, chunking, the OpenAI
-connection) are defined in ``ingest.settings``, the answering and Discord sections here, and
-``Settings`` combines them, keeping every variable's name.
+This is the only module that reads the environment, and the bottom layer: it imports nothing
+from answering or the front-ends. Everything else receives values as arguments, so a test or a
+user changes behaviour by configuration, not by patching. The settings come in sections: the
+indexing half's (store, embedding, chunking, the OpenAI connection) are defined in
+``ingest.settings``, the answering and Discord sections here, and ``Settings`` combines them,
+keeping every variable's name.
 """
 
 from __future__ import annotations
@@ -15,9 +16,12 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from bot.answering.backends import LlmChoice
-from bot.answering.questions import MAX_QUESTION_CHARS
 from ingest.settings import ChunkingSettings, EmbeddingSettings, OpenAISettings, StoreSettings
+
+# Defined here, the bottom layer, and re-exported by the answering modules that use them
+# (``backends``, ``questions``): settings import nothing from answering or the front-ends.
+LlmChoice = Literal["auto", "openai", "local", "extractive"]
+MAX_QUESTION_CHARS = 2000  # the default of NEWSBOT_MAX_QUESTION_CHARS (and Discord's hard cap)
 
 
 class AnsweringSettings(BaseModel):
