@@ -32,6 +32,8 @@ class AnsweringSettings(BaseModel):
     local_model: Path | None = Field(None, alias="NEWSBOT_LOCAL_MODEL")
     local_context: int = Field(4096, alias="NEWSBOT_LOCAL_CONTEXT", ge=512, le=131072)
     local_threads: int | None = Field(None, alias="NEWSBOT_LOCAL_THREADS", ge=1)
+    # Where `newsbot model setup` keeps the llama-cpp-python wheel it built and the models.
+    model_cache: Path = Field(Path("~/.cache/newsbot"), alias="NEWSBOT_MODEL_CACHE")
     # Questions the model is asked at once (the rest wait their turn). Unset: 1 for a local
     # model and for an OpenAI-compatible server at OPENAI_BASE_URL (llama.cpp's server and
     # Ollama serve one at a time, and llama_cpp.server cuts a stream short when a second
