@@ -12,6 +12,7 @@ import json
 import signal
 import sys
 import time
+from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING, Annotated
 
@@ -100,12 +101,20 @@ def setup_command(
         paths = []
         for name in names:
             started = time.monotonic()
-            was_ready = cache.model_ready(name)
-            paths.append(ensure_model(cache, name, verify=verify, progress=_progress))
-            state = "already there" if was_ready else "assembled, size and sha256 checked"
+            before = _identity(cache.model_path(name)) if cache.model_ready(name) else None
+            path = ensure_model(cache, name, verify=verify, progress=_progress)
+            paths.append(path)
+            state = ("assembled, size and sha256 checked" if _identity(path) != before
+                     else "already there, sha256 checked" if verify else "already there")
             _progress(f"{name}: {state} ({time.monotonic() - started:.0f} s)")
         for path in paths:
             out.print(str(path), markup=False)
+
+
+def _identity(path: Path) -> tuple[int, int]:
+    """Changes when setup replaces the file (a new inode, renamed into place)."""
+    stat = path.stat()
+    return stat.st_ino, stat.st_mtime_ns
 
 
 class _Terminated(Exception):
