@@ -4,7 +4,7 @@ The server measures what a client cannot: how many prompt tokens it evaluated (a
 the cached prefix) and how long that prefill took, which on a CPU is the time to first token.
 Reading its log treats newsbot and vanilla LlamaIndex alike, whatever client each uses.
 
-    python -m bench.local_llm serve --model 1.5b --port 8088 2> server.log &
+    newsbot model serve --model 1.5b --port 8088 2> server.log &
     … run the evaluation …
     python -m bench.llama_log server.log [--since-line N] [--json]
 

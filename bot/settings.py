@@ -1,10 +1,11 @@
 """All configuration, read once from the environment and ``.env``.
 
-This is the only module that reads the environment; everything else receives values as
-arguments, so a test or a user changes behaviour by configuration, not by patching. The
-settings come in sections: the indexing half's (store, embedding, chunking, the OpenAI
-connection) are defined in ``ingest.settings``, the answering and Discord sections here, and
-``Settings`` combines them, keeping every variable's name.
+This is the only module that reads the environment, and the bottom layer: it imports nothing
+from answering or the front-ends. Everything else receives values as arguments, so a test or a
+user changes behaviour by configuration, not by patching. The settings come in sections: the
+indexing half's (store, embedding, chunking, the OpenAI connection) are defined in
+``ingest.settings``, the answering and Discord sections here, and ``Settings`` combines them,
+keeping every variable's name.
 """
 
 from __future__ import annotations
@@ -15,10 +16,13 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from bot.answering.backends import LlmChoice
-from bot.answering.questions import MAX_QUESTION_CHARS
 from bot.rules import RuleSwitches
 from ingest.settings import ChunkingSettings, EmbeddingSettings, OpenAISettings, StoreSettings
+
+# Defined here, the bottom layer, and re-exported by the answering modules that use them
+# (``backends``, ``questions``): settings import nothing from answering or the front-ends.
+LlmChoice = Literal["auto", "openai", "local", "extractive"]
+MAX_QUESTION_CHARS = 2000  # the default of NEWSBOT_MAX_QUESTION_CHARS (and Discord's hard cap)
 
 
 class AnsweringSettings(BaseModel):
@@ -29,6 +33,8 @@ class AnsweringSettings(BaseModel):
     local_model: Path | None = Field(None, alias="NEWSBOT_LOCAL_MODEL")
     local_context: int = Field(4096, alias="NEWSBOT_LOCAL_CONTEXT", ge=512, le=131072)
     local_threads: int | None = Field(None, alias="NEWSBOT_LOCAL_THREADS", ge=1)
+    # Where `newsbot model setup` keeps the llama-cpp-python wheel it built and the models.
+    model_cache: Path = Field(Path("~/.cache/newsbot"), alias="NEWSBOT_MODEL_CACHE")
     # Questions the model is asked at once (the rest wait their turn). Unset: 1 for a local
     # model and for an OpenAI-compatible server at OPENAI_BASE_URL (llama.cpp's server and
     # Ollama serve one at a time, and llama_cpp.server cuts a stream short when a second

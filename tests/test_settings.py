@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -128,3 +130,14 @@ def test_no_other_module_reads_the_environment() -> None:
             if re.search(r"os\.environ|os\.getenv|getenv\(", source):
                 offenders.append(str(path.relative_to(REPO_ROOT)))
     assert offenders == []
+
+
+def test_settings_are_the_bottom_layer() -> None:
+    """Importing the settings loads nothing from answering or the front-ends (a fresh process,
+    since this one has imported them all already); only ``bot.rules``, the names of the rules
+    a setting may switch off, which imports nothing of bot either."""
+    code = ("import sys, bot.settings; print(' '.join(m for m in sys.modules "
+            "if m.startswith('bot.') and m != 'bot.settings'))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=True, cwd=REPO_ROOT)
+    assert done.stdout.split() == ["bot.rules"]

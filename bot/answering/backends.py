@@ -10,13 +10,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal, get_args
 
+from bot.settings import LlmChoice  # defined in the bottom layer; re-exported here
+
 if TYPE_CHECKING:
     from bot.answering.retrieval import HybridRetriever
     from bot.answering.synthesizer import Synthesizer
     from bot.settings import Settings
     from ingest.embedding.cache import CachingEncoder
 
-LlmChoice = Literal["auto", "openai", "local", "extractive"]
 Backend = Literal["openai", "local", "extractive"]
 EXTRACTIVE: Backend = "extractive"
 OPENAI: Backend = "openai"

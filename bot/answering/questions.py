@@ -6,9 +6,8 @@ from __future__ import annotations
 import unicodedata
 from dataclasses import dataclass
 
+from bot.settings import MAX_QUESTION_CHARS  # defined in the bottom layer; re-exported here
 from ingest.errors import BadInputError
-
-MAX_QUESTION_CHARS = 2000  # the default of NEWSBOT_MAX_QUESTION_CHARS (and Discord's hard cap)
 
 
 @dataclass(frozen=True)

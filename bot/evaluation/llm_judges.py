@@ -30,6 +30,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 JUDGES: tuple[str, ...] = ("faithfulness", "relevancy", "correctness")
+EVAL_EXTRA_INSTALL = "pip install 'newsbot[eval]'"
 _NUMBER = re.compile(r"\d+(?:\.\d+)?")
 
 
@@ -62,6 +63,19 @@ def skip_reason(settings: Settings) -> str | None:
         return "no LLM configured (extractive backend); use --llm openai with a key or base URL"
     if not settings.openai_api_key and not settings.openai_base_url:
         return "the openai backend needs OPENAI_API_KEY or OPENAI_BASE_URL"
+    return eval_extra_missing()
+
+
+def eval_extra_missing() -> str | None:
+    """Why llama-index's OpenAI-compatible LLM is not there, or None when it is.
+
+    The judges and the baseline's LLM need it; newsbot itself does not (its openai backend
+    calls the SDK directly), so it comes with the ``eval`` extra, not by default.
+    """
+    try:
+        import llama_index.llms.openai_like  # noqa: F401
+    except ImportError:
+        return f"llama-index-llms-openai-like is not installed: {EVAL_EXTRA_INSTALL}"
     return None
 
 

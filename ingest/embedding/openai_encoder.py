@@ -1,15 +1,18 @@
-"""Embeddings from an OpenAI-compatible ``/embeddings`` endpoint, via llama-index's OpenAIEmbedding.
+"""Embeddings from an OpenAI-compatible ``/embeddings`` endpoint, through the openai SDK.
 
-openai and llama-index are imported by the constructor: they are slow to import and only this
-backend needs them. Every value comes in as an argument (never from the environment), and the
-API key never appears in an error message.
+Why the SDK directly and not llama-index's OpenAIEmbedding (as ``openai_chat`` does for chat):
+that wrapper adds a tenacity retry loop (1-20 s waits) on top of the SDK's own retries, so a
+failing endpoint was asked (retries+1)² times, and turning it off meant overriding a private
+method. Here the SDK's bounded retries (which honour Retry-After) are the only ones.
+
+openai is imported by the constructor: it is slow to import and only this backend needs it.
+Every value comes in as an argument (never from the environment), and the API key never
+appears in an error message.
 """
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Iterator, Sequence
 from urllib.parse import urlsplit
 
 import numpy as np
@@ -20,6 +23,8 @@ from ingest.errors import BadInputError, NewsbotError, ServiceUnavailableError
 
 DEFAULT_MODEL = "text-embedding-3-small"
 DEFAULT_API_BASE = "https://api.openai.com/v1"
+#: The most inputs OpenAI takes in one request.
+MAX_BATCH = 2048
 #: Vector sizes of OpenAI's own models; any other model's size is learned on first use.
 KNOWN_DIMS = {
     "text-embedding-3-small": 1536,
@@ -46,17 +51,13 @@ class OpenAIEncoder:
         self._api_base = api_base or DEFAULT_API_BASE
         self._api_key = api_key or ""
         self._dim: int | None = KNOWN_DIMS.get(model)
-        embedding_cls = _embedding_class()
-        # Explicit values for key and base: otherwise llama-index would read the environment.
-        # model_name (not model) lets any model name through, e.g. one of a local server.
-        self._embedding = embedding_cls(
-            model_name=model,
-            api_key=self._api_key,
-            api_base=self._api_base,
-            timeout=timeout,
-            max_retries=max_retries,
-            embed_batch_size=min(max(batch_size, 1), 2048),
-        )
+        self._batch_size = min(max(batch_size, 1), MAX_BATCH)
+        import openai
+
+        # Explicit key and base: otherwise the SDK would read them from the environment.
+        self._client = openai.OpenAI(api_key=self._api_key or "not-needed",
+                                     base_url=self._api_base, timeout=timeout,
+                                     max_retries=max_retries)
 
     @property
     def dim(self) -> int:
@@ -85,12 +86,21 @@ class OpenAIEncoder:
     def _call(self, texts: list[str]) -> NDArray[np.float32]:
         import openai
 
+        rows: list[list[float]] = []
         try:
-            raw = self._embedding.get_text_embedding_batch(texts)
+            for batch in _batches(texts, self._batch_size):
+                response = self._client.embeddings.create(model=self.model, input=batch)
+                # The server may answer out of order; ``index`` says whose vector each is.
+                ordered = sorted(response.data, key=lambda item: item.index)
+                if len(ordered) != len(batch):
+                    raise ServiceUnavailableError(
+                        f"OpenAI embeddings ({self.model} at {_host(self._api_base)}): "
+                        f"{len(ordered)} vectors for {len(batch)} texts")
+                rows.extend(item.embedding for item in ordered)
         except openai.OpenAIError as exc:
             raise self._explain(exc) from None  # the chained error may carry the key
         # OpenAI's vectors are unit length already; other servers' may not be.
-        return l2_normalise(np.asarray(raw, dtype=np.float32))
+        return l2_normalise(np.asarray(rows, dtype=np.float32))
 
     def _explain(self, exc: Exception) -> NewsbotError:
         """One line saying what went wrong, without the key or the server's auth message."""
@@ -135,20 +145,11 @@ def _host(url: str) -> str:
     return parts.hostname + (f":{parts.port}" if parts.port else "")
 
 
-@functools.cache
-def _embedding_class() -> type[Any]:
-    """OpenAIEmbedding with one retry layer instead of two.
+def _batches(texts: list[str], size: int) -> Iterator[list[str]]:
+    """``texts`` in requests of at most ``size``, newlines as spaces.
 
-    OpenAIEmbedding wraps each call in a tenacity retry of ``max_retries`` attempts (waiting
-    1-20 s between them) *and* gives the same ``max_retries`` to the openai client, which
-    retries on its own: with 2 that is up to 6 requests and a minute of waiting before a user
-    hears the server is down. The client's retry (which honours Retry-After) is kept; the
-    outer one is turned off.
+    The newlines go because llama-index's OpenAIEmbedding (used before) sent them so: a store
+    embedded then gets the same vectors now, so it needs no ``--rebuild``.
     """
-    from llama_index.embeddings.openai import OpenAIEmbedding
-
-    class _SingleRetryOpenAIEmbedding(OpenAIEmbedding):
-        def _create_retry_decorator(self) -> Any:
-            return lambda func: func
-
-    return _SingleRetryOpenAIEmbedding
+    for start in range(0, len(texts), size):
+        yield [text.replace("\n", " ") for text in texts[start:start + size]]

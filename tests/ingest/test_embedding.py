@@ -222,6 +222,23 @@ def test_openai_encoder_known_model(openai_server: FakeOpenAIServer) -> None:
     assert openai_server.requests_to("/embeddings")[0].authorization == "Bearer test"
 
 
+def test_openai_encoder_sends_batches_and_keeps_the_order(
+        openai_server: FakeOpenAIServer) -> None:
+    openai_server.embed_dim = 1536
+    texts = ["Trump will call Putin", "a ceasefire\nof 30 days", "Saudi Arabia", "Kyiv", "Moscow"]
+    batched = make_encoder("openai", openai_api_key="k", openai_base_url=openai_server.base_url,
+                           max_retries=0, batch_size=2).encode(texts)
+    inputs = [r.body["input"] for r in openai_server.requests_to("/embeddings")]
+    # Three requests of at most two texts; newlines sent as spaces, as llama-index did, so a
+    # store embedded before keeps its vectors.
+    assert inputs == [["Trump will call Putin", "a ceasefire of 30 days"],
+                      ["Saudi Arabia", "Kyiv"], ["Moscow"]]
+    one_by_one = make_encoder("openai", openai_api_key="k",
+                              openai_base_url=openai_server.base_url, max_retries=0)
+    np.testing.assert_allclose(batched, np.vstack([one_by_one.encode([t]) for t in texts]),
+                               atol=1e-6)
+
+
 def test_openai_encoder_learns_an_unknown_models_size(openai_server: FakeOpenAIServer) -> None:
     enc = make_encoder("openai", openai_model="local-embedder", openai_api_key="k",
                        openai_base_url=openai_server.base_url, max_retries=0)

@@ -1,9 +1,9 @@
 """A real instruction-tuned model for the tests: Qwen2.5-Coder 0.5B through llama.cpp, both
 behind a real ``llama_cpp.server`` on 127.0.0.1 and in-process (``NEWSBOT_LLM=local``).
 
-Set up by ``python -m bench.local_llm setup`` (the README's test command and ``.ci/run`` run
-it first). Without it these tests skip, except in CI (``CI=true``) or with
-``NEWSBOT_TEST_REAL_LLM=1``: then a missing model fails them, so CI cannot go green on skips.
+Set up by ``newsbot model setup`` (the README's test command and ``.ci/run`` run it first).
+Without it these tests skip, except in CI (``CI=true``) or with ``NEWSBOT_TEST_REAL_LLM=1``:
+then a missing model fails them, so CI cannot go green on skips.
 """
 
 from __future__ import annotations
@@ -14,12 +14,17 @@ from pathlib import Path
 
 import pytest
 
-from bench.local_llm import LlamaServer, llama_cpp_available, model_path, model_ready
+from bot.local_model.cache import ModelCache
+from bot.local_model.llama_build import llama_cpp_available
+from bot.local_model.server import LlamaServer
+from bot.settings import Settings
 from tests.core_fixtures import IndexedCorpus
 
 # Read at import, before the autouse fixture strips NEWSBOT_* variables from each test.
 REQUIRED = os.environ.get("NEWSBOT_TEST_REAL_LLM") == "1" or os.environ.get("CI") == "true"
 MODEL = "0.5b"
+# Where `newsbot model setup` put it (NEWSBOT_MODEL_CACHE, else ~/.cache/newsbot).
+CACHE = ModelCache(Settings(_env_file=None).model_cache)
 
 # The Discord fixtures (fake gateway on loopback, the real client started against it).
 from tests.frontends.discord.conftest import (  # noqa: E402, F401
@@ -32,9 +37,9 @@ from tests.frontends.discord.conftest import (  # noqa: E402, F401
 
 def _missing() -> str | None:
     if not llama_cpp_available():
-        return "llama-cpp-python is not installed (python -m bench.local_llm setup)"
-    if not model_ready(MODEL):
-        return f"the {MODEL} model is not assembled (python -m bench.local_llm setup)"
+        return "llama-cpp-python is not installed (newsbot model setup)"
+    if not CACHE.model_ready(MODEL):
+        return f"the {MODEL} model is not assembled (newsbot model setup)"
     return None
 
 
@@ -46,7 +51,7 @@ def real_model() -> Path:
             pytest.fail(f"the real-model tests must run here (CI or NEWSBOT_TEST_REAL_LLM=1), "
                         f"but {missing}")
         pytest.skip(missing)
-    return model_path(MODEL)
+    return CACHE.model_path(MODEL)
 
 
 @pytest.fixture(scope="session")

@@ -11,7 +11,6 @@ from pathlib import Path
 
 import pytest
 
-from bench.local_llm import LlamaServer
 from bench.loop_watch import watch_slow_callbacks
 from bot.answering.citations import SUPPORT_THRESHOLD, support
 from bot.answering.markers import marker_numbers, strip_markers
@@ -19,6 +18,7 @@ from bot.answering.sentences import split_sentences
 from bot.answering.synthesizer import REFUSAL
 from bot.engine import NewsBot
 from bot.frontends.discord.context import DiscordConfig
+from bot.local_model.server import LlamaServer
 from bot.models import Answer, Turn
 from ingest.errors import ServiceUnavailableError
 from tests.core_fixtures import IndexedCorpus, copy_corpus, make_settings

@@ -20,8 +20,8 @@ from ingest.errors import BadInputError, ServiceUnavailableError
 
 log = logging.getLogger(__name__)
 
-INSTALL_HINT = ("the local backend needs llama-cpp-python: run `python -m bench.local_llm setup` "
-                "(or pip install -e '.[local]'); see README")
+INSTALL_HINT = ("the local backend needs llama-cpp-python: run `newsbot model setup` (it builds "
+                "it for this CPU); see README")
 
 
 class LlamaCppChat:

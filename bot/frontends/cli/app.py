@@ -1,4 +1,4 @@
-"""The ``newsbot`` command line: ingest, ask, chat, status (plus discord, feedback, eval).
+"""The ``newsbot`` command line: ingest, ask, chat, status (plus discord, feedback, eval, model).
 
 Only typer, rich and the settings are imported at start-up; the engine (numpy, onnxruntime,
 chromadb) loads inside the commands that need it, so ``newsbot --help`` is instant.
@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from bot.answering.headlines import shown_title
-from bot.frontends.cli import discord_commands, eval_commands
+from bot.frontends.cli import discord_commands, eval_commands, model_commands
 from bot.frontends.cli.console import (
     JsonOption,
     LlmOption,
@@ -206,9 +206,10 @@ def status(as_json: JsonOption = False) -> None:
             out.print(f"{key.replace('_', ' '):>18}: {shown}", markup=False)
 
 
-# Commands that live beside their feature (Discord, evaluation): one line each.
+# Commands that live beside their feature (Discord, evaluation, local models): one line each.
 discord_commands.register(app)
 eval_commands.register(app)
+model_commands.register(app)
 
 
 def main() -> None:

@@ -20,7 +20,8 @@ if TYPE_CHECKING:
     from bot.engine import NewsBot
 
 out = Console(highlight=False, soft_wrap=True)
-err = Console(stderr=True, highlight=False)
+# soft_wrap: an error stays one line however narrow the terminal (or 80 columns in a pipe).
+err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 LlmOption = Annotated[str | None, typer.Option(
     "--llm", help="Backend: auto (openai if OPENAI_API_KEY or OPENAI_BASE_URL is set, else "

@@ -76,6 +76,8 @@ def eval_command(
         if corpus is not None:
             corpus = resolve_corpus_path(corpus)
         settings = load_settings(llm=llm, top_k=top_k)
+        if baseline:
+            _check_baseline_llm(settings)  # before the (long) newsbot run, not after it
         bot = _prepare_bot(settings, corpus, show_progress=err.is_terminal)
         k = bot.settings.top_k
         ours = _run_system("newsbot", bot.backend, bot_answer_fn(bot, k), cases, k, err)
@@ -112,6 +114,19 @@ def _gated(set_path: Path, strict: bool) -> bool:
         raise BadInputError(f"--strict checks the CI gate, whose thresholds are the golden "
                             f"set's; {set_path} has none")
     return gated
+
+
+def _check_baseline_llm(settings: Settings) -> None:
+    """The baseline with an LLM needs llama-index's OpenAI LLM (the ``eval`` extra)."""
+    from bot.answering.backends import OPENAI, resolve_backend
+    from bot.evaluation.llm_judges import eval_extra_missing
+    from ingest.errors import BadInputError
+
+    if resolve_backend(settings).name != OPENAI:
+        return  # the extractive baseline's stand-in LLM is newsbot's own
+    missing = eval_extra_missing()
+    if missing:
+        raise BadInputError(f"--baseline with an LLM needs the eval extra; {missing}")
 
 
 def _prepare_bot(settings: Settings, corpus: Path | None, show_progress: bool) -> NewsBot:
