@@ -18,6 +18,7 @@ from discord import app_commands
 from bot.feedback.store import FeedbackStore
 from bot.frontends.discord.commands import install_commands
 from bot.frontends.discord.context import BotContext, DiscordConfig
+from bot.frontends.discord.cut_answers import CutAnswers
 from bot.frontends.discord.feedback_view import VoteButton
 from bot.frontends.discord.formatting import NO_PINGS
 from bot.frontends.discord.mentions import handle_message
@@ -136,6 +137,10 @@ class NewsbotClient(discord.Client):
             return
         await handle_message(self.ctx, message, self.user)
 
+    async def on_raw_message_edit(self, payload: discord.RawMessageUpdateEvent) -> None:
+        # Raw: also for messages from before a restart, which discord.py has not cached.
+        self.ctx.openings.forget(payload.message_id)
+
     async def on_message_edit(self, before: discord.Message, after: discord.Message) -> None:
         # Discord also sends an edit when it adds a link preview: only a changed text counts.
         if self.user is None or before.content == after.content:
@@ -145,7 +150,7 @@ class NewsbotClient(discord.Client):
 
 def build_client(service: AnswerService, feedback: FeedbackStore | None,
                  config: DiscordConfig, server_settings: ServerSettingsStore | None = None,
-                 **options: Any) -> NewsbotClient:
+                 cut_answers: CutAnswers | None = None, **options: Any) -> NewsbotClient:
     """The client for ``service``, with fresh limits; ``options`` go to ``discord.Client``."""
-    return NewsbotClient(BotContext.create(service, feedback, config, server_settings),
-                         **options)
+    return NewsbotClient(
+        BotContext.create(service, feedback, config, server_settings, cut_answers), **options)
