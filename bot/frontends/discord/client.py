@@ -24,6 +24,7 @@ from bot.frontends.discord.formatting import NO_PINGS
 from bot.frontends.discord.mentions import handle_message
 from bot.frontends.discord.recovery import drain, recover
 from bot.frontends.discord.server_settings import ServerSettingsStore
+from bot.frontends.discord.threads import SessionMessages
 from bot.service import AnswerService
 
 log = logging.getLogger(__name__)
@@ -52,6 +53,8 @@ class NewsbotClient(discord.Client):
         discord.VoiceClient.warn_dave = False
         super().__init__(intents=intents, allowed_mentions=NO_PINGS, **options)
         self.ctx = ctx
+        ctx.session_messages = SessionMessages(lambda: self.cached_messages,
+                                               options.get("max_messages", 1000))
         self._recovery: asyncio.Task[None] | None = None  # the start-up scan, run once
         self.tree: app_commands.CommandTree[NewsbotClient] = app_commands.CommandTree(self)
         install_commands(self.tree, ctx)
@@ -128,6 +131,8 @@ class NewsbotClient(discord.Client):
         user = self.user
         log.info("logged in as %s (id %s) in %d servers", user, user and user.id,
                  len(self.guilds))
+        if self.ctx.session_messages is not None:  # a new session: an empty message cache
+            self.ctx.session_messages.session_started()
         if self._recovery is None:  # on_ready also fires after a reconnect: scan once
             self._recovery = asyncio.create_task(
                 recover(self, self.ctx, discord.utils.utcnow()), name="newsbot-recovery")

@@ -18,7 +18,7 @@ from bot.frontends.common.limits import AnswerGate, Cooldown
 from bot.frontends.discord.bounded import BoundedMap
 from bot.frontends.discord.cut_answers import CutAnswers
 from bot.frontends.discord.server_settings import ServerSettingsStore, ThreadReplies
-from bot.frontends.discord.threads import OpeningCache
+from bot.frontends.discord.threads import OpeningCache, SessionMessages
 from bot.service import AnswerService
 
 if TYPE_CHECKING:
@@ -87,6 +87,8 @@ class BotContext:
     cut_answers: CutAnswers = field(default_factory=lambda: CutAnswers(None))
     # Thread id → the exchange it was opened on: read once, not on every follow-up.
     openings: OpeningCache = field(default_factory=OpeningCache)
+    # discord.py's message cache, read as thread history when complete (set by the client).
+    session_messages: SessionMessages | None = None
     # (user, channel) pairs already told where the bot answers: said once, not every time.
     told_where: BoundedMap[tuple[int, int], bool] = field(
         default_factory=lambda: BoundedMap(10_000))

@@ -220,7 +220,7 @@ async def _history(ctx: BotContext, question: Question) -> list[Turn]:
         assert isinstance(channel, discord.Thread)
         first = await opening(channel, question.me_id, ctx.openings)
         return await thread_history(channel, question.message, question.me_id,
-                                    ctx.config.history_messages, first)
+                                    ctx.config.history_messages, first, ctx.session_messages)
     if question.continues_chain:
         return await reply_chain(question.message, question.me_id)
     return []

@@ -7,12 +7,16 @@ message cache does not have it (any thread from before a restart). Every follow-
 twice (is the author the asker? what was said first?), so it is read once per handling and
 kept in a small bounded cache, as llmcord keeps the messages it has parsed. An edit of either
 message drops the entry (``OpeningCache.forget``), so a re-answered question is read afresh.
+
+The thread's own recent messages come from discord.py's message cache when it provably holds
+all of them (``SessionMessages``: a thread opened this session, nothing of it evicted), which
+is the usual case for a conversation going on now; otherwise from a REST read as before.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 import discord
@@ -107,13 +111,48 @@ async def opening(thread: discord.Thread, me_id: int, cache: OpeningCache) -> Op
     return found
 
 
+class SessionMessages:
+    """The messages the gateway delivered this session, as discord.py caches them (edits
+    applied in place, deleted ones removed), read as a thread's history when the cache
+    provably holds every message of the thread: the thread began after the session did
+    (a new session starts with an empty cache, and events while disconnected are lost), and
+    the cache, which drops its oldest messages beyond ``size``, still reaches back before it.
+    """
+
+    def __init__(self, cached: Callable[[], Sequence[discord.Message]],
+                 size: int | None) -> None:
+        self._cached = cached
+        self._size = size
+        self._since: int | None = None  # snowflake of the session's start
+
+    def session_started(self) -> None:
+        """A new gateway session (``on_ready``): only later threads are wholly cached."""
+        self._since = discord.utils.time_snowflake(discord.utils.utcnow())
+
+    def thread_messages(self, thread_id: int, before_id: int,
+                        limit: int) -> list[discord.Message] | None:
+        """The thread's last ``limit`` messages before ``before_id``, oldest first; ``None``
+        when the cache may be missing some. (A thread started on a message has its id.)"""
+        if not self._size or self._since is None or thread_id <= self._since:
+            return None
+        cached = self._cached()
+        if len(cached) >= self._size and cached[0].id >= thread_id:
+            return None  # full, and it has dropped messages from the thread's time
+        found = [m for m in cached if m.channel.id == thread_id and m.id < before_id]
+        return found[-limit:] if limit > 0 else []
+
+
 async def thread_history(thread: discord.Thread, before: discord.Message, me_id: int,
-                         limit: int, first: Opening | None = None) -> list[Turn]:
+                         limit: int, first: Opening | None = None,
+                         session: SessionMessages | None = None) -> list[Turn]:
     """The thread's recent exchanges, oldest first, after its opening ``first``: people's
-    messages are questions, our messages after a question are its answer."""
+    messages are questions, our messages after a question are its answer. The messages come
+    from ``session``'s cache when it holds them all, else from Discord."""
     turns: list[Turn] = [first.turn] if first is not None else []
-    recent = [m async for m in thread.history(limit=limit, before=before)]
-    turns.extend(_exchanges(reversed(recent), me_id))  # history() gives newest first
+    recent = session.thread_messages(thread.id, before.id, limit) if session else None
+    if recent is None:
+        recent = [m async for m in thread.history(limit=limit, before=before)][::-1]
+    turns.extend(_exchanges(recent, me_id))
     return turns[-MAX_TURNS:]
 
 

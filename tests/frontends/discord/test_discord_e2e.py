@@ -112,6 +112,10 @@ async def test_mention_replies_opens_thread_and_follow_up_uses_history(
     assert question == "and what about the ceasefire?"
     assert history[0].question == "what did Trump say about the call?"
     assert "[1]" in history[0].answer
+    # A thread of this session: its opening and its messages come from the client's cache,
+    # not from REST reads on every follow-up.
+    assert not fake_discord.calls_to("GET", rf"/channels/{thread_id}/messages")
+    assert not fake_discord.calls_to("GET", rf"/channels/{CHANNEL_ID}/messages/{thread_id}")
     _assert_no_pings(fake_discord)
 
 
@@ -362,6 +366,27 @@ async def test_in_its_thread_the_bot_answers_the_asker_and_replies_not_chatter(
     await fake_discord.wait_until(lambda: len(service.calls) == 4)
     assert [q for q, _ in service.calls] == [
         "what did Trump say?", "and the ceasefire?", "who proposed it?", "and Kyiv?"]
+
+
+async def test_follow_ups_carry_the_threads_conversation_without_rereading_it(
+        start_bot: StartBot, fake_discord: FakeDiscord, service: FakeService) -> None:
+    await start_bot(service)
+    thread_id = await _open_thread_with(fake_discord, "what did Trump say?")
+    await fake_discord.wait_for_call("POST", rf"/channels/{thread_id}/messages",
+                                     lambda c: c.body["content"] == THREAD_HINT)
+    service.text = "Putin agreed to a pause [1]."
+    await fake_discord.user_message("and Putin?", channel_id=thread_id)
+    await fake_discord.wait_for_call("POST", rf"/channels/{thread_id}/messages",
+                                     has_citation_embed)
+    service.text = "The ceasefire would last 30 days [1]."
+    await fake_discord.user_message("and the ceasefire?", channel_id=thread_id)
+    await fake_discord.wait_until(lambda: len(service.calls) == 3)
+    _, history = service.calls[2]
+    assert [(t.question, t.answer) for t in history] == [
+        ("what did Trump say?", "Trump said many elements of a deal were agreed [1]."),
+        ("and Putin?", "Putin agreed to a pause [1]."),
+    ]
+    assert not fake_discord.calls_to("GET", rf"/channels/{thread_id}/messages")
 
 
 async def test_thread_replies_can_require_a_mention(

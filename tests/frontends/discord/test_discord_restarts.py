@@ -185,6 +185,7 @@ async def test_a_follow_up_missed_in_the_bots_thread_is_answered_in_context(
                                      has_citation_embed)
     [(question, history)] = again.calls
     assert question == "and the ceasefire?"
-    # The thread's opening was read from the parent channel (not in the new process's cache).
+    # A thread from before the restart: its opening and messages are read from Discord.
     assert [t.question for t in history] == ["what did Trump say?"]
     assert "[1]" in history[0].answer
+    assert fake_discord.calls_to("GET", rf"/channels/{CHANNEL_ID}/messages/{thread_id}")
