@@ -138,11 +138,14 @@ async def recover(client: discord.Client, ctx: BotContext, connected_at: datetim
     for message in recent:
         if ctx.closing:
             return
-        if message.author.id == me.id:
-            if is_unfinished(message.content) and message.id not in promised:
-                finished += await _finish(ctx, message, me.id, cooldown)
-        else:
-            caught_up += await _catch_up(ctx, message, me.id, cooldown, answered)
+        try:
+            if message.author.id == me.id:
+                if is_unfinished(message.content) and message.id not in promised:
+                    finished += await _finish(ctx, message, me.id, cooldown)
+            else:
+                caught_up += await _catch_up(ctx, message, me.id, cooldown, answered)
+        except discord.HTTPException:  # as live: one message's failure, not the whole scan's
+            log.warning("could not catch up on message %s", message.id, exc_info=True)
     if promised or finished or caught_up:
         log.info("after the restart: finished %d promised and %d other replies, answered %d "
                  "missed questions", len(promised), finished, caught_up)
@@ -164,7 +167,10 @@ async def _finish_promised(client: discord.Client, ctx: BotContext, me_id: int,
         await asyncio.to_thread(ctx.cut_answers.done, cut.message_id)
         taken.add(cut.message_id)
         if reply is not None and reply.author.id == me_id and is_unfinished(reply.content):
-            await _finish(ctx, reply, me_id, cooldown)
+            try:
+                await _finish(ctx, reply, me_id, cooldown)
+            except discord.HTTPException:
+                log.warning("could not finish interrupted answer %s", reply.id, exc_info=True)
     return taken
 
 

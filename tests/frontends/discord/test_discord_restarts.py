@@ -11,7 +11,7 @@ import pytest
 
 from bot.frontends.discord.cut_answers import CutAnswers
 from bot.frontends.discord.formatting import INTERRUPTED
-from bot.frontends.discord.recovery import ASK_AGAIN, SCAN_MESSAGES
+from bot.frontends.discord.recovery import ASK_AGAIN, SCAN_MESSAGES, AskedAtCooldown
 from tests.fakes.discord_gateway import (
     ADMIN,
     BOT_ID,
@@ -67,6 +67,27 @@ async def test_a_cut_answer_is_promised_and_finished_after_the_restart_however_b
     reopened.close()
 
 
+async def test_a_question_cut_before_anything_was_shown_is_promised_and_finished(
+        start_bot: StartBot, fake_discord: FakeDiscord, tmp_path: Path) -> None:
+    slow = FakeService(delay=1.5)  # no streaming: nothing is posted until the answer is done
+    store = CutAnswers.in_dir(tmp_path)
+    client = await start_bot(slow, shutdown_grace=0.1, cut_answers=store)
+    asked = await fake_discord.user_message("what did Trump say?", mention_bot=True)
+    await fake_discord.wait_until(lambda: len(slow.calls) == 1, timeout=5)
+    await client.close()
+    promise = await fake_discord.wait_for_call(
+        "POST", rf"/channels/{CHANNEL_ID}/messages", lambda c: c.body["content"] == INTERRUPTED)
+    assert str(promise.body["message_reference"]["message_id"]) == asked["id"]
+    [cut] = store.pending()
+
+    quick = FakeService()
+    await start_bot(quick, cut_answers=store)
+    await fake_discord.wait_for_call(
+        "PATCH", rf"/channels/{CHANNEL_ID}/messages/{cut.message_id}", has_citation_embed)
+    assert quick.calls == [("what did Trump say?", ())]
+    store.close()
+
+
 async def test_an_interrupted_ask_promises_nothing_and_says_to_ask_again(
         start_bot: StartBot, fake_discord: FakeDiscord, tmp_path: Path) -> None:
     slow = FakeService(stream=("Trump", "Trump said"), stream_pause=0.1, delay=1.5)
@@ -104,6 +125,16 @@ async def test_a_reply_left_mid_stream_by_a_crash_is_finished_on_start(
 
 
 # -- questions missed while down ------------------------------------------------------------------
+
+
+def test_the_cooldown_is_replayed_at_the_times_questions_were_asked() -> None:
+    cooldown = AskedAtCooldown(10.0)
+    cooldown.accept(1, 100.0)  # answered before the restart
+    assert cooldown.retry_after(1, 104.0) == 6.0  # too soon after it
+    assert cooldown.retry_after(1, 109.0) == 1.0  # a refused try does not restart the wait
+    assert cooldown.retry_after(1, 110.0) == 0.0
+    assert cooldown.retry_after(1, 95.0) == 0.0  # before anything let through
+    assert cooldown.retry_after(2, 104.0) == 0.0  # per user
 
 
 async def test_mentions_sent_while_down_are_answered_on_start(
