@@ -33,7 +33,7 @@ class CutAnswer:
 
 class CutAnswers:
     """The promised replies; in memory when ``path`` is None (nothing survives a restart: the
-    bot then promises nothing, see ``recovery.drain``)."""
+    bot then promises nothing: see recovery.py)."""
 
     def __init__(self, path: Path | None) -> None:
         self.lasting = path is not None
