@@ -9,7 +9,9 @@ It implements what a bot like newsbot uses:
   posts or edits, THREAD_CREATE for threads it opens, and whatever a test sends;
 - REST: ``/users/@me``, ``/oauth2/applications/@me``, ``/gateway/bot``, command sync (global and
   guild ``PUT``), interaction callbacks, webhook followups and their edits (``@original`` too),
-  channel messages (create, edit, get, history), threads from a message, typing.
+  channels (get), channel messages (create, edit, get, history), threads from a message,
+  typing, the bot's own reactions (kept on the message, as Discord shows them on a later read);
+- GUILD_CREATE lists the active threads opened so far, as Discord does on connect.
 
 Every REST call is recorded (``calls``); ``rate_limit_next`` answers the next matching call with
 a 429 as Discord does (``Retry-After`` and ``Via`` headers, a JSON body with ``retry_after``).
@@ -151,6 +153,7 @@ class FakeDiscord:
                  r"/webhooks/(?P<app>\d+)/(?P<token>[^/]+)/messages/(?P<mid>@original|\d+)",
                  self._webhook_edit),
                 ("POST", r"/channels/(?P<cid>\d+)/messages", self._create_message),
+                ("GET", r"/channels/(?P<cid>\d+)", self._get_channel),
                 ("GET", r"/channels/(?P<cid>\d+)/messages", self._history),
                 ("GET", r"/channels/(?P<cid>\d+)/messages/(?P<mid>\d+)", self._get_message),
                 ("PATCH", r"/channels/(?P<cid>\d+)/messages/(?P<mid>\d+)", self._edit_message),
@@ -225,7 +228,9 @@ class FakeDiscord:
             "explicit_content_filter": 0, "mfa_level": 0, "premium_tier": 0, "nsfw_level": 0,
             "preferred_locale": "en-US", "system_channel_id": str(CHANNEL_ID),
             "joined_at": _now(), "emojis": [], "stickers": [], "voice_states": [],
-            "presences": [], "threads": [], "stage_instances": [],
+            # Like Discord, the active threads the bot can see (the ones opened here so far).
+            "presences": [], "threads": [c for c in self.channels.values() if c["type"] == 11],
+            "stage_instances": [],
             "guild_scheduled_events": [], "soundboard_sounds": [],
             "roles": [
                 {"id": str(GUILD_ID), "name": "@everyone", "permissions": str(MEMBER_PERMISSIONS),
@@ -594,6 +599,13 @@ class FakeDiscord:
     async def _create_message(self, call: RecordedCall, cid: str) -> Json:
         return await self._post_bot_message(int(cid), call.body or {})
 
+    async def _get_channel(self, call: RecordedCall, cid: str) -> Json:
+        channel = self.channels.get(int(cid))
+        if channel is None:
+            raise web.HTTPNotFound(body=b'{"message": "Unknown Channel", "code": 10003}',
+                                   headers={"Content-Type": "application/json"})
+        return channel
+
     async def _get_message(self, call: RecordedCall, cid: str, mid: str) -> Json:
         message = self.messages.get(int(mid))
         if message is None or message["channel_id"] != cid:
@@ -633,5 +645,16 @@ class FakeDiscord:
 
     async def _add_reaction(self, call: RecordedCall, cid: str, mid: str, emoji: str) -> None:
         """The bot reacts to a message (``emoji`` arrives URL-quoted, e.g. ``%E2%8F%B3``)."""
-        self.reactions.append((int(mid), urllib.parse.unquote(emoji)))
+        name = urllib.parse.unquote(emoji)
+        self.reactions.append((int(mid), name))
+        # Kept on the message as Discord does, so a later read (history, a restart) sees it.
+        reactions = self.messages[int(mid)].setdefault("reactions", [])
+        mine = next((r for r in reactions if r["emoji"]["name"] == name), None)
+        if mine is None:
+            reactions.append({"emoji": {"id": None, "name": name}, "count": 1, "me": True,
+                              "me_burst": False, "burst_colors": [],
+                              "count_details": {"burst": 0, "normal": 1}})
+        elif not mine["me"]:
+            mine["me"] = True
+            mine["count"] += 1
         return None

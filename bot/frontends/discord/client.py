@@ -18,11 +18,13 @@ from discord import app_commands
 from bot.feedback.store import FeedbackStore
 from bot.frontends.discord.commands import install_commands
 from bot.frontends.discord.context import BotContext, DiscordConfig
+from bot.frontends.discord.cut_answers import CutAnswers
 from bot.frontends.discord.feedback_view import VoteButton
 from bot.frontends.discord.formatting import NO_PINGS
 from bot.frontends.discord.mentions import handle_message
 from bot.frontends.discord.recovery import drain, recover
 from bot.frontends.discord.server_settings import ServerSettingsStore
+from bot.frontends.discord.threads import SessionMessages
 from bot.service import AnswerService
 
 log = logging.getLogger(__name__)
@@ -51,6 +53,8 @@ class NewsbotClient(discord.Client):
         discord.VoiceClient.warn_dave = False
         super().__init__(intents=intents, allowed_mentions=NO_PINGS, **options)
         self.ctx = ctx
+        ctx.session_messages = SessionMessages(lambda: self.cached_messages,
+                                               options.get("max_messages", 1000))
         self._recovery: asyncio.Task[None] | None = None  # the start-up scan, run once
         self.tree: app_commands.CommandTree[NewsbotClient] = app_commands.CommandTree(self)
         install_commands(self.tree, ctx)
@@ -127,6 +131,8 @@ class NewsbotClient(discord.Client):
         user = self.user
         log.info("logged in as %s (id %s) in %d servers", user, user and user.id,
                  len(self.guilds))
+        if self.ctx.session_messages is not None:  # a new session: an empty message cache
+            self.ctx.session_messages.session_started()
         if self._recovery is None:  # on_ready also fires after a reconnect: scan once
             self._recovery = asyncio.create_task(
                 recover(self, self.ctx, discord.utils.utcnow()), name="newsbot-recovery")
@@ -135,6 +141,10 @@ class NewsbotClient(discord.Client):
         if self.user is None:
             return
         await handle_message(self.ctx, message, self.user)
+
+    async def on_raw_message_edit(self, payload: discord.RawMessageUpdateEvent) -> None:
+        # Raw: also for messages from before a restart, which discord.py has not cached.
+        self.ctx.openings.forget(payload.message_id)
 
     async def on_message_edit(self, before: discord.Message, after: discord.Message) -> None:
         # Discord also sends an edit when it adds a link preview: only a changed text counts.
@@ -145,7 +155,7 @@ class NewsbotClient(discord.Client):
 
 def build_client(service: AnswerService, feedback: FeedbackStore | None,
                  config: DiscordConfig, server_settings: ServerSettingsStore | None = None,
-                 **options: Any) -> NewsbotClient:
+                 cut_answers: CutAnswers | None = None, **options: Any) -> NewsbotClient:
     """The client for ``service``, with fresh limits; ``options`` go to ``discord.Client``."""
-    return NewsbotClient(BotContext.create(service, feedback, config, server_settings),
-                         **options)
+    return NewsbotClient(
+        BotContext.create(service, feedback, config, server_settings, cut_answers), **options)

@@ -6,9 +6,8 @@ with fakes instead of starting a client.
 from __future__ import annotations
 
 import asyncio
-from collections import OrderedDict
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Generic, Protocol, TypeVar
+from typing import TYPE_CHECKING, Protocol
 
 import discord
 
@@ -16,35 +15,15 @@ from bot.answering.backends import answer_concurrency
 from bot.answering.questions import MAX_QUESTION_CHARS
 from bot.feedback.store import FeedbackStore
 from bot.frontends.common.limits import AnswerGate, Cooldown
+from bot.frontends.discord.bounded import BoundedMap
+from bot.frontends.discord.cut_answers import CutAnswers
 from bot.frontends.discord.server_settings import ServerSettingsStore, ThreadReplies
+from bot.frontends.discord.threads import OpeningCache, SessionMessages
 from bot.service import AnswerService
 
 if TYPE_CHECKING:
     from bot.frontends.discord.replies import AnswerPost
     from bot.settings import Settings
-
-K = TypeVar("K")
-V = TypeVar("V")
-
-
-class BoundedMap(Generic[K, V]):
-    """A dict that forgets its oldest entries beyond ``size`` (memory stays flat)."""
-
-    def __init__(self, size: int) -> None:
-        self.size = size
-        self._items: OrderedDict[K, V] = OrderedDict()
-
-    def __contains__(self, key: object) -> bool:
-        return key in self._items
-
-    def get(self, key: K) -> V | None:
-        return self._items.get(key)
-
-    def put(self, key: K, value: V) -> None:
-        self._items[key] = value
-        self._items.move_to_end(key)
-        while len(self._items) > self.size:
-            self._items.popitem(last=False)
 
 
 @dataclass(frozen=True)
@@ -104,6 +83,12 @@ class BotContext:
     closing: bool = False  # shutting down: no new questions (a restart catches them up)
     # Messages on_message has taken up since start: the start-up scan leaves them alone.
     handled: BoundedMap[int, bool] = field(default_factory=lambda: BoundedMap(10_000))
+    # Replies cut by a shutdown that promise to be finished (in memory: none are promised).
+    cut_answers: CutAnswers = field(default_factory=lambda: CutAnswers(None))
+    # Thread id → the exchange it was opened on: read once, not on every follow-up.
+    openings: OpeningCache = field(default_factory=OpeningCache)
+    # discord.py's message cache, read as thread history when complete (set by the client).
+    session_messages: SessionMessages | None = None
     # (user, channel) pairs already told where the bot answers: said once, not every time.
     told_where: BoundedMap[tuple[int, int], bool] = field(
         default_factory=lambda: BoundedMap(10_000))
@@ -111,13 +96,16 @@ class BotContext:
     @classmethod
     def create(cls, service: AnswerService, feedback: FeedbackStore | None,
                config: DiscordConfig,
-               server_settings: ServerSettingsStore | None = None) -> BotContext:
-        """``server_settings`` defaults to an in-memory store (nothing kept across restarts)."""
+               server_settings: ServerSettingsStore | None = None,
+               cut_answers: CutAnswers | None = None) -> BotContext:
+        """``server_settings`` and ``cut_answers`` default to in-memory stores (nothing kept
+        across restarts)."""
         return cls(service=service, feedback=feedback, config=config,
                    cooldown=Cooldown(config.cooldown_seconds),
                    gate=AnswerGate(config.max_concurrent),
                    server_settings=server_settings or ServerSettingsStore(
-                       None, config.thread_replies))
+                       None, config.thread_replies),
+                   cut_answers=cut_answers or CutAnswers(None))
 
 
 class HasBotContext(Protocol):

@@ -1,15 +1,19 @@
 """Mentions and thread follow-ups, read top to bottom:
 
-message in → ignore bots, DMs and other channels → a mention, a reply to the bot, or (in a
-thread the bot started) a message from the member who asked there becomes a question → the
-thread's recent messages become the history → answer as a reply → a first answer in a channel
-opens a thread on it for follow-ups.
+message in → ignore bots and other channels, point DMs to the servers → ``read_question``: a
+mention, a reply to the bot, any message where ``/config channel mention:off``, or (in a
+thread the bot started) a message from the member who asked there becomes a ``Question`` →
+the length check and the per-user cooldown → ``answer_question``: the thread's recent
+messages or the reply chain become the history, the answer is a reply, and a first answer in
+a channel opens a thread on it for follow-ups.
+
+The start-up catch-up (recovery.py) takes the same steps with the same limits, reading the
+cooldown at the times the questions were asked.
 """
 
 from __future__ import annotations
 
 import logging
-import re
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -30,24 +34,21 @@ from bot.frontends.discord.formatting import (
     roles_only_text,
     thread_name,
 )
-from bot.frontends.discord.mention_text import plain_mentions
 from bot.frontends.discord.replies import AnswerPost, MessageSender
-from bot.frontends.discord.server_settings import ThreadReplies
+from bot.frontends.discord.server_settings import ChannelSettings
+from bot.frontends.discord.threads import (
+    MAX_TURNS,
+    is_our_thread,
+    opening,
+    question_text,
+    thread_history,
+)
 from bot.models import Turn
 
 log = logging.getLogger(__name__)
 
 THREAD_HINT = "Ask follow-up questions here; no need to mention me in this thread."
 COOLDOWN_REACTION = "⏳"  # "asked too soon; ask again in a few seconds"
-MAX_TURNS = 6
-
-
-def strip_mention(content: str, me_id: int, role_id: int | None = None) -> str:
-    """The question without the bot's own ``<@id>`` / ``<@!id>`` (or its role's) mention."""
-    content = re.sub(rf"<@!?{me_id}>", " ", content)
-    if role_id is not None:
-        content = content.replace(f"<@&{role_id}>", " ")
-    return content.strip()
 
 
 def mentions_me(message: discord.Message, me_id: int, role_id: int | None) -> bool:
@@ -58,37 +59,9 @@ def mentions_me(message: discord.Message, me_id: int, role_id: int | None) -> bo
     return role_id is not None and any(role.id == role_id for role in message.role_mentions)
 
 
-def _is_our_thread(channel: object, me_id: int) -> bool:
-    return isinstance(channel, discord.Thread) and channel.owner_id == me_id
-
-
-@dataclass(frozen=True)
-class Opening:
-    """The exchange a thread was opened on, and who asked it."""
-
-    turn: Turn
-    asker_id: int | None
-
-
-async def _opening(thread: discord.Thread, me_id: int) -> Opening | None:
-    """Our reply the thread was opened on (the starter) and the question it answers. The
-    starter lives in the parent channel, so it is not in the thread's history."""
-    starter = thread.starter_message
-    if starter is None:
-        parent = thread.parent
-        if not isinstance(parent, discord.TextChannel):
-            return None
-        try:
-            starter = await parent.fetch_message(thread.id)
-        except discord.HTTPException:
-            return None
-    if starter.author.id != me_id:
-        return None
-    asked = starter.reference.resolved if starter.reference else None
-    if not isinstance(asked, discord.Message):
-        return Opening(Turn(question=thread.name, answer=starter.content), None)
-    question = plain_mentions(strip_mention(asked.content, me_id), asked.guild, asked.mentions)
-    return Opening(Turn(question=question, answer=starter.content), asked.author.id)
+def own_role_id(guild: discord.Guild) -> int | None:
+    role = guild.self_role
+    return role.id if role is not None else None
 
 
 def may_ask(ctx: BotContext, guild_id: int, member: object) -> bool:
@@ -104,43 +77,6 @@ def _replies_to_me(message: discord.Message, me_id: int) -> bool:
     reference = message.reference
     replied = reference.resolved if reference is not None else None
     return isinstance(replied, discord.Message) and replied.author.id == me_id
-
-
-async def _addressed_in_thread(message: discord.Message, thread: discord.Thread, me_id: int,
-                               replies: ThreadReplies) -> bool:
-    """In the bot's own thread, without a mention: a reply to the bot, or (by default) a
-    message from the member who asked the opening question. Chatter ("thanks!") from others
-    is theirs, not a question to the bot."""
-    if _replies_to_me(message, me_id):
-        return True
-    if replies != "asker":
-        return False
-    opening = await _opening(thread, me_id)
-    return opening is not None and opening.asker_id == message.author.id
-
-
-async def thread_history(thread: discord.Thread, before: discord.Message, me_id: int,
-                         limit: int) -> list[Turn]:
-    """The thread's recent exchanges, oldest first: people's messages are questions, our
-    messages after a question are its answer."""
-    turns: list[Turn] = []
-    opening = await _opening(thread, me_id)
-    if opening is not None:
-        turns.append(opening.turn)
-    current: list[str] | None = None  # [question, answer parts...] being collected
-    recent = [m async for m in thread.history(limit=limit, before=before)]
-    for msg in reversed(recent):  # history() gives newest first
-        if msg.author.id == me_id:
-            if current is not None and msg.content:
-                current.append(msg.content)
-        elif not msg.author.bot:
-            if current is not None:
-                turns.append(Turn(question=current[0], answer="\n".join(current[1:])))
-            question = plain_mentions(strip_mention(msg.content, me_id), msg.guild, msg.mentions)
-            current = [question] if question else None
-    if current is not None:
-        turns.append(Turn(question=current[0], answer="\n".join(current[1:])))
-    return turns[-MAX_TURNS:]
 
 
 async def referenced(message: discord.Message) -> discord.Message | None:
@@ -170,11 +106,148 @@ async def reply_chain(message: discord.Message, me_id: int,
             if quoted:
                 turns.append(Turn(question=quoted, answer=answer.content.partition("\n")[2]))
             break
-        question = plain_mentions(strip_mention(asked.content, me_id), asked.guild,
-                                  asked.mentions)
-        turns.append(Turn(question=question, answer=answer.content))
+        turns.append(Turn(question=question_text(asked, me_id), answer=answer.content))
         answer = await referenced(asked)
     return turns[::-1]
+
+
+# -- which messages are questions ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Question:
+    """A member's message the bot answers, and where it was asked."""
+
+    message: discord.Message
+    text: str  # without the bot's mention, markup as plain names
+    me_id: int
+    here: ChannelSettings  # the channel's /config settings (a thread's are its parent's)
+    in_our_thread: bool
+    continues_chain: bool  # a reply to one of our answers outside our threads
+
+    @property
+    def cooled(self) -> bool:
+        """Under the per-user cooldown: a follow-up in the bot's own thread is a
+        conversation, not a flood, so it is exempt (the answer gate still caps the work)."""
+        return not self.in_our_thread
+
+    @property
+    def opens_thread(self) -> bool:
+        """A new question in a channel gets a thread for its follow-ups; a reply chain is
+        already a conversation."""
+        return (self.here.threads and not isinstance(self.message.channel, discord.Thread)
+                and not self.continues_chain)
+
+
+async def _addressed(ctx: BotContext, message: discord.Message, me_id: int,
+                     here: ChannelSettings) -> bool:
+    """Whether ``message`` is for the bot: a mention (of it or its role), a Discord reply to
+    it, any message in a channel set to ``mention: off``, or in the bot's own thread a
+    message from the member who asked the opening question (unless the channel is set to
+    ``replies: mention``). Chatter ("thanks!") from others there is theirs."""
+    channel = message.channel
+    assert message.guild is not None
+    if mentions_me(message, me_id, own_role_id(message.guild)) or _replies_to_me(message, me_id):
+        return True
+    if not isinstance(channel, discord.Thread):
+        return not here.mention_required
+    if not is_our_thread(channel, me_id) or here.thread_replies != "asker":
+        return False
+    first = await opening(channel, me_id, ctx.openings)
+    return first is not None and first.asker_id == message.author.id
+
+
+async def read_question(ctx: BotContext, message: discord.Message, me_id: int, *,
+                        quiet: bool = False) -> Question | None:
+    """``message`` as a question to the bot; ``None`` when it is not one, or is asked where
+    or by whom the bot does not answer (said once per member and channel, unless ``quiet``)."""
+    guild = message.guild
+    if message.author.bot or message.author.id == me_id or guild is None:
+        return None
+    channel = message.channel
+    parent_id = channel.parent_id if isinstance(channel, discord.Thread) else None
+    here = ctx.server_settings.channel(channel.id, parent_id)
+    if not await _addressed(ctx, message, me_id, here):
+        return None
+    if not channel_allowed(channel.id, parent_id, ctx.config.channels):
+        if not quiet:
+            await _tell_where_once(ctx, message, not_here_text(ctx.config.channels))
+        return None
+    if not may_ask(ctx, guild.id, message.author):
+        if not quiet:
+            await _tell_where_once(ctx, message, roles_only_text(
+                ctx.server_settings.ask_roles(guild.id)))
+        return None
+    in_our_thread = is_our_thread(channel, me_id)
+    return Question(message=message, text=question_text(message, me_id, own_role_id(guild)),
+                    me_id=me_id, here=here, in_our_thread=in_our_thread,
+                    continues_chain=not in_our_thread and _replies_to_me(message, me_id))
+
+
+def problem_with(ctx: BotContext, question: Question) -> str | None:
+    """What is wrong with the question's text (empty, too long), or None."""
+    return question_problem_text(question.text, ctx.config.max_question_chars)
+
+
+async def reply_problem(ctx: BotContext, question: Question) -> bool:
+    """Reply with what is wrong with the question, if anything; whether it did."""
+    problem = problem_with(ctx, question)
+    if problem:
+        await question.message.reply(problem, mention_author=False, allowed_mentions=NO_PINGS)
+    return bool(problem)
+
+
+def turned_away(message: discord.Message) -> bool:
+    """The bot marked ``message`` as asked too soon (its own ⏳ reaction, which Discord keeps
+    on the message across restarts)."""
+    return any(reaction.me and str(reaction.emoji) == COOLDOWN_REACTION
+               for reaction in message.reactions)
+
+
+async def turn_away(message: discord.Message) -> None:
+    """Asked too soon: a ⏳ reaction, never a public "slow down" message in the channel."""
+    await _react(message, COOLDOWN_REACTION)
+
+
+# -- answering ---------------------------------------------------------------------------------
+
+
+async def _history(ctx: BotContext, question: Question) -> list[Turn]:
+    """What was said before: the thread's recent exchanges in our thread, else the chain of
+    replies the question continues."""
+    channel = question.message.channel
+    if question.in_our_thread:
+        assert isinstance(channel, discord.Thread)
+        first = await opening(channel, question.me_id, ctx.openings)
+        return await thread_history(channel, question.message, question.me_id,
+                                    ctx.config.history_messages, first, ctx.session_messages)
+    if question.continues_chain:
+        return await reply_chain(question.message, question.me_id)
+    return []
+
+
+async def answer_question(ctx: BotContext, question: Question, *,
+                          replacing: discord.Message | None = None,
+                          opens_thread: bool | None = None) -> None:
+    """Answer ``question`` as a reply (into ``replacing``, our earlier reply, if given) and
+    open a thread on a new answer. ``opens_thread`` defaults to "a new reply"."""
+    message = question.message
+    assert message.guild is not None
+    history = await _history(ctx, question)
+    post = AnswerPost(MessageSender(message))
+    post.first = replacing
+    async with _typing(message.channel):
+        answer = await deliver_answer(ctx, post, question.text, history,
+                                      guild_id=message.guild.id, channel_id=message.channel.id)
+    if post.first is not None:
+        ctx.answered.put(message.id, (post.first, time.time()))
+    if replacing is not None:
+        ctx.openings.forget(replacing.id)  # a thread opened on it must read the new answer
+    if opens_thread is None:
+        opens_thread = replacing is None
+    # A refusal has nothing to follow up.
+    if answer is not None and not answer.refused and opens_thread and question.opens_thread:
+        await _open_thread(post.first, question.text)
 
 
 @asynccontextmanager
@@ -225,6 +298,9 @@ async def _tell_where_once(ctx: BotContext, message: discord.Message, text: str)
         log.info("could not say where the bot answers", exc_info=True)
 
 
+# -- the handler -------------------------------------------------------------------------------
+
+
 def _edit_target(ctx: BotContext,
                  message: discord.Message) -> tuple[bool, discord.Message | None]:
     """For an edited message: whether to answer it again (only within the edit window), and
@@ -237,81 +313,28 @@ def _edit_target(ctx: BotContext,
 
 
 async def handle_message(ctx: BotContext, message: discord.Message,
-                         me: discord.abc.User, *, edited: bool = False,
-                         recovering: bool = False,
-                         replacing: discord.Message | None = None) -> None:
+                         me: discord.abc.User, *, edited: bool = False) -> None:
     """``on_message`` (and ``on_message_edit`` with ``edited``): answer mentions, replies to
-    the bot and follow-ups in threads the bot started; re-answer a recently edited question.
-
-    ``recovering``: a question from before a restart (recovery.py), answered into our
-    unfinished reply ``replacing`` if there is one; no cooldown, no hints.
-    """
+    the bot and follow-ups in threads the bot started; re-answer a recently edited question
+    (into the same reply, without the cooldown)."""
     if message.author.bot or message.author.id == me.id or ctx.closing:
         return
-    ctx.handled.put(message.id, True)
+    ctx.handled.put(message.id, True)  # the start-up catch-up leaves it alone
     if message.guild is None:
-        if not (edited or recovering):
+        if not edited:
             await _tell_where_once(ctx, message, DM_HINT)
         return
-    channel = message.channel
-    in_our_thread = _is_our_thread(channel, me.id)
-    own_role = message.guild.self_role
-    role_id = own_role.id if own_role is not None else None
-    parent_id = channel.parent_id if isinstance(channel, discord.Thread) else None
-    here = ctx.server_settings.channel(channel.id, parent_id)
-    continues_chain = _replies_to_me(message, me.id) and not in_our_thread
-    # A channel set to "mention: off" (/config channel) takes every message as a question.
-    asked_openly = not isinstance(channel, discord.Thread) and not here.mention_required
-    if not (mentions_me(message, me.id, role_id) or continues_chain or asked_openly):
-        if not in_our_thread:
-            return
-        assert isinstance(channel, discord.Thread)
-        if not await _addressed_in_thread(message, channel, me.id, here.thread_replies):
-            return
-    if not channel_allowed(channel.id, parent_id, ctx.config.channels):
-        if not recovering:
-            await _tell_where_once(ctx, message, not_here_text(ctx.config.channels))
+    question = await read_question(ctx, message, me.id)
+    if question is None:
         return
-    if not may_ask(ctx, message.guild.id, message.author):
-        if not recovering:
-            roles = ctx.server_settings.ask_roles(message.guild.id)
-            await _tell_where_once(ctx, message, roles_only_text(roles))
-        return
+    replacing = None
     if edited:
         again, replacing = _edit_target(ctx, message)
         if not again:
             return
-
-    question = plain_mentions(strip_mention(message.content, me.id, role_id), message.guild,
-                              message.mentions)
-    problem = question_problem_text(question, ctx.config.max_question_chars)
-    if problem:
-        await message.reply(problem, mention_author=False, allowed_mentions=NO_PINGS)
+    if await reply_problem(ctx, question):
         return
-    # A follow-up in the bot's own thread is a conversation, not a flood: no cooldown (the
-    # answer gate still caps the work in progress). Elsewhere, a question too soon gets a
-    # reaction, not a public "slow down" message in the channel.
-    if (not (in_our_thread or edited or recovering)
-            and ctx.cooldown.retry_after(message.author.id)):
-        await _react(message, COOLDOWN_REACTION)
+    if question.cooled and not edited and ctx.cooldown.retry_after(message.author.id):
+        await turn_away(message)
         return
-
-    history: list[Turn] = []
-    if in_our_thread:
-        assert isinstance(channel, discord.Thread)
-        history = await thread_history(channel, message, me.id, ctx.config.history_messages)
-    elif continues_chain:
-        history = await reply_chain(message, me.id)
-    post = AnswerPost(MessageSender(message))
-    post.first = replacing  # a re-answer goes into the old reply
-    async with _typing(channel):
-        answer = await deliver_answer(ctx, post, question, history,
-                                      guild_id=message.guild.id, channel_id=channel.id)
-    if post.first is not None:
-        ctx.answered.put(message.id, (post.first, time.time()))
-    # A new question in a channel gets a thread for its follow-ups; a reply chain is already
-    # a conversation, and a refusal has nothing to follow up.
-    opens_thread = (here.threads and not isinstance(channel, discord.Thread)
-                    and not continues_chain and replacing is None)
-    if answer is not None and not answer.refused and opens_thread:
-        await _open_thread(post.first, question)
+    await answer_question(ctx, question, replacing=replacing)

@@ -20,6 +20,10 @@ log = logging.getLogger(__name__)
 class Sender(Protocol):
     """Sends the first message of an answer and any further parts."""
 
+    # Whether a restart can finish an answer it started: it knows the question again from
+    # the message the answer replies to.
+    resumable: bool
+
     async def send_first(self, content: str, **extras: Any) -> discord.Message: ...
 
     async def send_more(self, content: str, **extras: Any) -> discord.Message: ...
@@ -27,6 +31,8 @@ class Sender(Protocol):
 
 class InteractionSender:
     """Followups of a deferred slash command (the first one replaces "thinking…")."""
+
+    resumable = False  # the question lived in the interaction, which a restart does not see
 
     def __init__(self, interaction: discord.Interaction[Any], *, ephemeral: bool = False) -> None:
         self.interaction = interaction
@@ -42,6 +48,8 @@ class InteractionSender:
 
 class MessageSender:
     """A reply to the asking message (no ping), further parts as plain messages after it."""
+
+    resumable = True
 
     def __init__(self, message: discord.Message) -> None:
         self.message = message
@@ -73,11 +81,20 @@ class AnswerPost:
         self.first: discord.Message | None = None
         self.abandoned = False  # marked interrupted by a shutdown: write nothing more
 
+    @property
+    def resumable(self) -> bool:
+        return self.sender.resumable
+
     async def abandon(self, content: str) -> None:
-        """Put ``content`` in the first message (if there is one) and write nothing after."""
-        if self.first is not None and not self.abandoned:
+        """Put ``content`` in the first message (sent now if there is none yet, so the asker
+        sees what became of the question) and write nothing after."""
+        if self.abandoned:
+            return
+        self.abandoned = True  # from now on the answer's own updates are dropped
+        if self.first is None:
+            self.first = await self.sender.send_first(content)
+        else:
             await self.first.edit(content=content, allowed_mentions=NO_PINGS)
-        self.abandoned = True
 
     async def show(self, content: str) -> None:
         """Put ``content`` in the first message (a queue note, a preview, an error)."""

@@ -10,6 +10,7 @@ import discord
 from bot.feedback.store import FeedbackStore
 from bot.frontends.discord.client import build_client
 from bot.frontends.discord.context import DiscordConfig
+from bot.frontends.discord.cut_answers import CutAnswers
 from bot.frontends.discord.server_settings import ServerSettingsStore
 from bot.frontends.discord.token import bot_token
 from bot.settings import Settings
@@ -56,8 +57,9 @@ def run_discord(settings: Settings) -> None:
         log.info("forgot %d old answers nobody voted on", pruned)
     server_settings = ServerSettingsStore.in_dir(settings.data_dir,
                                                  settings.discord_thread_replies)
+    cut_answers = CutAnswers.in_dir(settings.data_dir)
     client = build_client(service, feedback, DiscordConfig.from_settings(settings),
-                          server_settings)
+                          server_settings, cut_answers)
     try:
         client.run(token, log_handler=None)  # logging is configured above
     except discord.LoginFailure as exc:
@@ -71,3 +73,4 @@ def run_discord(settings: Settings) -> None:
     finally:
         feedback.close()
         server_settings.close()
+        cut_answers.close()

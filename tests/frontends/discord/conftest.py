@@ -59,8 +59,9 @@ async def start_bot(fake_discord: FakeDiscord, feedback: FeedbackStore,
         config = {"api_base": fake_discord.api_base, "guilds": (GUILD_ID,),
                   "cooldown_seconds": 0.0, "edit_interval": 0.05, **config}
         server_settings = config.pop("server_settings", None)
+        cut_answers = config.pop("cut_answers", None)
         client = build_client(service, feedback, DiscordConfig(**config), server_settings,
-                              guild_ready_timeout=0.05)
+                              cut_answers, guild_ready_timeout=0.05)
         task = asyncio.create_task(client.start("fake-token"))
         started.append((client, task))
         await asyncio.wait_for(client.wait_until_ready(), 10)

@@ -13,6 +13,7 @@ from bot.frontends.discord.context import BotContext, DiscordConfig
 from bot.models import Answer, Citation, DateRange, Turn
 from bot.service import AnswerService, SourceInfo, StatusInfo
 from ingest.report import IngestReport
+from tests.fakes.discord_gateway import BOT_ID, FakeDiscord, Json, RecordedCall
 
 CITED_FILE = "001_4ed68781ea149fc4.txt"
 
@@ -63,6 +64,19 @@ class FakeService:
             if on_progress is not None:
                 on_progress(line)
         return IngestReport(files_added=1, chunks_embedded=4, chunks_total=4)
+
+
+def has_citation_embed(call: RecordedCall, file: str = CITED_FILE) -> bool:
+    """The REST call posts or edits a message whose sources embed cites ``file``."""
+    embeds = (call.body or {}).get("embeds") or []
+    return any(file in (e.get("description") or "") for e in embeds)
+
+
+def bot_message(fake: FakeDiscord, channel_id: int, containing: str) -> Json:
+    """The latest message the bot posted in ``channel_id`` whose content has ``containing``."""
+    return next(m for m in reversed(fake.messages.values())
+                if m["author"]["id"] == str(BOT_ID) and m["channel_id"] == str(channel_id)
+                and containing in m["content"])
 
 
 def _check_protocol(service: FakeService) -> AnswerService:

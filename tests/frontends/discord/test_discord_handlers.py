@@ -21,12 +21,8 @@ from bot.frontends.common.errors import APOLOGY
 from bot.frontends.discord import commands
 from bot.frontends.discord.context import BotContext
 from bot.frontends.discord.formatting import NO_PINGS
-from bot.frontends.discord.mentions import (
-    COOLDOWN_REACTION,
-    THREAD_HINT,
-    handle_message,
-    thread_history,
-)
+from bot.frontends.discord.mentions import COOLDOWN_REACTION, THREAD_HINT, handle_message
+from bot.frontends.discord.threads import read_opening, thread_history
 from ingest.errors import BadInputError, ServiceUnavailableError
 from tests.frontends.discord.support import CITED_FILE, FakeService, make_ctx
 
@@ -426,7 +422,8 @@ async def test_thread_history_pairs_questions_with_the_bot_answers(outbox: Outbo
         _posted(other_bot, "beep"),
         _posted(user, f"<@{ME_ID}> and the ceasefire?"),
     ])
-    turns = await thread_history(thread, MagicMock(), ME_ID, limit=20)
+    first = await read_opening(thread, ME_ID)
+    turns = await thread_history(thread, MagicMock(), ME_ID, limit=20, first=first)
     assert [(t.question, t.answer) for t in turns] == [
         ("what did Trump say?", "Trump said X [1]."),
         ("and Putin?", "Putin agreed [1].\nMore text [2]."),
@@ -446,6 +443,30 @@ async def test_a_follow_up_in_our_thread_needs_no_mention(outbox: Outbox, ctx: B
     assert [t.question for t in history] == ["what did Trump say?", "and Putin?"]
     message.reply.assert_awaited_once()
     assert outbox.results("reply")[0].create_thread.await_count == 0  # no thread in a thread
+
+
+async def test_a_follow_up_reads_the_threads_opening_once_and_keeps_it(
+        outbox: Outbox, ctx: BotContext, service: FakeService) -> None:
+    # A thread from before a restart: its opening is not in discord.py's cache, so it is
+    # fetched from the parent channel, once, for both "is this the asker?" and the history.
+    thread = make_thread(outbox, [])
+    starter = thread.starter_message
+    thread.starter_message = None
+    thread.parent = MagicMock(spec=discord.TextChannel)
+    thread.parent.fetch_message = AsyncMock(return_value=starter)
+    for text in ("and Putin?", "and the ceasefire?"):
+        await handle_message(ctx, make_message(outbox, text, channel=thread, mention_me=False),
+                             make_me())
+    assert thread.parent.fetch_message.await_count == 1
+    assert [[t.question for t in history] for _, history in service.calls] == [
+        ["what did Trump say?"]] * 2
+    # Our reply (or the question) edited: the next follow-up reads the opening again.
+    starter.content = "Trump said Y [1]."
+    ctx.openings.forget(starter.id)
+    await handle_message(ctx, make_message(outbox, "and Kyiv?", channel=thread,
+                                           mention_me=False), make_me())
+    assert thread.parent.fetch_message.await_count == 2
+    assert service.calls[-1][1][0].answer == "Trump said Y [1]."
 
 
 async def test_other_peoples_threads_need_a_mention(outbox: Outbox, ctx: BotContext,
