@@ -43,3 +43,17 @@ def question_parts(question: str) -> tuple[str, ...]:
     return tuple([parts[0]] + [
         f"{part} ({earlier})" if _POINTS_BACK.search(part) else part
         for earlier, part in pairwise(parts)])
+
+
+def asked_part(question: str) -> str:
+    """The sentence that asks, when a question first sets the scene: "Dick Cheney died this
+    week at 84. Under which president did he serve?" asks the last sentence; the first only
+    says which story. Retrieval reads the whole question (the scene finds the story); the
+    sentence that answers is the one closest to what is asked. The whole question otherwise.
+    """
+    from bot.answering.sentences import split_sentences  # a leaf module; keeps imports light
+
+    sentences = [s.text.strip() for s in split_sentences(question) if s.text.strip()]
+    if len(sentences) > 1 and sentences[-1].endswith("?") and len(sentences[-1].split()) >= 3:
+        return sentences[-1]
+    return question

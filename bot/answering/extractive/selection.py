@@ -19,9 +19,10 @@ import numpy as np
 
 from bot.answering.extractive.answer_types import NARROW, AnswerType, holds_answer, question_type
 from bot.answering.headlines import is_title
-from bot.answering.question_parts import question_parts
+from bot.answering.question_parts import asked_part, question_parts
 from bot.answering.retrieval import RetrievedChunk
 from bot.answering.sentences import split_sentences
+from bot.rules import ALL_ON, RuleSwitches
 from ingest.text_terms import terms
 
 if TYPE_CHECKING:
@@ -88,11 +89,11 @@ class ExtractiveResult:
     chosen: tuple[Candidate, ...] = ()
 
 
-def _candidates(question: str, kind: AnswerType | None,
-                chunks: list[RetrievedChunk]) -> list[Candidate]:
+def _candidates(question: str, kind: AnswerType | None, chunks: list[RetrievedChunk],
+                questions_too: bool = False) -> list[Candidate]:
     pool: list[tuple[int, str, frozenset[str]]] = []
     for number, retrieved in enumerate(chunks, start=1):
-        for text in _answer_sentences(retrieved.chunk):
+        for text in _answer_sentences(retrieved.chunk, questions_too):
             pool.append((number, text, frozenset(terms(text))))
     dates = [retrieved.chunk.article_field("date") for retrieved in chunks]
     # IDF over the pool: words every candidate shares (the corpus topic) weigh little.
@@ -108,12 +109,16 @@ def _candidates(question: str, kind: AnswerType | None,
     ]
 
 
-def _answer_sentences(chunk: StoredChunk) -> Iterator[str]:
-    """The chunk's sentences that may be quoted as an answer: long enough, and neither a
-    heading nor the article's headline."""
+def _answer_sentences(chunk: StoredChunk, questions_too: bool = False) -> Iterator[str]:
+    """The chunk's sentences that may be quoted as an answer: long enough, neither a heading
+    nor the article's headline, and not a question (news explainers ask the reader's
+    question, "Where did the UPS plane crash occur?", before answering it: it matches the
+    question best and answers nothing) unless ``questions_too``."""
     for position, sentence in enumerate(split_sentences(chunk.text)):
         text = sentence.text
         if len(text.split()) < MIN_WORDS or _is_heading(text):
+            continue
+        if not questions_too and _ASKS.search(text):
             continue
         # A saved page's text repeats its <h1> as the first line (trafilatura keeps it), a
         # feed entry or export may too: the title is shown with the citation already, and a
@@ -137,6 +142,7 @@ def _is_opening_line(text: str, end: int) -> bool:
 _QUESTION_PHRASE = re.compile(r"\bhow\s+(long|many|much|far|often|old|big|large|soon)\b",
                               re.IGNORECASE)
 _HEADING = re.compile(r":\s*$")
+_ASKS = re.compile(r"\?[\"'”’)\]]*\s*$")
 _SENTENCE_END = re.compile(r"[.!?…\"”’')\]]\s*$")
 
 
@@ -221,13 +227,19 @@ def _in_turns(lists: list[list[Candidate]], limit: int) -> list[Candidate]:
 
 
 def extract(question: str, query_vector: np.ndarray, chunks: list[RetrievedChunk],
-            encoder: Encoder, *, newest_first: bool = False,
-            require_type: bool = True) -> ExtractiveResult:
+            encoder: Encoder, *, newest_first: bool = False, require_type: bool = True,
+            rules: RuleSwitches = ALL_ON) -> ExtractiveResult:
     """Pick the few sentences that best answer ``question``, with ``[n]`` markers;
     ``newest_first`` (a "latest" question) lets the newest of near-equal sentences lead;
-    ``require_type``: a narrow kind of value nobody states is ``missing_type``."""
+    ``require_type``: a narrow kind of value nobody states is ``missing_type``. A question
+    that sets the scene first is answered by the sentences closest to its asking sentence
+    (``question_parts.asked_part``)."""
+    asked = asked_part(question) if rules.on("asked_part") else question
+    if asked != question:
+        question, query_vector = asked, encoder.encode([asked])[0]
     kind = question_type(question)
-    candidates = _candidates(question, kind, chunks)
+    candidates = _candidates(question, kind, chunks,
+                             questions_too=not rules.on("questions_not_quoted"))
     if not candidates:
         return ExtractiveResult("", {}, 0.0, 0.0)
     if require_type and kind in NARROW and not any(c.typed for c in candidates):

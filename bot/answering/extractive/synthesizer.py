@@ -110,7 +110,7 @@ class ExtractiveSynthesizer:
                  newest_first: bool) -> selection.ExtractiveResult:
         return selection.extract(standalone, retrieval.query_vector, retrieval.chunks,
                                  self.sentence_encoder, newest_first=newest_first,
-                                 require_type=self.rules.on("answer_type"))
+                                 require_type=self.rules.on("answer_type"), rules=self.rules)
 
     def _refuse(self, question: str, retrieval: Retrieval,
                 reason: str | None = None) -> Evidence:
