@@ -236,8 +236,10 @@ def extract(question: str, query_vector: np.ndarray, chunks: list[RetrievedChunk
     (``question_parts.asked_part``)."""
     asked = asked_part(question) if rules.on("asked_part") else question
     if asked != question:
-        question, query_vector = asked, encoder.encode([asked])[0]
-    kind = question_type(question)
+        # Closest in meaning to what is asked; the scene's words still count as keywords
+        # (they name whom the asking sentence's "he" or "it" is about).
+        query_vector = encoder.encode([asked])[0]
+    kind = question_type(asked)
     candidates = _candidates(question, kind, chunks,
                              questions_too=not rules.on("questions_not_quoted"))
     if not candidates:
