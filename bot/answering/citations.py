@@ -36,9 +36,15 @@ class CitedText:
     unsupported: int
 
 
-def support(claim: str, quote: str) -> float:
-    """Share of the claim's content words found in the quote (0 to 1)."""
+def support(claim: str, quote: str, asked: frozenset[str] = frozenset()) -> float:
+    """Share of the claim's content words found in the quote (0 to 1). With ``asked`` (the
+    question's words), only the words the claim adds to the question count: "Elon Musk was
+    offered a historic pay package worth $1 trillion" answers "Which CEO was offered a
+    historic pay package worth $1 trillion?" with two words, and those two are what a source
+    must state; the words it repeats from the question would otherwise outweigh them (and a
+    wrong answer wrapped in the question's words would pass)."""
     claim_terms = set(terms(strip_markers(claim)))
+    claim_terms = (claim_terms - asked) or claim_terms
     if not claim_terms:
         return 1.0
     return len(claim_terms & set(terms(quote))) / len(claim_terms)
@@ -59,11 +65,13 @@ def _claims_by_source(text: str, valid: range) -> tuple[str, dict[int, list[str]
     return MARKER.sub(keep_valid, text), claims
 
 
-def best_quote(claims: Sequence[str], source_text: str) -> tuple[str, float]:
-    """The source sentence that best supports the claims, and its support score."""
+def best_quote(claims: Sequence[str], source_text: str,
+               asked: frozenset[str] = frozenset()) -> tuple[str, float]:
+    """The source sentence that best supports the claims, and its support score (``asked``:
+    see ``support``)."""
     best, best_score = "", -1.0
     for sentence in split_sentences(source_text):
-        score = max(support(claim, sentence.text) for claim in claims)
+        score = max(support(claim, sentence.text, asked) for claim in claims)
         if score > best_score:
             best, best_score = sentence.text, score
     if len(best) > QUOTE_MAX_CHARS:
@@ -86,7 +94,7 @@ def _without_weak_claims(text: str, weak: set[int]) -> str:
 
 def resolve_citations(raw: str, sources: Sequence[RetrievedChunk],
                       quotes: dict[int, str] | None = None, *,
-                      drop_unsupported: bool = False) -> CitedText:
+                      drop_unsupported: bool = False, question: str = "") -> CitedText:
     """Validate, renumber and quote the ``[n]`` markers of ``raw`` (n is 1-based).
 
     Citations are numbered per *article* (for a one-article file, its file), in order of
@@ -96,16 +104,19 @@ def resolve_citations(raw: str, sources: Sequence[RetrievedChunk],
     exactly which sentence it took); otherwise the best supporting sentence is chosen.
     With ``drop_unsupported`` a marker whose source has no sentence supporting the claim is
     removed (an LLM citing loosely), so every citation shown holds up; otherwise such
-    citations are kept and counted in ``unsupported``.
+    citations are kept and counted in ``unsupported``. With ``question``, support counts the
+    words a claim adds to it (``support``).
     """
+    asked = frozenset(terms(question))
     text, claims = _claims_by_source(raw, range(1, len(sources) + 1))
     quoted: dict[int, tuple[str, float]] = {}
     for old in dict.fromkeys(marker_numbers(text)):
         if quotes and old in quotes:
             quote = quotes[old]
-            quoted[old] = quote, max(support(claim, quote) for claim in claims.get(old, [quote]))
+            quoted[old] = quote, max(support(claim, quote, asked)
+                                     for claim in claims.get(old, [quote]))
         else:
-            quoted[old] = best_quote(claims.get(old, [""]), sources[old - 1].chunk.text)
+            quoted[old] = best_quote(claims.get(old, [""]), sources[old - 1].chunk.text, asked)
     weak = {old for old, (_, score) in quoted.items() if score < SUPPORT_THRESHOLD}
     for old in sorted(weak):
         log.warning("citation to %s is weakly supported (%.2f)%s", sources[old - 1].chunk.file,

@@ -125,3 +125,18 @@ def test_chunks_of_one_file_are_one_numbered_source_with_each_quote() -> None:
     assert cited.citations[0].quote == ("The talks were held in Riyadh on Tuesday. … "
                                         "The delegations agreed on a ceasefire of thirty days.")
     assert cited.unsupported == 0
+
+
+def test_support_counts_the_words_a_claim_adds_to_the_question() -> None:
+    from bot.answering.citations import support
+    from ingest.text_terms import terms
+
+    asked = frozenset(terms("Which CEO was offered a pay package worth $1 trillion?"))
+    source = "Tesla shareholders approved the plan for Elon Musk on Thursday."
+    right = "Elon Musk was offered a pay package worth $1 trillion."
+    wrong = "Jeff Bezos was offered a pay package worth $1 trillion."
+    assert support(right, source) <= 0.25  # the question's own words swamp the answer …
+    assert support(right, source, asked) == 1.0  # … which is what the source must state
+    echo = "Musk was offered a pay package worth $1 trillion, Tesla said."
+    assert support(wrong, echo) > 0.5  # the question's words carry a wrong name through …
+    assert support(wrong, echo, asked) == 0.0  # … unless only the answer's words count

@@ -69,6 +69,7 @@ _LEFT_BY_MARKERS = re.compile(
 def ground(reply: str, sources: Sequence[RetrievedChunk], question: str = "") -> str:
     """``reply`` with each sentence citing the sources that support it (see the module)."""
     asked = _stems(terms(question))
+    question_words = frozenset(terms(question))
     asks_when = any(question_type(q) is AnswerType.TIME
                     for q in (question, *question_parts(question)))
     # What each source names, worked out once per reply. The headline counts: the model is
@@ -87,7 +88,7 @@ def ground(reply: str, sources: Sequence[RetrievedChunk], question: str = "") ->
         if any(is_title(claim, source.chunk.title, given=False) for source in sources):
             log.info("dropped a source's headline said back as a sentence: %r", claim[:120])
             continue
-        scores = {n: best_quote([claim], source.chunk.text)[1]
+        scores = {n: best_quote([claim], source.chunk.text, question_words)[1]
                   for n, source in enumerate(sources, start=1)}
         numbers = _supporting(marker_numbers(sentence.text), scores)
         if not numbers:

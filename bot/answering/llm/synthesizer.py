@@ -156,7 +156,7 @@ class LLMSynthesizer:
         if lacks_substance(reply, standalone):
             log.warning("no sentence of the LLM reply is supported by a source: %r", raw[:200])
             return None
-        cited = resolve_citations(reply, sources, drop_unsupported=True)
+        cited = resolve_citations(reply, sources, drop_unsupported=True, question=standalone)
         if not cited.citations:
             # An answer that cites nothing, or whose every citation fails the support check
             # (e.g. "PWNED [1]" obeying an injected instruction), is not grounded: never show it.
