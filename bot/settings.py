@@ -17,7 +17,13 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from bot.answering.backends import LlmChoice
 from bot.answering.questions import MAX_QUESTION_CHARS
-from ingest.settings import ChunkingSettings, EmbeddingSettings, OpenAISettings, StoreSettings
+from ingest.settings import (
+    ChunkingSettings,
+    EmbeddingSettings,
+    OpenAISettings,
+    SourceSettings,
+    StoreSettings,
+)
 
 
 class AnsweringSettings(BaseModel):
@@ -65,7 +71,7 @@ class DiscordSettings(BaseModel):
 
 
 class Settings(BaseSettings, StoreSettings, EmbeddingSettings, ChunkingSettings, OpenAISettings,
-               AnsweringSettings, DiscordSettings):
+               SourceSettings, AnsweringSettings, DiscordSettings):
     """Every knob of newsbot; `.env.example` documents each one."""
 
     model_config = SettingsConfigDict(
