@@ -137,10 +137,46 @@ def write_entries(fetched: Fetched, folder: Path, fetcher: PoliteFetcher,
     parsed = feedparser.parse(fetched.body)
     if not is_feed(parsed):
         problem = parsed.get("bozo_exception")
-        detail = f" ({str(problem).splitlines()[0][:100]})" if problem else ""
-        raise FetchError(f"not an RSS or Atom feed{detail}")
+        raise FetchError("not an RSS or Atom feed" + (f" ({problem_text(problem)})"
+                                                       if problem else ""))
     site = feed_site(parsed)
-    for number, entry in enumerate(parsed.entries, start=1):
+    kept_before = outcome.new + outcome.updated + outcome.unchanged
+    _write_each(parsed.entries, site, folder, fetcher, outcome, fetched.url,
+                fetch_pages=fetch_pages, keep_since=keep_since)
+    problem = _malformed(parsed)
+    if problem:
+        # feedparser reads what it can of broken XML; with nothing usable it is an error.
+        if outcome.new + outcome.updated + outcome.unchanged == kept_before:
+            raise FetchError(f"malformed feed ({problem})")
+        outcome.warnings.append(f"malformed feed ({problem}); read what could be read")
+
+
+def _malformed(parsed: Mapping[str, Any]) -> str:
+    """Why the feed's XML is broken, or "" (a wrong declared encoding is not broken)."""
+    import feedparser
+
+    problem = parsed.get("bozo_exception")
+    if not parsed.get("bozo") or problem is None or isinstance(
+            problem, feedparser.CharacterEncodingOverride):
+        return ""
+    return problem_text(problem)
+
+
+def problem_text(problem: object) -> str:
+    """feedparser's parse error as one line: ``line 2, column 33: no element found``."""
+    line = getattr(problem, "getLineNumber", None)
+    message = getattr(problem, "getMessage", None)
+    if callable(line) and callable(message):
+        column = getattr(problem, "getColumnNumber", lambda: 0)()
+        return f"line {line()}, column {column}: {message()}"
+    text = str(problem).splitlines()[0][:100] if str(problem) else ""
+    return text or problem.__class__.__name__
+
+
+def _write_each(entries: list[Any], site: str, folder: Path, fetcher: PoliteFetcher,
+                outcome: FeedOutcome, fetched_from: str, *, fetch_pages: bool,
+                keep_since: date | None) -> None:
+    for number, entry in enumerate(entries, start=1):
         outcome.entries += 1
         article = entry_article("feed", number, entry, site)
         url = article.metadata.get("url", "")
@@ -162,7 +198,7 @@ def write_entries(fetched: Fetched, folder: Path, fetcher: PoliteFetcher,
         if not article.text:
             outcome.warnings.extend(article.warnings)
             continue
-        write_article(path, article, fingerprint, fetched.url)
+        write_article(path, article, fingerprint, fetched_from)
         if previous is None:
             outcome.new += 1
         else:
