@@ -119,8 +119,6 @@ class Poller:
         self.fetch_pages = fetch_pages
         self.clock = clock
         self.store = StateStore(data_dir)
-        self._ingested_for: date | None = None  # the retention cut-off of the last ingest
-        self._ingested_once = False
 
     # -- one poll ----------------------------------------------------------------------------
 
@@ -133,14 +131,22 @@ class Poller:
             state.kind, state.location = source.kind, source.location
         cutoff = keep_since(self.keep_days)
         changed = self._poll_feeds(states, started, cutoff, report)
-        changed |= self._check_folders(states, started, report)
-        if cutoff is not None and cutoff != self._ingested_for:
+        signatures = self._check_folders(states, started, report)
+        corpus = states[CORPUS_STATE]
+        retention = cutoff.isoformat() if cutoff else ""
+        if retention != corpus.retention_cutoff:
+            if cutoff is not None:
+                self._remove_expired_pages(cutoff)
+            signatures = self._check_folders(states, started, report, quiet=True)
             changed = True  # a new day: articles may have aged out
-            self._remove_expired_pages(cutoff)
-        if changed or not self._ingested_once:
+        changed |= any(states[name].signature != sig for name, sig in signatures.items())
+        if changed:
             self._run_ingest(states, report)
-            if report.ingest is not None:
-                self._ingested_once, self._ingested_for = True, cutoff
+        if not changed or report.ingest is not None:
+            # Remembered only once ingested: after a failed ingest the next poll tries again.
+            for name, signature in signatures.items():
+                states[name].signature = signature
+            corpus.retention_cutoff = retention
         self.store.save(states)
         report.seconds = self.clock() - started
         return report
@@ -194,21 +200,24 @@ class Poller:
         return changed
 
     def _check_folders(self, states: dict[str, SourceState], now: float,
-                       report: PollReport) -> bool:
-        """Whether any folder changed since the last poll: the corpus folder, the managed
+                       report: PollReport, quiet: bool = False) -> dict[str, str]:
+        """The fingerprint of every folder a poll checks: the corpus folder, the managed
         folder of fetched articles (`ingest URL` in another process writes there too) and
-        each folder source (reported, and failed while missing)."""
-        changed = False
+        each folder source (reported, and failed while missing). ``quiet``: not reported
+        (a second look after retention removed files)."""
+        signatures = {}
         for internal, path in ((CORPUS_STATE, self.corpus_dir), (WEB_STATE, self.web_dir)):
-            state = states.setdefault(internal, SourceState(internal, kind="internal"))
-            signature = folder_signature(path)
-            changed |= signature != state.signature
-            state.signature = signature
+            states.setdefault(internal, SourceState(internal, kind="internal"))
+            signatures[internal] = folder_signature(path)
         for source in self.sources:
             if source.is_feed:
                 continue
             state = states[source.name]
             signature = folder_signature(Path(source.location).expanduser())
+            if quiet:
+                if signature:
+                    signatures[source.name] = signature
+                continue
             if not signature:
                 state.failed(now, f"folder {source.location} is missing or empty",
                              self.interval)
@@ -216,12 +225,11 @@ class Poller:
                                                    error=state.last_error))
                 continue
             state.succeeded(now)
-            differs = signature != state.signature
-            state.signature = signature
-            changed |= differs
-            report.results.append(SourceResult(source.name, "folder",
-                                               "changed" if differs else "unchanged"))
-        return changed
+            signatures[source.name] = signature
+            report.results.append(SourceResult(
+                source.name, "folder", "changed" if signature != state.signature
+                else "unchanged"))
+        return signatures
 
     def _remove_expired_pages(self, cutoff: date) -> None:
         from ingest.sources.config import PAGES_NAME

@@ -41,6 +41,7 @@ class SourceState:
     newest_article: str = ""  # ISO day of its newest article seen
     articles: int = 0  # entries (feed) in its last response
     signature: str = ""  # a folder's listing fingerprint, to skip unchanged folders
+    retention_cutoff: str = ""  # the corpus entry: the NEWSBOT_KEEP_DAYS day last applied
 
     def failed(self, now: float, error: str, interval: float,
                retry_after: float | None = None) -> None:
