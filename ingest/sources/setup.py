@@ -63,8 +63,9 @@ class BackgroundPoller:
         self._thread.start()
         return self
 
-    def stop(self, timeout: float = 30.0) -> None:
-        """Stop after the poll in progress (if any); the fetcher is closed then."""
+    def stop(self, timeout: float = 10.0) -> None:
+        """Stop after the poll in progress, waiting at most ``timeout`` seconds for it (the
+        thread is a daemon and an ingest is safe to kill, so exiting sooner loses nothing)."""
         self._stop.set()
         self._thread.join(timeout)
         if not self._thread.is_alive():

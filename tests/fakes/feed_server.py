@@ -64,6 +64,12 @@ class FeedServer(StartStop):
     def url(self, path: str) -> str:
         return self.base + path
 
+    @property
+    def in_flight(self) -> int:
+        """Requests being answered right now."""
+        with self._lock:
+            return self._in_flight
+
     def paths(self) -> list[str]:
         return [r.path for r in self.requests]
 
