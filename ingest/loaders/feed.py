@@ -4,6 +4,7 @@ author, and the feed's title as the site. An ``.xml`` file that is no feed is sk
 
 from __future__ import annotations
 
+import io
 import time
 from collections.abc import Mapping
 from datetime import date
@@ -78,7 +79,9 @@ class FeedLoader:
             return []
         import feedparser  # only feed ingests pay for it
 
-        parsed = feedparser.parse(text)
+        # A stream, never the text itself: given a string, feedparser first tries it as a URL
+        # (and fetches it) or a local file name (and reads it).
+        parsed = feedparser.parse(io.BytesIO(text.encode("utf-8")))
         if not is_feed(parsed):
             # A sitemap, a config file, an XML export of something else: no article in it.
             return [Article(id=name, text="", warnings=("not an RSS or Atom feed; skipped",))]

@@ -11,6 +11,7 @@ latest items.
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import logging
 from collections.abc import Mapping
@@ -134,7 +135,9 @@ def write_entries(fetched: Fetched, folder: Path, fetcher: PoliteFetcher,
                   keep_since: date | None) -> None:
     import feedparser
 
-    parsed = feedparser.parse(fetched.body)
+    # A stream, never the bytes themselves: given a string or bytes, feedparser first tries
+    # them as a URL or a local file name, so a body of "/etc/passwd" would be read from disk.
+    parsed = feedparser.parse(io.BytesIO(fetched.body))
     if not is_feed(parsed):
         problem = parsed.get("bozo_exception")
         raise FetchError("not an RSS or Atom feed" + (f" ({problem_text(problem)})"

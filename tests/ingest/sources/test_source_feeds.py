@@ -187,3 +187,26 @@ def test_article_files_are_what_the_json_loader_reads(server: FeedServer,
     for path in (tmp_path / "g").glob("*.json"):
         record = json.loads(path.read_text(encoding="utf-8"))
         assert {"title", "date", "url", "source", "text"} <= set(record)
+
+
+def test_a_body_naming_a_local_file_is_not_read_from_disk(server: FeedServer,
+                                                          fetcher: PoliteFetcher,
+                                                          tmp_path: Path) -> None:
+    # feedparser reads a string or bytes argument as a file name or URL when it can.
+    local = tmp_path / "local-feed.xml"
+    local.write_bytes(rss("Local secrets", [{"title": "Secret", "link": "https://x.example/s",
+                                             "content": "<p>Do not index me.</p>"}]))
+    server.routes["/feed"] = Route(str(local).encode())
+    with pytest.raises(FetchError, match="not an RSS or Atom feed"):
+        poll_feed(server.url("/feed"), tmp_path / "g", fetcher)
+    assert not (tmp_path / "g").exists()
+
+
+def test_a_feed_file_naming_a_local_file_is_not_read_either(tmp_path: Path) -> None:
+    from ingest.loaders.feed import FeedLoader
+
+    local = tmp_path / "elsewhere.xml"
+    local.write_bytes(rss("Elsewhere", [{"title": "Secret", "link": "https://x.example/s",
+                                         "content": "<p>Do not index me.</p>"}]))
+    [article] = FeedLoader().load("pointer.xml", str(local))
+    assert (article.text, article.warnings) == ("", ("not an RSS or Atom feed; skipped",))
