@@ -92,6 +92,7 @@ class PoliteFetcher:
         self.max_bytes = max_bytes
         self.host_delay = host_delay
         self.counters = FetchCounters()
+        self._count_lock = threading.Lock()  # feeds on different hosts are fetched at once
         self._hosts: dict[str, _Host] = {}
         self._hosts_lock = threading.Lock()
         self._client = httpx.Client(
@@ -164,6 +165,12 @@ class PoliteFetcher:
         host.robots, host.robots_fetched = parser, now
         return parser
 
+    def _count(self, requests: int = 0, not_modified: int = 0, received: int = 0) -> None:
+        with self._count_lock:
+            self.counters.requests += requests
+            self.counters.not_modified += not_modified
+            self.counters.bytes += received
+
     def _request(self, url: str, headers: dict[str, str], host: _Host, delay: float, *,
                  cap: int | None = None, truncate: bool = False) -> Fetched:
         import httpx
@@ -171,11 +178,11 @@ class PoliteFetcher:
         cap = cap or self.max_bytes
         self._wait_turn(host, delay)
         deadline = time.monotonic() + self.timeout
-        self.counters.requests += 1
+        self._count(requests=1)
         try:
             with self._client.stream("GET", url, headers=headers) as response:
                 if response.status_code == 304:
-                    self.counters.not_modified += 1
+                    self._count(not_modified=1)
                     return Fetched(str(response.url), 304, b"",
                                    response.headers.get("etag", ""),
                                    response.headers.get("last-modified", ""))
@@ -188,7 +195,7 @@ class PoliteFetcher:
                 body = bytearray()
                 for block in response.iter_bytes():
                     body.extend(block)
-                    self.counters.bytes += len(block)
+                    self._count(received=len(block))
                     if len(body) > cap:
                         if truncate:
                             del body[cap:]

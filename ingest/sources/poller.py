@@ -136,7 +136,7 @@ class Poller:
         retention = cutoff.isoformat() if cutoff else ""
         if retention != corpus.retention_cutoff:
             if cutoff is not None:
-                self._remove_expired_pages(cutoff)
+                self._remove_expired_files(cutoff)
             signatures = self._check_folders(states, started, report, quiet=True)
             changed = True  # a new day: articles may have aged out
         changed |= any(states[name].signature != sig for name, sig in signatures.items())
@@ -231,10 +231,13 @@ class Poller:
                 else "unchanged"))
         return signatures
 
-    def _remove_expired_pages(self, cutoff: date) -> None:
-        from ingest.sources.config import PAGES_NAME
-
-        remove_expired(self.web_dir / PAGES_NAME, cutoff)
+    def _remove_expired_files(self, cutoff: date) -> None:
+        """Delete fetched articles dated before ``cutoff`` from disk (the ingest leaves them
+        out anyway; this keeps the folder from growing), in every feed's folder and pages/."""
+        if self.web_dir.is_dir():
+            for folder in self.web_dir.iterdir():
+                if folder.is_dir():
+                    remove_expired(folder, cutoff)
 
     def _run_ingest(self, states: dict[str, SourceState], report: PollReport) -> None:
         try:

@@ -161,25 +161,34 @@ def test_retention_prunes_old_articles_on_ingest_and_poll(server: FeedServer,
                                                           tmp_path: Path) -> None:
     server.routes["/feed.xml"] = Route(rss("Feed", [
         _item(server, "fresh", "A fresh story about the lantern festival.", days_ago=1),
-        _item(server, "stale", "A stale story about the old bridge.", days_ago=40)]))
+        _item(server, "stale", "A stale story about the old bridge.", days_ago=40)]),
+        etag='"same"')
     bot = _bot(tmp_path, [server.url("/feed.xml")])
     old = tmp_path / "corpus" / "old.md"
     old.write_text(f"---\ndate: {today() - timedelta(days=60)}\n---\nOld news.\n",
                    encoding="utf-8")
-    bot.ingest()
-    assert _articles(bot) == {"local.txt", "old.md"}
+    make_poller(bot.settings, bot.settings, bot.ingest).poll_once()  # retention off
+    web = bot.settings.data_dir / "web"
+    assert len(list(web.glob("*/*.json"))) == 2
+    assert len(_articles(bot)) == 4  # local.txt, old.md, both entries
 
     kept = make_settings(bot.settings.data_dir, bot.settings.corpus_dir,
                          NEWSBOT_SOURCES=server.url("/feed.xml"), NEWSBOT_KEEP_DAYS=30,
                          NEWSBOT_FETCH_HOST_DELAY=0)
     bot = NewsBot(kept, encoder=HashEncoder())
-    report = make_poller(kept, kept, bot.ingest).poll_once()
-    assert report.ingest is not None and report.ingest.articles_expired == 1
+    poller = make_poller(kept, kept, bot.ingest)
+    report = poller.poll_once()
+    assert [r.outcome for r in report.results] == ["not modified"]  # nothing new fetched...
+    # ...but pruned: old.md as expired, the stale entry as removed (its file was deleted first)
+    assert report.ingest is not None
+    assert (report.ingest.articles_expired, report.ingest.files_removed) == (1, 1)
     articles = _articles(bot)
     assert "old.md" not in articles and "local.txt" in articles  # undated: kept
-    assert len([a for a in articles if a.startswith("web/")]) == 1  # the stale entry: never
-    # The file stays in the operator's folder; a plain ingest keeps it out of the index too.
+    assert len([a for a in articles if a.startswith("web/")]) == 1
+    assert len(list(web.glob("*/*.json"))) == 1  # the stale entry's file deleted too
+    # The operator's file stays in their folder, and out of the index on a plain ingest.
     assert old.exists() and bot.ingest().files_added == 0 and "old.md" not in _articles(bot)
+    assert poller.poll_once().ingest is None  # the same day: nothing more to prune
 
 
 def test_status_shows_each_source(server: FeedServer, tmp_path: Path) -> None:
