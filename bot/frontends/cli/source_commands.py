@@ -45,6 +45,10 @@ def fetch_url_once(bot: NewsBot, settings: Settings, url: str) -> str:
     return f"Fetched {result.kind} {url}: {what}, {o.new} new, {o.updated} updated"
 
 
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}{'' if number == 1 else 's'}"
+
+
 def _print_poll(report: PollReport, as_json: bool) -> None:
     if as_json:
         out.print(json.dumps({
@@ -79,9 +83,9 @@ def watch_command(
         poller = make_poller(settings, settings, bot.ingest)
         if not as_json:
             feeds = sum(1 for s in poller.sources if s.is_feed)
-            err.print(f"Watching {settings.corpus_dir}, {feeds} feeds and "
-                      f"{len(poller.sources) - feeds} more folders every "
-                      f"{settings.poll_minutes:g} min"
+            folders = len(poller.sources) - feeds
+            err.print(f"Watching {settings.corpus_dir}, {_count(feeds, 'feed')} and "
+                      f"{_count(folders, 'more folder')} every {settings.poll_minutes:g} min"
                       f"{'' if once else ' (Ctrl+C to stop)'}…", markup=False)
         stop = threading.Event()
         try:
