@@ -62,10 +62,19 @@ class StatusInfo:
         left out too (a feed's URL is public)."""
         public = {key: value for key, value in self.to_json().items()
                   if key not in OPERATOR_ONLY_STATUS}
-        public["sources"] = [{k: v for k, v in row.items()
-                              if k != "location" or row.get("kind") == "feed"}
-                             for row in public["sources"]]
+        public["sources"] = [_public_source(row) for row in public["sources"]]
         return public
+
+
+def _public_source(row: dict[str, Any]) -> dict[str, Any]:
+    """A source's row without a folder's path (in its location and in its error)."""
+    if row.get("kind") == "feed":
+        return row
+    path = str(row.get("location", ""))
+    shown = {k: v for k, v in row.items() if k != "location"}
+    if path and path in str(shown.get("last_error", "")):
+        shown["last_error"] = str(shown["last_error"]).replace(path, str(row.get("name", "")))
+    return shown
 
 
 # Where the bot's files live on the server: shown to operators (CLI, Manage Server) only.

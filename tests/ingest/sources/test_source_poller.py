@@ -155,6 +155,11 @@ def test_folder_sources_are_cited_by_name_and_a_missing_one_keeps_its_articles(
     assert [f"{w.name}: {w.message}" for w in report.ingest.warnings] == [
         f"wire: folder {wire} is missing; its articles are kept"]
     assert _articles(bot) == {"local.txt", "more.txt", "wire/flood.md"}
+    # What chat members see of it names the source, never the server's path.
+    [operator] = bot.status().to_json()["sources"]
+    [public] = bot.status().public_json()["sources"]
+    assert operator["last_error"] == f"folder {wire} is missing or empty"
+    assert "location" not in public and public["last_error"] == "folder wire is missing or empty"
 
 
 def test_retention_prunes_old_articles_on_ingest_and_poll(server: FeedServer,
