@@ -18,10 +18,13 @@ import threading
 import time
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 from urllib.robotparser import RobotFileParser
 
 VERSION = "0.1.0"
+MAX_REDIRECTS = 5
+# httpx's ``is_redirect`` is true for every 3xx, 304 included: these are the ones to follow.
+_REDIRECTS = frozenset({301, 302, 303, 307, 308})
 # How long a site's robots.txt is trusted before it is fetched again (RFC 9309 asks crawlers
 # not to cache it for more than 24 hours).
 ROBOTS_TTL_SECONDS = 24 * 3600
@@ -57,6 +60,7 @@ class Fetched:
     etag: str = ""
     last_modified: str = ""
     content_type: str = ""
+    redirect_to: str | None = None  # a redirect's target (internal: ``get`` follows it)
 
     @property
     def not_modified(self) -> bool:
@@ -96,7 +100,7 @@ class PoliteFetcher:
         self._hosts: dict[str, _Host] = {}
         self._hosts_lock = threading.Lock()
         self._client = httpx.Client(
-            headers={"User-Agent": self.user_agent}, follow_redirects=True, max_redirects=5,
+            headers={"User-Agent": self.user_agent}, follow_redirects=False,
             timeout=httpx.Timeout(timeout, connect=min(timeout, 10.0)))
 
     def close(self) -> None:
@@ -115,19 +119,26 @@ class PoliteFetcher:
 
         Raises ``RobotsDisallowed`` when robots.txt forbids it and ``FetchError`` for any
         other failure (unreachable, timeout, too large, an HTTP error status)."""
-        origin = _origin(url)
-        host = self._host(origin)
-        with host.lock:  # one request at a time per host, robots.txt included
-            robots = self._robots(origin, host)
-            if not robots.can_fetch(self.user_agent, url):
-                raise RobotsDisallowed("robots.txt of the site disallows this URL")
-            delay = max(self.host_delay, float(robots.crawl_delay(self.user_agent) or 0))
-            headers = {}
-            if etag:
-                headers["If-None-Match"] = etag
-            if last_modified:
-                headers["If-Modified-Since"] = last_modified
-            return self._request(url, headers, host, delay)
+        headers = {}
+        if etag:
+            headers["If-None-Match"] = etag
+        if last_modified:
+            headers["If-Modified-Since"] = last_modified
+        # Redirects are followed here, not by httpx, so every hop is asked of its own site's
+        # robots.txt and paced by its own host (one host's lock at a time: no deadlock).
+        for _ in range(MAX_REDIRECTS + 1):
+            origin = _origin(url)
+            host = self._host(origin)
+            with host.lock:  # one request at a time per host, robots.txt included
+                robots = self._robots(origin, host)
+                if not robots.can_fetch(self.user_agent, url):
+                    raise RobotsDisallowed("robots.txt of the site disallows this URL")
+                delay = max(self.host_delay, float(robots.crawl_delay(self.user_agent) or 0))
+                fetched = self._request(url, headers, host, delay)
+            if fetched.redirect_to is None:
+                return fetched
+            url = fetched.redirect_to
+        raise FetchError("too many redirects")
 
     # -- internals ---------------------------------------------------------------------------
 
@@ -181,6 +192,12 @@ class PoliteFetcher:
         self._count(requests=1)
         try:
             with self._client.stream("GET", url, headers=headers) as response:
+                if response.status_code in _REDIRECTS and "location" in response.headers:
+                    target = urljoin(str(response.url), response.headers["location"])
+                    if urlsplit(target).scheme not in ("http", "https"):
+                        raise FetchError(f"redirected to a non-web address ({target[:80]})")
+                    return Fetched(str(response.url), response.status_code, b"",
+                                   redirect_to=target)
                 if response.status_code == 304:
                     self._count(not_modified=1)
                     return Fetched(str(response.url), 304, b"",
@@ -209,8 +226,6 @@ class PoliteFetcher:
                                response.headers.get("content-type", ""))
         except httpx.TimeoutException:
             raise FetchError(f"timed out after {self.timeout:g} s") from None
-        except httpx.TooManyRedirects:
-            raise FetchError("too many redirects") from None
         except httpx.HTTPError as exc:
             raise FetchError(f"unreachable ({exc.__class__.__name__}: "
                              f"{str(exc).splitlines()[0][:120] if str(exc) else ''})") from None

@@ -139,3 +139,25 @@ def test_one_request_at_a_time_per_host_and_the_delay_between(server: FeedServer
 def test_unreachable_host_is_a_fetch_error() -> None:
     with _fetcher() as fetcher, pytest.raises(FetchError, match="unreachable"):
         fetcher.get("http://127.0.0.1:9/feed")
+
+
+def test_redirects_are_followed_and_each_site_asked_for_its_robots_txt(
+        server: FeedServer) -> None:
+    with FeedServer() as other:
+        other.routes["/robots.txt"] = Route(b"User-agent: *\nDisallow: /private/\n",
+                                            content_type="text/plain")
+        other.routes["/moved/feed"] = Route(b"<rss/>")
+        other.routes["/private/feed"] = Route(b"secret")
+        server.routes["/feed"] = Route(status=301, headers={"Location": other.url("/moved/feed")})
+        server.routes["/sneaky"] = Route(status=302,
+                                         headers={"Location": other.url("/private/feed")})
+        server.routes["/loop"] = Route(status=307, headers={"Location": "/loop"})
+        with _fetcher() as fetcher:
+            fetched = fetcher.get(server.url("/feed"))
+            assert (fetched.url, fetched.body) == (other.url("/moved/feed"), b"<rss/>")
+            with pytest.raises(RobotsDisallowed):
+                fetcher.get(server.url("/sneaky"))
+            with pytest.raises(FetchError, match="too many redirects"):
+                fetcher.get(server.url("/loop"))
+        assert other.paths() == ["/robots.txt", "/moved/feed"]  # never /private/feed
+        assert server.paths().count("/loop") == 6

@@ -96,6 +96,16 @@ def test_new_entries_are_ingested_and_failing_feeds_do_not_stop_the_others(
     assert third.ingest is not None and third.ingest.files_added == 1
     assert len([a for a in _articles(bot) if a.startswith("web/")]) == 2
 
+    # The entry corrected in the feed (same link): its new text replaces the old one.
+    good[1] = _item(server, "ferry-resumes", "The Osk ferry resumed service on Wednesday.")
+    server.routes["/good.xml"] = Route(rss("Good", good), etag='"g3"')
+    fourth = poller.poll_once()
+    assert fourth.ingest is not None
+    assert (fourth.ingest.files_added, fourth.ingest.files_updated) == (0, 1)
+    bot.store.open(create=False)
+    texts = " ".join(bot.store.collection.get(include=["documents"])["documents"] or [])
+    assert "Wednesday" in texts and "Tuesday" not in texts
+
 
 def test_backoff_doubles_and_a_recovered_feed_resets(server: FeedServer,
                                                      tmp_path: Path) -> None:
