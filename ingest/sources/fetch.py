@@ -165,6 +165,11 @@ class PoliteFetcher:
         try:
             fetched = self._request(f"{origin}/robots.txt", {}, host, self.host_delay,
                                     cap=ROBOTS_MAX_BYTES, truncate=True)
+            for _ in range(MAX_REDIRECTS):  # RFC 9309: follow at least five redirects
+                if fetched.redirect_to is None:
+                    break
+                fetched = self._request(fetched.redirect_to, {}, host, self.host_delay,
+                                        cap=ROBOTS_MAX_BYTES, truncate=True)
         except FetchError as exc:
             status = _status_of(exc)
             if status is not None and 400 <= status < 500:

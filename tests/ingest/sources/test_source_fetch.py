@@ -161,3 +161,12 @@ def test_redirects_are_followed_and_each_site_asked_for_its_robots_txt(
                 fetcher.get(server.url("/loop"))
         assert other.paths() == ["/robots.txt", "/moved/feed"]  # never /private/feed
         assert server.paths().count("/loop") == 6
+
+
+def test_a_redirected_robots_txt_is_followed(server: FeedServer) -> None:
+    server.routes["/robots.txt"] = Route(status=301, headers={"Location": "/real-robots.txt"})
+    server.routes["/real-robots.txt"] = Route(b"User-agent: *\nDisallow: /feed\n",
+                                              content_type="text/plain")
+    server.routes["/feed"] = Route(b"x")
+    with _fetcher() as fetcher, pytest.raises(RobotsDisallowed):
+        fetcher.get(server.url("/feed"))
