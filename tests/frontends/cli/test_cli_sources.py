@@ -20,6 +20,9 @@ import pytest
 from tests.core_fixtures import clean_env, error_lines, newsbot_executable, run_newsbot
 from tests.fakes.feed_server import FeedServer, Route, page, rss
 
+# Each run loads the local model (~2-4 s); the module makes a dozen.
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(300)]
+
 DAM = ("The Marsh dam on the Brisca river opened its floodgates on Monday after three days of "
        "heavy rain, the water authority said.")
 FERRY = ("The ferry between Osk and Velmora resumed service on Tuesday with four crossings a "

@@ -71,7 +71,7 @@ def test_a_silent_server_times_out(server: FeedServer) -> None:
     started = time.monotonic()
     with _fetcher(timeout=0.5) as fetcher, pytest.raises(FetchError, match="timed out"):
         fetcher.get(server.url("/slow"))
-    assert time.monotonic() - started < 2.5
+    assert time.monotonic() - started < 2.5  # the server answers after 3 s
 
 
 def test_a_trickling_server_is_cut_off_at_the_whole_request_timeout(server: FeedServer) -> None:
@@ -80,7 +80,7 @@ def test_a_trickling_server_is_cut_off_at_the_whole_request_timeout(server: Feed
     started = time.monotonic()
     with _fetcher(timeout=1.0) as fetcher, pytest.raises(FetchError, match="timed out"):
         fetcher.get(server.url("/trickle"))
-    assert time.monotonic() - started < 3.0
+    assert time.monotonic() - started < 6.0  # the whole answer would take 20 s
 
 
 @pytest.mark.parametrize("send_length", [True, False])
