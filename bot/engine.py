@@ -54,6 +54,7 @@ class NewsBot:
         self._encoder = encoder
         self._sentence_encoder: CachingEncoder | None = None
         self._lock = threading.Lock()
+        self._ingest_lock = threading.Lock()
 
     @classmethod
     def from_settings(cls, settings: Settings | None = None) -> NewsBot:
@@ -124,12 +125,18 @@ class NewsBot:
     def ingest(self, corpus_dir: Path | None = None, *, rebuild: bool = False, prune: bool = True,
                progress: IngestProgress | None = None) -> IngestReport:
         from ingest.pipeline import run_ingest  # not on the answer path's start-up
+        from ingest.sources.config import ingest_roots, parse_sources
+        from ingest.sources.retention import keep_since
 
         s = self.settings
-        return run_ingest(
-            corpus_dir or s.corpus_dir, self.store, self.encoder, self.keyword_dir,
-            chunk_size=s.chunk_size, chunk_overlap=s.chunk_overlap, prune=prune,
-            rebuild=rebuild, progress=progress)
+        # One ingest at a time in this process: the poller's thread and /reindex both write.
+        with self._ingest_lock:
+            return run_ingest(
+                corpus_dir or s.corpus_dir, self.store, self.encoder, self.keyword_dir,
+                chunk_size=s.chunk_size, chunk_overlap=s.chunk_overlap, prune=prune,
+                rebuild=rebuild, progress=progress,
+                extra_roots=ingest_roots(parse_sources(s.sources, s.sources_file), s.data_dir),
+                keep_since=keep_since(s.keep_days))
 
     def reindex(self, on_progress: Callable[[str], None] | None = None) -> IngestReport:
         return self.ingest(progress=TextProgress(on_progress) if on_progress else None)
@@ -142,6 +149,9 @@ class NewsBot:
                 for name, state in sorted(states.items())]
 
     def status(self) -> StatusInfo:
+        from ingest.sources.config import parse_sources
+        from ingest.sources.status import age_text, source_rows
+
         s = self.settings
         exists = self.store.open(create=False)
         states = self.store.file_states() if exists else {}
@@ -154,7 +164,9 @@ class NewsBot:
             chunks=sum(state.chunk_total for state in states.values()),
             embedding_model=self.encoder.name, backend=self.backend, llm_setting=s.llm,
             backend_reason=self.resolved_backend.reason, dated_files=len(dates),
-            oldest_date=dates[0] if dates else "", newest_date=dates[-1] if dates else "")
+            oldest_date=dates[0] if dates else "", newest_date=dates[-1] if dates else "",
+            newest_article_age=age_text(dates[-1] if dates else ""),
+            sources=tuple(source_rows(parse_sources(s.sources, s.sources_file), s.data_dir)))
 
     # -- answering ---------------------------------------------------------------------------
 

@@ -45,16 +45,36 @@ class StatusInfo:
     dated_files: int = 0
     oldest_date: str = ""
     newest_date: str = ""
+    # How old the newest dated article is ("today", "3 days"; "" with no dates).
+    newest_article_age: str = ""
+    # Each followed source (NEWSBOT_SOURCES): name, kind, location, last_check,
+    # last_new_article, newest_article, last_error, failures, next_attempt
+    # (``ingest.sources.status.source_rows``).
+    sources: tuple[dict[str, Any], ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         """The ``newsbot status --json`` schema (also the order the CLI prints)."""
-        return asdict(self)
+        return asdict(self) | {"sources": [dict(row) for row in self.sources]}
 
     def public_json(self) -> dict[str, Any]:
         """What any member of a chat may see: counts and backend, no server paths or
-        collection names (those are for whoever runs the bot)."""
-        return {key: value for key, value in self.to_json().items()
-                if key not in OPERATOR_ONLY_STATUS}
+        collection names (those are for whoever runs the bot); a folder source's path is
+        left out too (a feed's URL is public)."""
+        public = {key: value for key, value in self.to_json().items()
+                  if key not in OPERATOR_ONLY_STATUS}
+        public["sources"] = [_public_source(row) for row in public["sources"]]
+        return public
+
+
+def _public_source(row: dict[str, Any]) -> dict[str, Any]:
+    """A source's row without a folder's path (in its location and in its error)."""
+    if row.get("kind") == "feed":
+        return row
+    path = str(row.get("location", ""))
+    shown = {k: v for k, v in row.items() if k != "location"}
+    if path and path in str(shown.get("last_error", "")):
+        shown["last_error"] = str(shown["last_error"]).replace(path, str(row.get("name", "")))
+    return shown
 
 
 # Where the bot's files live on the server: shown to operators (CLI, Manage Server) only.

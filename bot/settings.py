@@ -17,7 +17,13 @@ from pydantic import BaseModel, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from bot.rules import RuleSwitches
-from ingest.settings import ChunkingSettings, EmbeddingSettings, OpenAISettings, StoreSettings
+from ingest.settings import (
+    ChunkingSettings,
+    EmbeddingSettings,
+    OpenAISettings,
+    SourceSettings,
+    StoreSettings,
+)
 
 # Defined here, the bottom layer, and re-exported by the answering modules that use them
 # (``backends``, ``questions``): settings import nothing from answering or the front-ends.
@@ -97,7 +103,7 @@ class DiscordSettings(BaseModel):
 
 
 class Settings(BaseSettings, StoreSettings, EmbeddingSettings, ChunkingSettings, OpenAISettings,
-               AnsweringSettings, DiscordSettings):
+               SourceSettings, AnsweringSettings, DiscordSettings):
     """Every knob of newsbot; `.env.example` documents each one."""
 
     model_config = SettingsConfigDict(

@@ -15,9 +15,10 @@ from __future__ import annotations
 import hashlib
 import json
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -28,12 +29,15 @@ from ingest.keyword_index import refresh_keyword_index
 from ingest.loaders.base import Article
 from ingest.loaders.files import (
     DEFAULT_MAX_FILE_BYTES,
+    ArticleFile,
     FileWarning,
     SkippedFile,
+    StreamedFile,
     discover,
-    iter_articles,
+    read_article,
 )
 from ingest.report import IngestProgress, IngestReport
+from ingest.sources.config import ExtraRoot
 from ingest.store import KEYWORD_DIRTY, ArticleStore, FileState
 
 if TYPE_CHECKING:
@@ -131,6 +135,53 @@ class _Writer:
         self._pool.shutdown()
 
 
+@dataclass(frozen=True)
+class _Listed:
+    root: Path
+    name: str  # relative to ``root``
+    prefix: str  # "" for the corpus folder
+
+
+def _list_files(corpus_dir: Path, extra_roots: Sequence[ExtraRoot],
+                report: IngestReport) -> tuple[list[_Listed], list[str]]:
+    """Every file to read, and the prefixes of missing folders whose articles are kept.
+
+    A file of the corpus folder whose first folder has a source's name is left out with a
+    warning: its name would be another source's."""
+    prefixes = {root.prefix for root in extra_roots}
+    listed: list[_Listed] = []
+    for name in discover(corpus_dir):
+        head = name.split("/", 1)[0] + "/"
+        if "/" in name and head in prefixes:
+            report.warnings.append(FileWarning(name, f"its folder has the name of the source "
+                                               f"'{head[:-1]}'; skipped (rename one)"))
+            continue
+        listed.append(_Listed(corpus_dir, name, ""))
+    kept: list[str] = []
+    for root in extra_roots:
+        if not root.path.is_dir():
+            if root.missing_is_error:
+                report.warnings.append(FileWarning(
+                    root.prefix[:-1], f"folder {root.path} is missing; its articles are kept"))
+                kept.append(root.prefix)
+            continue
+        listed.extend(_Listed(root.path, name, root.prefix) for name in discover(root.path))
+    return listed, kept
+
+
+def _read_all(listed: Sequence[_Listed],
+              max_bytes: int) -> Iterator[ArticleFile | StreamedFile | SkippedFile]:
+    """Read files one at a time, so memory stays flat however large the corpus."""
+    for item in listed:
+        yield read_article(item.root, item.name, max_bytes, prefix=item.prefix)
+
+
+def _expired(entry: Article, keep_since: date | None) -> bool:
+    """True when retention is on and the article is dated before ``keep_since``."""
+    day = entry.metadata.get("date", "")
+    return keep_since is not None and bool(day) and day < keep_since.isoformat()
+
+
 def run_ingest(
     corpus_dir: Path,
     store: ArticleStore,
@@ -143,8 +194,12 @@ def run_ingest(
     rebuild: bool = False,
     max_file_bytes: int = DEFAULT_MAX_FILE_BYTES,
     progress: IngestProgress | None = None,
+    extra_roots: Sequence[ExtraRoot] = (),
+    keep_since: date | None = None,
 ) -> IngestReport:
-    """Bring the store in line with ``corpus_dir``; see the module docstring for guarantees."""
+    """Bring the store in line with ``corpus_dir`` and the ``extra_roots`` (their files keyed
+    ``<prefix><name>``); see the module docstring for guarantees. With ``keep_since``,
+    articles dated before that day are left out, and pruned if stored (retention)."""
     started = time.perf_counter()
     if not corpus_dir.is_dir():
         raise BadInputError(f"corpus folder '{corpus_dir}' does not exist or is not a folder")
@@ -152,11 +207,12 @@ def run_ingest(
         store.drop()
     store.open(create=True)
     states = store.file_states()
-    names = discover(corpus_dir)
     signature = chunking_signature(chunk_size, chunk_overlap)
     report = IngestReport()
+    listed, kept_prefixes = _list_files(corpus_dir, extra_roots, report)
+    extra_prefixes = {root.prefix for root in extra_roots}
     if progress:
-        progress.start(len(names))
+        progress.start(len(listed))
 
     marked_dirty = False
 
@@ -201,6 +257,9 @@ def run_ingest(
         report.lines_dropped += cleaned.lines_dropped
         if state is None:
             report.files_added += 1
+            head = file.split("/", 1)[0] + "/"
+            prefix = head if head in extra_prefixes else ""
+            report.added_by_prefix[prefix] = report.added_by_prefix.get(prefix, 0) + 1
         else:
             report.files_updated += 1
         mark_dirty()
@@ -208,9 +267,13 @@ def run_ingest(
             progress.chunks_planned(len(chunks))
         writer.add(_PendingFile(key, version, state is not None, len(chunks), file), chunks)
 
-    seen: set[str] = set()
+    # A missing source folder keeps its articles (an unmounted disk must not empty the index).
+    seen: set[str] = {key for key, key_state in states.items()
+                      if (key_state.file or key).startswith(tuple(kept_prefixes))} \
+        if kept_prefixes else set()
+    expired: set[str] = set()
     try:
-        for article in iter_articles(corpus_dir, names, max_file_bytes):
+        for article in _read_all(listed, max_file_bytes):
             if isinstance(article, SkippedFile):
                 # A file that cannot be read now keeps the chunks it had: a passing permission
                 # problem must not lose indexed data. One read and found not to be an article
@@ -236,6 +299,9 @@ def run_ingest(
                             article.name, f"duplicate article id '{entry.id}'; skipped"))
                         continue
                     ids_in_file.add(key)
+                    if _expired(entry, keep_since):
+                        expired.add(key)
+                        continue
                     seen.add(key)
                     content_hash = article_hash(entry) if multi else article.content_hash
                     _ingest_one(entry, key, article.name, content_hash, multi)
@@ -244,10 +310,14 @@ def run_ingest(
     finally:
         writer.close()
 
-    if prune:
+    if prune or keep_since is not None:
         for name in sorted(set(states) - seen):
-            remove(name)
-            report.files_removed += 1
+            if name in expired:
+                remove(name)
+                report.articles_expired += 1
+            elif prune:
+                remove(name)
+                report.files_removed += 1
 
     refresh_keyword_index(store, keyword_dir, force=marked_dirty)
     report.chunks_total = store.count()

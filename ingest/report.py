@@ -31,7 +31,11 @@ class IngestReport:
     chunks_embedded: int = 0
     chunks_total: int = 0
     lines_dropped: int = 0
+    # Articles pruned because they are dated before NEWSBOT_KEEP_DAYS allows.
+    articles_expired: int = 0
     seconds: float = 0.0
+    # New articles per root: "" the corpus folder, "<source>/" a source's (for its status).
+    added_by_prefix: dict[str, int] = field(default_factory=dict)
     skipped: list[SkippedFile] = field(default_factory=list)
     # Files ingested despite a problem (reported on every run until the file is fixed, as
     # skipped files are).
@@ -52,6 +56,7 @@ class IngestReport:
             "chunks_embedded": self.chunks_embedded,
             "chunks_total": self.chunks_total,
             "lines_dropped": self.lines_dropped,
+            "articles_expired": self.articles_expired,
             "seconds": round(self.seconds, 3),
         }
 

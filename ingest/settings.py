@@ -9,9 +9,10 @@ every environment variable keeps its name and is read in one place.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field, SecretStr
+from pydantic import BaseModel, Field, SecretStr, field_validator
+from pydantic_settings import NoDecode
 
 EmbedKind = Literal["local", "openai"]
 
@@ -62,3 +63,38 @@ class OpenAISettings(BaseModel):
     def openai_key(self) -> str | None:
         """The OpenAI key as plain text, or None when unset."""
         return self.openai_api_key.get_secret_value() if self.openai_api_key else None
+
+
+class SourceSettings(BaseModel):
+    """Sources followed on a schedule (``newsbot watch``, and inside ``newsbot discord``):
+    folders and RSS/Atom feed URLs, how often they are polled, how politely, and how long
+    articles are kept. Parsed into typed sources by ``ingest.sources.config``."""
+
+    # Comma- or newline-separated folders and http(s) feed URLs; NEWSBOT_SOURCES_FILE names a
+    # file with one per line (# comments). NEWSBOT_CORPUS_DIR is always ingested besides.
+    sources: Annotated[list[str], NoDecode] = Field(default_factory=list,
+                                                    alias="NEWSBOT_SOURCES")
+    sources_file: Path | None = Field(None, alias="NEWSBOT_SOURCES_FILE")
+    poll_minutes: float = Field(15.0, alias="NEWSBOT_POLL_MINUTES", gt=0, le=7 * 24 * 60)
+    # Articles dated more than this many days ago are pruned on every ingest or poll; unset
+    # keeps everything. Undated articles are always kept (there is nothing to judge them by).
+    keep_days: int | None = Field(None, alias="NEWSBOT_KEEP_DAYS", ge=1)
+    # Named in the User-Agent of every request, so a site's operator can reach whoever runs
+    # this bot: a URL or an e-mail address.
+    contact: str = Field("", alias="NEWSBOT_CONTACT", max_length=200)
+    fetch_timeout: float = Field(20.0, alias="NEWSBOT_FETCH_TIMEOUT", gt=0, le=300)
+    fetch_max_bytes: int = Field(5 * 1024 * 1024, alias="NEWSBOT_FETCH_MAX_BYTES",
+                                 ge=1024, le=100 * 1024 * 1024)
+    # Seconds between two requests to the same host (robots.txt's Crawl-delay wins if longer).
+    fetch_host_delay: float = Field(1.0, alias="NEWSBOT_FETCH_HOST_DELAY", ge=0, le=600)
+    # Fetch the linked page of a feed entry that carries only a summary.
+    fetch_pages: bool = Field(True, alias="NEWSBOT_FETCH_PAGES")
+
+    @field_validator("sources", mode="before")
+    @classmethod
+    def _split_sources(cls, value: object) -> object:
+        """``"a, b"`` or one per line from the environment, as well as a list."""
+        if isinstance(value, str):
+            return [part.strip() for part in value.replace("\n", ",").split(",")
+                    if part.strip()]
+        return value

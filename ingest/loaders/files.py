@@ -139,18 +139,23 @@ def discover(corpus_dir: Path) -> list[str]:
 
 
 def read_article(
-    corpus_dir: Path, name: str, max_bytes: int = DEFAULT_MAX_FILE_BYTES
+    corpus_dir: Path, name: str, max_bytes: int = DEFAULT_MAX_FILE_BYTES, prefix: str = ""
 ) -> ArticleFile | StreamedFile | SkippedFile:
-    """Read one file named by :func:`discover`; never raises for a bad file."""
+    """Read one file named by :func:`discover`; never raises for a bad file.
+
+    ``prefix`` goes before the name in everything returned, the loader included (a source
+    folder's files are cited as ``<source>/<name>``); the file is read from
+    ``corpus_dir / name``."""
+    shown = prefix + name
     root = corpus_dir.resolve()
     path = root / name
     try:
         resolved = path.resolve(strict=True)
     except (OSError, RuntimeError) as exc:  # RuntimeError: symlink loop on older Pythons
-        return SkippedFile(name, f"cannot resolve path ({exc.__class__.__name__})",
+        return SkippedFile(shown, f"cannot resolve path ({exc.__class__.__name__})",
                            transient=isinstance(exc, PermissionError))
     if not resolved.is_relative_to(root):
-        return SkippedFile(name, "symlink points outside the corpus folder")
+        return SkippedFile(shown, "symlink points outside the corpus folder")
     try:
         name.encode("utf-8")
     except UnicodeEncodeError:
@@ -160,32 +165,32 @@ def read_article(
         status = resolved.stat()
         if not stat.S_ISREG(status.st_mode):
             # A FIFO or device named *.txt would block or never end.
-            return SkippedFile(name, "not a regular file")
+            return SkippedFile(shown, "not a regular file")
         size = status.st_size
         loader = loader_for(name)
         if isinstance(loader, StreamingLoader):
-            return _streamed(name, resolved, loader, max_bytes)
+            return _streamed(shown, resolved, loader, max_bytes)
         if size > max_bytes:
             return SkippedFile(
-                name, f"too large ({size / 1e6:.1f} MB > {max_bytes / 1e6:.1f} MB limit)")
+                shown, f"too large ({size / 1e6:.1f} MB > {max_bytes / 1e6:.1f} MB limit)")
         raw = resolved.read_bytes()
     except OSError as exc:
-        return SkippedFile(name, f"unreadable ({exc.strerror or exc.__class__.__name__})",
+        return SkippedFile(shown, f"unreadable ({exc.strerror or exc.__class__.__name__})",
                            transient=True)
     if b"\x00" in raw[:8192]:
-        return SkippedFile(name, "binary file (NUL bytes)")
+        return SkippedFile(shown, "binary file (NUL bytes)")
     text, encoding = decode(raw)
     if loader is None:  # discover() lists only suffixes a loader reads
-        return SkippedFile(name, "no loader for this file type")
-    articles = loader.load(name, text)
+        return SkippedFile(shown, "no loader for this file type")
+    articles = loader.load(shown, text)
     if not articles:
-        return SkippedFile(name, "empty file")
+        return SkippedFile(shown, "empty file")
     if not any(article.text for article in articles):
         # Nothing readable in it (an .xml that is no feed, JSON without articles): one
         # reason for the whole file rather than a warning per entry.
         reasons = list(dict.fromkeys(w for article in articles for w in article.warnings))
-        return SkippedFile(name, "; ".join(reasons[:3]) or "empty file")
-    return ArticleFile(name, tuple(articles), hashlib.sha256(raw).hexdigest(), encoding)
+        return SkippedFile(shown, "; ".join(reasons[:3]) or "empty file")
+    return ArticleFile(shown, tuple(articles), hashlib.sha256(raw).hexdigest(), encoding)
 
 
 def _streamed(name: str, path: Path, loader: StreamingLoader,

@@ -98,7 +98,7 @@ def test_json_report_schema(indexed_corpus: IndexedCorpus) -> None:
     data = indexed_corpus.first.to_json()
     assert list(data) == ["files_added", "files_updated", "files_unchanged", "files_removed",
                           "files_skipped", "chunks_embedded", "chunks_total", "lines_dropped",
-                          "seconds"]
+                          "articles_expired", "seconds"]
     assert all(isinstance(v, int) for k, v in data.items() if k != "seconds")
     assert isinstance(data["seconds"], float) and data["seconds"] > 0
 

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from bot.answering.headlines import shown_title
-from bot.frontends.cli import discord_commands, eval_commands, model_commands
+from bot.frontends.cli import discord_commands, eval_commands, model_commands, source_commands
 from bot.frontends.cli.console import (
     JsonOption,
     LlmOption,
@@ -33,6 +33,7 @@ from bot.frontends.cli.ingest_progress import (
     run_ingest_with_progress,
 )
 from ingest.errors import BadInputError, NewsbotError
+from ingest.sources.config import is_url
 
 if TYPE_CHECKING:
     from bot.engine import NewsBot
@@ -48,19 +49,25 @@ app = typer.Typer(
 
 @app.command()
 def ingest(
-    corpus: Annotated[Path | None, typer.Argument(
-        help="Folder of .txt/.md/.html articles (default: NEWSBOT_CORPUS_DIR).")] = None,
+    corpus: Annotated[str | None, typer.Argument(
+        help="Folder of articles (default: NEWSBOT_CORPUS_DIR), or the http(s) URL of an "
+        "RSS/Atom feed or an article page to fetch once.")] = None,
     rebuild: Annotated[bool, typer.Option(
         "--rebuild", help="Drop the collection and embed everything again.")] = False,
     no_prune: Annotated[bool, typer.Option(
         "--no-prune", help="Keep chunks of files no longer in the folder.")] = False,
     as_json: JsonOption = False,
 ) -> None:
-    """Clean, chunk and embed the articles into Chroma (incremental by content hash)."""
+    """Clean, chunk and embed the articles into Chroma (incremental by content hash); the
+    followed sources' folders and fetched articles (NEWSBOT_SOURCES) are ingested too."""
     with expected_errors():
         settings = load_settings()
         bot = make_bot(settings)
-        report = run_ingest_with_progress(bot, corpus, rebuild, not no_prune,
+        folder = Path(corpus) if corpus else None
+        if corpus and is_url(corpus):
+            err.print(source_commands.fetch_url_once(bot, settings, corpus), markup=False)
+            folder = None
+        report = run_ingest_with_progress(bot, folder, rebuild, not no_prune,
                                           show_progress=err.is_terminal or not as_json)
         if as_json:
             print_ingest_warnings(report)
@@ -202,14 +209,23 @@ def status(as_json: JsonOption = False) -> None:
             out.print(json.dumps(info), markup=False)
             return
         for key, value in info.items():
+            if key == "sources":
+                continue
             shown = "—" if value == "" else value  # a date span that is not known
             out.print(f"{key.replace('_', ' '):>18}: {shown}", markup=False)
+        from ingest.sources.status import describe_source
+
+        out.print(f"{'sources':>18}: {len(info['sources']) or '— (NEWSBOT_SOURCES unset)'}",
+                  markup=False)
+        for row in info["sources"]:
+            out.print(f"  {describe_source(row)}", markup=False)
 
 
 # Commands that live beside their feature (Discord, evaluation, local models): one line each.
 discord_commands.register(app)
 eval_commands.register(app)
 model_commands.register(app)
+source_commands.register(app)
 
 
 def main() -> None:

@@ -160,6 +160,11 @@ def sources_list_embed(sources: Sequence[SourceInfo]) -> discord.Embed:
 
 
 def _value_text(value: Any) -> str:
+    if isinstance(value, list | tuple) and value and all(isinstance(v, Mapping) for v in value):
+        # The followed sources: one line each, as `newsbot status` prints them.
+        from ingest.sources.status import describe_source
+
+        return "\n".join(describe_source(row) for row in value)
     if isinstance(value, Mapping):
         return ", ".join(f"{k}: {v}" for k, v in value.items())
     if isinstance(value, list | tuple):

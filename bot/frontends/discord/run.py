@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from typing import TYPE_CHECKING
 
 import aiohttp
 import discord
@@ -15,6 +16,10 @@ from bot.frontends.discord.server_settings import ServerSettingsStore
 from bot.frontends.discord.token import bot_token
 from bot.settings import Settings
 from ingest.errors import BadInputError, ServiceUnavailableError
+
+if TYPE_CHECKING:
+    from bot.engine import NewsBot
+    from ingest.sources.setup import BackgroundPoller
 
 log = logging.getLogger(__name__)
 
@@ -60,6 +65,7 @@ def run_discord(settings: Settings) -> None:
     cut_answers = CutAnswers.in_dir(settings.data_dir)
     client = build_client(service, feedback, DiscordConfig.from_settings(settings),
                           server_settings, cut_answers)
+    poller = _start_poller(settings, service)
     try:
         client.run(token, log_handler=None)  # logging is configured above
     except discord.LoginFailure as exc:
@@ -71,6 +77,19 @@ def run_discord(settings: Settings) -> None:
     except (OSError, aiohttp.ClientError) as exc:
         raise ServiceUnavailableError(f"could not reach Discord: {exc}") from exc
     finally:
+        if poller is not None:
+            poller.stop()
         feedback.close()
         server_settings.close()
         cut_answers.close()
+
+
+def _start_poller(settings: Settings, service: NewsBot) -> BackgroundPoller | None:
+    """With sources configured, the same poll loop as `newsbot watch` on a thread of its own
+    (fetching and ingesting block; the event loop never waits for them)."""
+    if not (settings.sources or settings.sources_file):
+        return None
+    from ingest.sources.setup import BackgroundPoller, make_poller
+
+    log.info("following the sources every %g min", settings.poll_minutes)
+    return BackgroundPoller(make_poller(settings, settings, service.ingest)).start()

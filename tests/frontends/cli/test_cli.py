@@ -40,7 +40,8 @@ CITATION_KEYS = ["n", "file", "article_id", "title", "date", "url", "site", "aut
                  "score"]
 TIMING_KEYS = ["retrieve", "generate", "total", "first_token"]
 INGEST_KEYS = ["files_added", "files_updated", "files_unchanged", "files_removed",
-               "files_skipped", "chunks_embedded", "chunks_total", "lines_dropped", "seconds"]
+               "files_skipped", "chunks_embedded", "chunks_total", "lines_dropped",
+               "articles_expired", "seconds"]
 
 
 @dataclass(frozen=True)
