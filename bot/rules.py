@@ -16,6 +16,8 @@ from dataclasses import dataclass
 RULES: dict[str, str] = {
     "unknown_subject": "refuse a question naming something (or counting something) that no "
                        "article mentions",
+    "named_in_passages": "refuse a question naming something that none of the retrieved "
+                         "passages mentions (though the corpus may)",
     "planned_day": "refuse an outcome question whose day the articles speak of only as planned",
     "answer_type": "refuse when no sentence holds the kind of value asked (an age, a "
                    "duration, a count), after looking deeper once",

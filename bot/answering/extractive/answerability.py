@@ -42,7 +42,10 @@ _HOW_MANY = re.compile(r"\bhow many ((?:[A-Za-z][\w-]*\s*){1,3})", re.IGNORECASE
 
 
 def unknown_subject(question: str, known: Callable[[str], bool]) -> str | None:
-    """A word of the question that the corpus never mentions and that the answer hinges on."""
+    """A word of the question that ``known`` (the corpus's vocabulary, or the retrieved
+    passages': ``passage_vocabulary``) lacks and that the answer hinges on. A day or month
+    name is no subject (the dates rules read it), and a hyphenated word ("US-brokered") is
+    known when any of its parts is."""
     for match in _HOW_MANY.finditer(question):
         counted = []
         for word in match.group(1).split():
@@ -56,15 +59,38 @@ def unknown_subject(question: str, known: Callable[[str], bool]) -> str | None:
     for match in _NAME.finditer(question):
         word = match.group(0)
         is_first = first_word is not None and match.start() == first_word.start(1)
-        if is_first or word.lower() in STOP_WORDS or word == "I":
+        if is_first or word.lower() in STOP_WORDS or word == "I" or _TIME_WORD.fullmatch(word):
             continue
-        if not _all_known(word, known) and not _country_known(word, known):
+        parts = word.split("-")
+        if not any(_all_known(part, known) or _country_known(part, known) for part in parts):
             return word
     return None
 
 
+_TIME_WORD = re.compile(rf"{WEEKDAY}|{MONTH_NAME}")
+_DOTTED = re.compile(r"\b([A-Z])\.([A-Z])\.(?:([A-Z])\.)?")
+
+
+def passage_vocabulary(texts: Iterable[str]) -> set[str]:
+    """The terms of the passages, as ``unknown_subject`` reads words ("U.S." as "US")."""
+    vocabulary: set[str] = set()
+    for text in texts:
+        vocabulary.update(terms(_DOTTED.sub(lambda m: "".join(g or "" for g in m.groups()),
+                                            text)))
+    return vocabulary
+
+
+# Countries news names in short: each counts as known when one of its other names is.
+_SHORT_NAMES: dict[str, tuple[str, ...]] = {
+    "UK": ("Britain", "British", "United Kingdom"), "US": ("America", "American", "United States"),
+    "USA": ("America", "American", "United States"), "EU": ("European Union", "Europe"),
+}
+
+
 def _country_known(word: str, known: Callable[[str], bool]) -> bool:
-    return any(_all_known(country, known) for country in _CAPITALS.get(word, ()))
+    word = re.sub(r"[’']s$", "", word)
+    others = _CAPITALS.get(word, ()) + _SHORT_NAMES.get(word, ())
+    return any(_all_known(country, known) for country in others)
 
 
 def _all_known(word: str, known: Callable[[str], bool]) -> bool:

@@ -14,7 +14,11 @@ from dataclasses import dataclass
 from bot.answering.citations import resolve_citations
 from bot.answering.dates import asks_for_latest
 from bot.answering.extractive import selection
-from bot.answering.extractive.answerability import only_planned, unknown_subject
+from bot.answering.extractive.answerability import (
+    only_planned,
+    passage_vocabulary,
+    unknown_subject,
+)
 from bot.answering.retrieval import HybridRetriever, Retrieval
 from bot.answering.synthesizer import Synthesis, refusal
 from bot.models import Answer, Turn
@@ -79,6 +83,12 @@ class ExtractiveSynthesizer:
             unknown_subject(question, retrieval.keyword_index.knows)
         if missing:
             return self._refuse(question, retrieval, f"No article mentions “{missing}”.")
+        unnamed = rules.on("named_in_passages") and unknown_subject(
+            question, passage_vocabulary(f"{c.chunk.title} {c.chunk.text}"
+                                         for c in retrieval.chunks).__contains__)
+        if unnamed:
+            return self._refuse(question, retrieval,
+                                f"None of the closest articles mentions “{unnamed}”.")
         planned_day = rules.on("planned_day") and \
             only_planned(question, (c.chunk.text for c in retrieval.chunks))
         if planned_day:

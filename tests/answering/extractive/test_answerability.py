@@ -262,3 +262,17 @@ def test_a_duration_ranked_below_the_first_chunks_is_still_found(
     answer = extractive_bot.answer("How long is the ceasefire that Ukraine accepted?", top_k=5)
     assert not answer.refused
     assert "30-day" in answer.text
+
+
+def test_a_name_none_of_the_passages_mentions_is_unknown_to_them() -> None:
+    from bot.answering.extractive.answerability import passage_vocabulary
+
+    passages = passage_vocabulary(["The U.S. military struck a boat near Britain on Monday."])
+    known = passages.__contains__
+    assert unknown_subject("Who celebrated in the Netherlands?", known) == "Netherlands"
+    # "US" as the passages write it ("U.S."), the UK by another of its names, a day or month
+    # (the dates rules read those), a hyphenated word by any part.
+    assert unknown_subject("Wildfires devastated which part of the US in January?", known) is None
+    assert unknown_subject("Which club could squeeze the UK's rival?", known) is None
+    assert unknown_subject("What went down on Tuesday?", known) is None
+    assert unknown_subject("Who agreed to a US-brokered plan?", known) is None
