@@ -21,7 +21,7 @@ import pytest
 from bot.engine import NewsBot
 from bot.models import Answer
 from ingest.generation import GENERATION_FILE
-from tests.core_fixtures import HashEncoder
+from tests.core_fixtures import HashEncoder, error_lines
 from tests.fakes.openai_server import FakeOpenAIServer
 from tests.reliability.kill_support import nth, run_and_kill, run_forked_and_kill
 from tests.reliability.live_support import (
@@ -231,3 +231,49 @@ def test_a_kill_inside_the_publish_step_never_shows_a_deleted_chunk(tmp_path: Pa
     assert not run_forked_and_kill(data_dir, corpus, lambda _line, _seen: False).killed
     for i in range(6):
         assert f"{900 + i} million" in cost_quoted(bot.answer(question(i)))
+
+
+def test_the_bots_own_reindex_while_it_answers(shop: Shop) -> None:
+    """The writer in the answering process itself (Discord's /reindex): the same guarantees,
+    without reopening its own Chroma client."""
+    bot = shop.bot()
+    bot.ingest()
+    old = published_ids(bot)
+    change_corpus(shop)
+    bot.encoder.delay = 0.01  # type: ignore[attr-defined]  # stretch the re-index a little
+    asked: list[Asked] = []
+    stop = threading.Event()
+    asker = threading.Thread(target=keep_asking,
+                             args=(bot, [*EDITED, *REMOVED, 4, 1000, 1199], stop, asked))
+    asker.start()
+    try:
+        report = bot.reindex()
+        time.sleep(0.5)
+    finally:
+        stop.set()
+        asker.join(60)
+    published = os.stat(shop.data_dir / GENERATION_FILE).st_mtime
+    new = published_ids(bot)
+    assert report.files_added == len(ADDED) and report.files_removed == len(REMOVED)
+    assert [a.error for a in asked if a.error] == []
+    during = [a for a in asked if a.ended < published]
+    after = [a for a in asked if a.started > published]
+    assert during and after
+    assert all(a.cited() <= old for a in during)
+    assert all(a.cited() <= new for a in after)
+    assert all(f"{900 + a.i} million" in cost_quoted(a.answer)  # type: ignore[arg-type]
+               for a in after if a.i in EDITED)
+
+
+def test_a_second_ingest_while_one_runs_exits_1_with_one_line(shop: Shop) -> None:
+    from ingest.generation import IndexCoordination
+
+    with IndexCoordination(shop.data_dir).single_writer():  # an ingest at work
+        import subprocess
+
+        second = subprocess.run(shop.ingest_args(), env=shop.env(), cwd=shop.data_dir.parent,
+                                capture_output=True, text=True, timeout=120)
+    assert second.returncode == 1
+    lines = error_lines(second.stderr)
+    assert len(lines) == 1 and "another ingest is already updating" in lines[0], second.stderr
+    assert "Traceback" not in second.stderr
