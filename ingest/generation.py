@@ -16,12 +16,16 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+import uuid
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
 
 from ingest.file_lock import ReadWriteFileLock, single_writer
 
+# Who published a generation: a pid alone repeats (every container's first process is pid 1,
+# and a restarted bot may get its predecessor's), so a random part is added.
+PROCESS_TOKEN = f"{os.getpid()}-{uuid.uuid4().hex[:12]}"
 GENERATION_FILE = "index.generation"
 LOCK_FILE = "index.lock"
 WRITER_FILE = "ingest.lock"
@@ -31,7 +35,7 @@ WRITER_FILE = "ingest.lock"
 class Generation:
     number: int
     fingerprint: str  # the keyword fingerprint of the published chunk-id set
-    pid: int  # the process that published it (it need not reopen its own Chroma client)
+    writer: str  # the process that published it (``PROCESS_TOKEN``: it need not reopen)
 
 
 def _signature(path: Path) -> tuple[int, int, int] | None:
@@ -78,7 +82,7 @@ class IndexCoordination:
         try:
             data = json.loads(self.generation_path.read_text())
             return Generation(int(data["generation"]), str(data["fingerprint"]),
-                              int(data.get("pid", 0)))
+                              str(data.get("writer", "")))
         except (OSError, ValueError, KeyError, TypeError):
             return None
 
@@ -87,13 +91,13 @@ class IndexCoordination:
         both halves of the index."""
         previous = self.current()
         generation = Generation((previous.number if previous else 0) + 1, fingerprint,
-                                os.getpid())
+                                PROCESS_TOKEN)
         self.data_dir.mkdir(parents=True, exist_ok=True)
         fd, staging = tempfile.mkstemp(prefix=".generation-", dir=self.data_dir)
         try:
             with os.fdopen(fd, "w") as out:
                 json.dump({"generation": generation.number, "fingerprint": fingerprint,
-                           "pid": generation.pid}, out)
+                           "writer": generation.writer}, out)
                 out.flush()
                 os.fsync(out.fileno())
             os.replace(staging, self.generation_path)

@@ -15,13 +15,13 @@ its part (read per question, as before), and "dirty" (an ingest at work) keeps t
 from __future__ import annotations
 
 import logging
-import os
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 from ingest.errors import IngestBusyError
+from ingest.generation import PROCESS_TOKEN
 from ingest.keyword_index import KeywordIndex, refresh_keyword_index
 from ingest.store import KEYWORD_DIRTY, ArticleStore
 
@@ -79,7 +79,7 @@ class IndexReader:
                 return self._keyword
             # A generation this process published needs no reopen: its client wrote it.
             if not self._loaded_once or generation is None \
-                    or generation.pid != os.getpid():
+                    or generation.writer != PROCESS_TOKEN:
                 self.store.reopen()
             self._loaded_once = True
             expected = generation.fingerprint if generation else self.store.keyword_fingerprint()

@@ -176,9 +176,10 @@ def _run(corpus_dir: Path, store: ArticleStore, encoder: Encoder, keyword_dir: P
          chunk_size: int, chunk_overlap: int, prune: bool, rebuild: bool, max_file_bytes: int,
          progress: IngestProgress | None) -> IngestReport:
     started = time.perf_counter()
-    if rebuild:
-        store.drop()
-    store.open(create=True)
+    with store.lock.exclusive():  # a reader never finds the collection missing mid-rebuild
+        if rebuild:
+            store.drop()
+        store.open(create=True)
     states = store.file_states()
     names = discover(corpus_dir)
     signature = chunking_signature(chunk_size, chunk_overlap)

@@ -28,6 +28,10 @@ if TYPE_CHECKING:
     from ingest.embedding import Encoder
 
 RRF_K = 60
+# A date span matching more chunks than this is asked as a Chroma filter rather than as a list
+# of ids (SQLite caps the values in one statement). The filter fails only on a vector index
+# older than the chunks it matches; the retry after a reopen then succeeds.
+MAX_IDS_IN_QUERY = 5000
 # How many candidates each retriever contributes to the fusion, per answer slot.
 CANDIDATES_PER_SLOT = 4
 
@@ -155,11 +159,13 @@ class HybridRetriever:
         # another process wrote after this one loaded its vector index).
         where = None if dates is None else span_where(dates.since, dates.until)
         allowed = None if where is None else self.store.ids_where(where) & published
-        dense_ids = None if allowed is None else sorted(allowed)
+        by_ids = allowed is not None and len(allowed) <= MAX_IDS_IN_QUERY
+        dense_ids = sorted(allowed) if allowed is not None and by_ids else None
+        dense_where = None if by_ids else where
 
         def search(text: str, text_vector: np.ndarray) -> \
                 tuple[list[tuple[StoredChunk, float]], list[tuple[str, float]]]:
-            dense = self.store.query(text_vector, candidates, ids=dense_ids)
+            dense = self.store.query(text_vector, candidates, where=dense_where, ids=dense_ids)
             return ([(c, s) for c, s in dense if c.id in published],
                     keyword_index.search(text, candidates, only=allowed))
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from ingest.generation import GENERATION_FILE, IndexCoordination
+from ingest.generation import GENERATION_FILE, PROCESS_TOKEN, IndexCoordination
 
 
 def test_publish_counts_up_and_names_the_fingerprint_and_process(tmp_path: Path) -> None:
@@ -15,7 +15,8 @@ def test_publish_counts_up_and_names_the_fingerprint_and_process(tmp_path: Path)
     second = coordination.publish("def")
     assert (first.number, second.number) == (1, 2)
     assert coordination.current() == second
-    assert second.fingerprint == "def" and second.pid == os.getpid()
+    assert second.fingerprint == "def" and second.writer == PROCESS_TOKEN
+    assert PROCESS_TOKEN.startswith(f"{os.getpid()}-")
     # Written beside and renamed into place: no staging file is left behind.
     assert sorted(p.name for p in tmp_path.iterdir()) == [GENERATION_FILE]
 
