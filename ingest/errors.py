@@ -36,7 +36,7 @@ class IngestBusyError(NewsbotError):
 
 
 class IndexFaultError(NewsbotError):
-    """The local index cannot be read even after reopening it: waiting will not fix it; an
-    ingest (or ``--rebuild``) will (exit 1)."""
+    """The local index cannot be read even after reopening it: waiting will not fix it;
+    ``newsbot ingest --rebuild`` will (exit 1)."""
 
     exit_code = 1

@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING
 from ingest.chunking import Chunk, chunk_article, chunking_signature
 from ingest.cleaning import clean_text
 from ingest.errors import BadInputError
+from ingest.generation import PROCESS_TOKEN
 from ingest.keyword_index import KeywordIndex
 from ingest.loaders.base import Article
 from ingest.loaders.files import (
@@ -177,6 +178,7 @@ def _run(corpus_dir: Path, store: ArticleStore, encoder: Encoder, keyword_dir: P
          progress: IngestProgress | None) -> IngestReport:
     started = time.perf_counter()
     with store.lock.exclusive():  # a reader never finds the collection missing mid-rebuild
+        _catch_up_writer(store)
         if rebuild:
             store.drop()
         store.open(create=True)
@@ -282,6 +284,18 @@ def _run(corpus_dir: Path, store: ArticleStore, encoder: Encoder, keyword_dir: P
     report.chunks_total = store.count()
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _catch_up_writer(store: ArticleStore) -> None:
+    """Reopen the store if another process published since this client loaded its vector
+    index. A long-lived writer (the bot's ``/reindex``, a polling loop) would otherwise add to
+    a stale in-memory index and, when it next saves it, drop that process's vectors from
+    the files for good."""
+    coordination = store.coordination
+    current = coordination.current() if coordination else None
+    if current is not None and current.writer != PROCESS_TOKEN \
+            and store.opened_at_generation != current.number:
+        store.reopen()
 
 
 def _publish(store: ArticleStore, keyword_dir: Path, deletions: Sequence[_Deletion], *,

@@ -165,6 +165,8 @@ class ArticleStore:
         self.lock: IndexLock = coordination.lock if coordination else NoLock()
         self._make_client = reopen
         self._collection: Collection | None = None
+        # The generation published when this client was (re)opened; None: not known.
+        self.opened_at_generation: int | None = None
 
     # -- opening -----------------------------------------------------------------------------
 
@@ -230,6 +232,9 @@ class ArticleStore:
         the collection does not exist (yet)."""
         if self._make_client is None:
             return self._open(create=False)
+        if self.coordination is not None:
+            current = self.coordination.current()
+            self.opened_at_generation = current.number if current else None
         close = getattr(self.client, "close", None)
         if callable(close):
             close()

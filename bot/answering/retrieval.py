@@ -136,8 +136,8 @@ class HybridRetriever:
             except ServiceUnavailableError as again_exc:
                 raise IndexFaultError(
                     f"the index in {self.store.coordination.data_dir} could not be read even "
-                    f"after reopening it ({again_exc}); run `newsbot ingest` (or `newsbot "
-                    "ingest --rebuild`) to repair it") from exc
+                    f"after reopening it ({again_exc}); run `newsbot ingest --rebuild` to "
+                    "repair it") from exc
 
     def _retrieve(self, query: str, top_k: int, *, again: Retrieval | None,
                   dates: DateRange | None) -> Retrieval:

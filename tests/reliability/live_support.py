@@ -95,6 +95,12 @@ class Shop:
         assert done.returncode == 0, done.stderr
         return done
 
+    def ask_in_new_process(self, text: str) -> subprocess.CompletedProcess[str]:
+        """`newsbot ask --json`: a reader that loads the index from disk afresh."""
+        return subprocess.run([sys.executable, "-c", _CLI, "ask", text, "--json"],
+                              env=self.env(), cwd=self.data_dir.parent, capture_output=True,
+                              text=True, timeout=120)
+
     def bot(self) -> NewsBot:
         """The answering side in this process. Its encoder computes locally the vectors the
         server returns (same function, same model name), so questions cost no request."""

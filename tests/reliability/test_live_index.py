@@ -277,3 +277,28 @@ def test_a_second_ingest_while_one_runs_exits_1_with_one_line(shop: Shop) -> Non
     lines = error_lines(second.stderr)
     assert len(lines) == 1 and "another ingest is already updating" in lines[0], second.stderr
     assert "Traceback" not in second.stderr
+
+
+def test_a_long_lived_writer_catches_up_before_it_writes(shop: Shop) -> None:
+    """The bot's process ingests, another process ingests, then the bot ingests again with no
+    question in between: its Chroma client must not write on top of a vector index that
+    lacks the other process's chunks. (The second run adds over 1,000 vectors, so embedded
+    Chroma saves its in-memory index to disk during it: a stale one would lose article 700's
+    vector for every later reader.)"""
+    import json
+
+    bot = shop.bot()
+    bot.ingest()
+    write_article(shop.corpus, 700, cost=70)
+    for i in range(2000, 3100):
+        write_article(shop.corpus, i, cost=5)
+    shop.ingest()  # another process publishes article 700 (and saves its vector index)
+    for i in range(4000, 5100):
+        write_article(shop.corpus, i, cost=6)
+    bot.ingest()
+
+    asked = shop.ask_in_new_process(question(700))
+    assert asked.returncode == 0, asked.stderr
+    answer = json.loads(asked.stdout)
+    assert "70 million" in answer["answer"], answer["answer"]
+    assert file_name(700) in {c["file"] for c in answer["citations"]}
