@@ -10,6 +10,7 @@ generation; once it has published, one of the new generation.
 from __future__ import annotations
 
 import os
+import subprocess
 import threading
 import time
 from collections.abc import Iterator
@@ -269,8 +270,6 @@ def test_a_second_ingest_while_one_runs_exits_1_with_one_line(shop: Shop) -> Non
     from ingest.generation import IndexCoordination
 
     with IndexCoordination(shop.data_dir).single_writer():  # an ingest at work
-        import subprocess
-
         second = subprocess.run(shop.ingest_args(), env=shop.env(), cwd=shop.data_dir.parent,
                                 capture_output=True, text=True, timeout=120)
     assert second.returncode == 1
@@ -302,3 +301,26 @@ def test_a_long_lived_writer_catches_up_before_it_writes(shop: Shop) -> None:
     answer = json.loads(asked.stdout)
     assert "70 million" in answer["answer"], answer["answer"]
     assert file_name(700) in {c["file"] for c in answer["citations"]}
+
+
+def test_questions_during_another_process_rebuild_get_no_error(shop: Shop) -> None:
+    """`ingest --rebuild` drops the collection the bot has open: it answers from what is
+    re-embedded so far (refusing the rest), never with an error, and fully once published."""
+    shop.ingest()
+    bot = shop.bot()
+    assert "13 million" in cost_quoted(bot.answer(question(3)))
+    shop.server.embed_delay = 0.1
+    process = subprocess.Popen([*shop.ingest_args(), "--rebuild"], env=shop.env(),
+                               cwd=shop.data_dir.parent, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True)
+    errors, answered, n = [], 0, 0
+    while process.poll() is None:
+        try:
+            bot.answer(question(n % BASE))
+            answered += 1
+        except Exception as exc:  # every failure is reported by the test
+            errors.append(repr(exc))
+        n += 1
+    assert process.returncode == 0, process.stderr.read() if process.stderr else ""
+    assert errors == [] and answered > 0
+    assert "13 million" in cost_quoted(bot.answer(question(3)))
