@@ -14,7 +14,6 @@ its part (read per question, as before), and "dirty" (an ingest at work) keeps t
 
 from __future__ import annotations
 
-import logging
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -24,8 +23,6 @@ from ingest.errors import IngestBusyError
 from ingest.generation import PROCESS_TOKEN
 from ingest.keyword_index import KeywordIndex, refresh_keyword_index
 from ingest.store import KEYWORD_DIRTY, ArticleStore
-
-log = logging.getLogger(__name__)
 
 # A reader that finds a newer generation every time it has caught up (a writer publishing
 # in a tight loop) answers from the one it has rather than waiting.
