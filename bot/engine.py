@@ -37,11 +37,14 @@ from bot.service import SourceInfo, StatusInfo
 from bot.settings import Settings
 from ingest.embedding.cache import CachingEncoder
 from ingest.errors import BadInputError
+from ingest.generation import IndexCoordination
 from ingest.keyword_index import index_dir_for
 from ingest.report import TextProgress
 from ingest.store import ArticleStore, make_chroma_client
 
 if TYPE_CHECKING:
+    from chromadb.api import ClientAPI
+
     from ingest.embedding import Encoder
     from ingest.report import IngestProgress, IngestReport
 
@@ -90,8 +93,16 @@ class NewsBot:
     @cached_property
     def store(self) -> ArticleStore:
         s = self.settings
-        client = make_chroma_client(s.data_dir, s.chroma_host, s.chroma_port, s.chroma_timeout)
-        return ArticleStore(client, s.collection, self.encoder.name, self.encoder.dim)
+
+        def connect() -> ClientAPI:
+            return make_chroma_client(s.data_dir, s.chroma_host, s.chroma_port, s.chroma_timeout)
+
+        # Embedded Chroma is shared with other processes (an ingest in another shell, a cron
+        # job) through the data dir's locks and generation file; a server needs neither.
+        embedded = not s.chroma_host
+        return ArticleStore(connect(), s.collection, self.encoder.name, self.encoder.dim,
+                            coordination=IndexCoordination(s.data_dir) if embedded else None,
+                            reopen=connect if embedded else None)
 
     @cached_property
     def keyword_dir(self) -> Path:

@@ -27,3 +27,16 @@ class ServiceUnavailableError(NewsbotError):
 
 class EmbeddingMismatchError(BadInputError):
     """The collection was built with another embedding model than the configured one."""
+
+
+class IngestBusyError(NewsbotError):
+    """Another ingest is writing the same index; this one did not start (exit 1)."""
+
+    exit_code = 1
+
+
+class IndexFaultError(NewsbotError):
+    """The local index cannot be read even after reopening it: waiting will not fix it;
+    ``newsbot ingest --rebuild`` will (exit 1)."""
+
+    exit_code = 1

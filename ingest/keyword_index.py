@@ -65,6 +65,7 @@ class KeywordIndex:
     def __init__(self, retriever: Any, chunk_ids: list[str], index_fingerprint: str) -> None:
         self._retriever = retriever
         self._chunk_ids = chunk_ids
+        self._id_set: frozenset[str] | None = None
         self.fingerprint = index_fingerprint
 
     def __len__(self) -> int:
@@ -109,14 +110,30 @@ class KeywordIndex:
             retriever.index(corpus_terms, show_progress=False)
         return cls(retriever, chunk_ids, fingerprint(chunk_ids))
 
+    @property
+    def ids(self) -> frozenset[str]:
+        """The chunk ids indexed: the manifest of the generation this index belongs to."""
+        if self._id_set is None:
+            self._id_set = frozenset(self._chunk_ids)
+        return self._id_set
+
     def save(self, directory: Path) -> None:
         """Write atomically: a reader sees the old index or the new one, never half of one."""
+        self.install(self.stage(directory), directory)
+
+    def stage(self, directory: Path) -> Path:
+        """Write the index beside ``directory`` (not yet in its place); see ``install``."""
         directory.parent.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(prefix=".kw-", dir=directory.parent))
         if self._chunk_ids:
             self._retriever.save(str(staging))
         (staging / _IDS_FILE).write_text(json.dumps(self._chunk_ids))
         (staging / _META_FILE).write_text(json.dumps({"fingerprint": self.fingerprint}))
+        return staging
+
+    @staticmethod
+    def install(staging: Path, directory: Path) -> None:
+        """Put a staged index in place with renames only (fast enough for a commit step)."""
         retired = directory.with_name(directory.name + f".old-{os.getpid()}")
         if directory.exists():
             os.replace(directory, retired)

@@ -2,21 +2,28 @@
 
 Incremental by content hash, and safe to kill at any moment:
 - chunk ids are deterministic, so re-upserting a file's chunks never duplicates them;
-- a file's new chunks are all written *before* its old version's chunks are deleted, so a
-  reader always finds some version of every file;
+- new chunks are written first and nothing is deleted until the end, so until then the
+  published index (the last run's chunks and keyword index) is intact;
 - a file counts as unchanged only if exactly one version is stored and all of its chunks are
   present, so a run killed half-way through a file redoes that file next time;
 - the collection is marked "dirty" for the keyword index before the first write and gets the
   new fingerprint only after the keyword index is saved.
+
+Publishing is the last step (``_publish``): the keyword index of the chunks that will remain is
+built and staged while readers keep answering, then one exclusive commit step deletes the
+replaced and pruned chunks, puts the keyword index in place and bumps the generation
+(``ingest.generation``), so a reader in any process sees the old index or the new one whole.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import shutil
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -25,7 +32,8 @@ from typing import TYPE_CHECKING
 from ingest.chunking import Chunk, chunk_article, chunking_signature
 from ingest.cleaning import clean_text
 from ingest.errors import BadInputError
-from ingest.keyword_index import refresh_keyword_index
+from ingest.generation import PROCESS_TOKEN
+from ingest.keyword_index import KeywordIndex
 from ingest.loaders.base import Article
 from ingest.loaders.files import (
     DEFAULT_MAX_FILE_BYTES,
@@ -38,7 +46,7 @@ from ingest.loaders.files import (
 )
 from ingest.report import IngestProgress, IngestReport
 from ingest.sources.config import ExtraRoot
-from ingest.store import KEYWORD_DIRTY, ArticleStore, FileState
+from ingest.store import KEYWORD_DIRTY, ArticleStore, FileState, deletion_where
 
 if TYPE_CHECKING:
     from ingest.embedding import Encoder
@@ -64,6 +72,15 @@ def article_hash(article: Article) -> str:
     return hashlib.sha256(payload.encode()).hexdigest()
 
 
+@dataclass(frozen=True)
+class _Deletion:
+    """Chunks to delete when the run publishes (``ArticleStore.delete_file``'s arguments)."""
+
+    file: str
+    keep: tuple[str, str] | None = None
+    article_id: str | None = None
+
+
 @dataclass
 class _PendingFile:
     name: str  # the article's key: its id, or the file for a one-article file
@@ -78,8 +95,9 @@ class _Writer:
     next files, so the model is kept busy; finishes files once all their chunks are stored."""
 
     def __init__(self, store: ArticleStore, encoder: Encoder, report: IngestReport,
-                 progress: IngestProgress | None) -> None:
+                 progress: IngestProgress | None, deletions: list[_Deletion]) -> None:
         self.store = store
+        self.deletions = deletions
         self.encoder = encoder
         self.report = report
         self.progress = progress
@@ -119,12 +137,12 @@ class _Writer:
                 self._finish_file(pending)
 
     def _finish_file(self, pending: _PendingFile) -> None:
+        # The old version goes when the run publishes: until then readers quote it.
         if pending.replaces_old:
             if pending.file and pending.file != pending.name:
-                self.store.delete_file(pending.file, keep=pending.version,
-                                       article_id=pending.name)
+                self.deletions.append(_Deletion(pending.file, pending.version, pending.name))
             else:
-                self.store.delete_file(pending.name, keep=pending.version)
+                self.deletions.append(_Deletion(pending.name, pending.version))
         del self.files[pending.name]
 
     def close(self) -> None:
@@ -199,13 +217,28 @@ def run_ingest(
 ) -> IngestReport:
     """Bring the store in line with ``corpus_dir`` and the ``extra_roots`` (their files keyed
     ``<prefix><name>``); see the module docstring for guarantees. With ``keep_since``,
-    articles dated before that day are left out, and pruned if stored (retention)."""
-    started = time.perf_counter()
+    articles dated before that day are left out, and pruned if stored (retention).
+    Raises ``IngestBusyError`` if another ingest is writing the same embedded index."""
     if not corpus_dir.is_dir():
         raise BadInputError(f"corpus folder '{corpus_dir}' does not exist or is not a folder")
-    if rebuild:
-        store.drop()
-    store.open(create=True)
+    coordination = store.coordination
+    with coordination.single_writer() if coordination else nullcontext():
+        return _run(corpus_dir, store, encoder, keyword_dir, chunk_size=chunk_size,
+                    chunk_overlap=chunk_overlap, prune=prune, rebuild=rebuild,
+                    max_file_bytes=max_file_bytes, progress=progress,
+                    extra_roots=extra_roots, keep_since=keep_since)
+
+
+def _run(corpus_dir: Path, store: ArticleStore, encoder: Encoder, keyword_dir: Path, *,
+         chunk_size: int, chunk_overlap: int, prune: bool, rebuild: bool, max_file_bytes: int,
+         progress: IngestProgress | None, extra_roots: Sequence[ExtraRoot],
+         keep_since: date | None) -> IngestReport:
+    started = time.perf_counter()
+    with store.lock.exclusive():  # a reader never finds the collection missing mid-rebuild
+        _catch_up_writer(store)
+        if rebuild:
+            store.drop()
+        store.open(create=True)
     states = store.file_states()
     signature = chunking_signature(chunk_size, chunk_overlap)
     report = IngestReport()
@@ -222,19 +255,19 @@ def run_ingest(
             store.set_keyword_fingerprint(KEYWORD_DIRTY)
             marked_dirty = True
 
+    deletions: list[_Deletion] = []
+
     def remove(key: str) -> None:
         mark_dirty()
         file = states[key].file if key in states else key
-        if file and file != key:
-            store.delete_file(file, article_id=key)
-        else:
-            store.delete_file(key)
+        deletions.append(_Deletion(file, article_id=key) if file and file != key
+                         else _Deletion(key))
 
     keys_of_file: dict[str, list[str]] = {}
     for key, key_state in states.items():
         keys_of_file.setdefault(key_state.file or key, []).append(key)
 
-    writer = _Writer(store, encoder, report, progress)
+    writer = _Writer(store, encoder, report, progress, deletions)
     def _ingest_one(entry: Article, key: str, file: str, content_hash: str,
                     multi: bool) -> None:
         version = (content_hash, signature)
@@ -319,7 +352,58 @@ def run_ingest(
                 remove(name)
                 report.files_removed += 1
 
-    refresh_keyword_index(store, keyword_dir, force=marked_dirty)
+    _publish(store, keyword_dir, deletions, changed=marked_dirty)
     report.chunks_total = store.count()
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _catch_up_writer(store: ArticleStore) -> None:
+    """Reopen the store if another process published since this client loaded its vector
+    index. A long-lived writer (the bot's ``/reindex``, a polling loop) would otherwise add to
+    a stale in-memory index and, when it next saves it, drop that process's vectors from
+    the files for good."""
+    coordination = store.coordination
+    current = coordination.current() if coordination else None
+    if current is not None and current.writer != PROCESS_TOKEN \
+            and store.opened_at_generation != current.number:
+        store.reopen()
+
+
+def _publish(store: ArticleStore, keyword_dir: Path, deletions: Sequence[_Deletion], *,
+             changed: bool) -> None:
+    """Make the run's work visible at once: see the module docstring."""
+    coordination = store.coordination
+    stored = store.keyword_fingerprint()
+    if not deletions and not changed and stored != KEYWORD_DIRTY:
+        saved = KeywordIndex.load(keyword_dir)
+        published = coordination.current() if coordination else None
+        if saved is not None and saved.fingerprint == stored and (
+                coordination is None or (published and published.fingerprint == stored)):
+            return  # nothing written, and the last run published completely
+    doomed: set[str] = set()
+    for deletion in deletions:
+        doomed |= store.ids_where(deletion_where(deletion.file, deletion.keep,
+                                                 deletion.article_id))
+    # Built from the chunks that will remain, while readers still answer from the old index.
+    index = KeywordIndex.build(_without(store.iter_texts(), doomed))
+    staged = index.stage(keyword_dir)
+    try:
+        with store.lock.exclusive():
+            for deletion in deletions:
+                store.delete_file(deletion.file, keep=deletion.keep,
+                                  article_id=deletion.article_id)
+            KeywordIndex.install(staged, keyword_dir)
+            if index.fingerprint != stored:
+                store.set_keyword_fingerprint(index.fingerprint)
+            if coordination:
+                coordination.publish(index.fingerprint)
+    finally:
+        shutil.rmtree(staged, ignore_errors=True)
+
+
+def _without(pages: Iterable[tuple[list[str], list[str]]],
+             doomed: set[str]) -> Iterator[tuple[list[str], list[str]]]:
+    for ids, texts in pages:
+        kept = [(i, t) for i, t in zip(ids, texts, strict=True) if i not in doomed]
+        yield [i for i, _ in kept], [t for _, t in kept]

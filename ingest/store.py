@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -21,10 +22,13 @@ import numpy as np
 from ingest.chunking import Chunk
 from ingest.date_numbers import DATE_NUMBER_KEY
 from ingest.errors import EmbeddingMismatchError, ServiceUnavailableError
+from ingest.file_lock import IndexLock, NoLock
 
 if TYPE_CHECKING:
     from chromadb.api import ClientAPI
     from chromadb.api.models.Collection import Collection
+
+    from ingest.generation import IndexCoordination
 
 log = logging.getLogger(__name__)
 
@@ -142,14 +146,27 @@ class FileState:
 
 
 class ArticleStore:
-    """The collection of article chunks, bound to one embedding model."""
+    """The collection of article chunks, bound to one embedding model.
 
-    def __init__(self, client: ClientAPI, name: str, embed_model: str, embed_dim: int) -> None:
+    With ``coordination`` (embedded Chroma shared by several processes, see
+    ``ingest.generation``) every read holds the data dir's shared lock and every write its
+    exclusive one, and ``reopen`` (which builds a fresh client) lets a reader see what another
+    process wrote. A Chroma server needs neither.
+    """
+
+    def __init__(self, client: ClientAPI, name: str, embed_model: str, embed_dim: int, *,
+                 coordination: IndexCoordination | None = None,
+                 reopen: Callable[[], ClientAPI] | None = None) -> None:
         self.client = client
         self.name = name
         self.embed_model = embed_model
         self.embed_dim = embed_dim
+        self.coordination = coordination
+        self.lock: IndexLock = coordination.lock if coordination else NoLock()
+        self._make_client = reopen
         self._collection: Collection | None = None
+        # The generation published when this client was (re)opened; None: not known.
+        self.opened_at_generation: int | None = None
 
     # -- opening -----------------------------------------------------------------------------
 
@@ -158,6 +175,10 @@ class ArticleStore:
 
         Refuses a collection built with another embedding model.
         """
+        with self.lock.exclusive() if create else self.lock.shared():
+            return self._open(create)
+
+    def _open(self, create: bool) -> bool:
         try:
             if create:
                 collection = self.client.get_or_create_collection(
@@ -186,6 +207,10 @@ class ArticleStore:
 
     def drop(self) -> None:
         """Delete the whole collection (for ``--rebuild``)."""
+        with self.lock.exclusive():
+            self._drop()
+
+    def _drop(self) -> None:
         try:
             names = {c if isinstance(c, str) else c.name for c in self.client.list_collections()}
             if self.name in names:
@@ -200,12 +225,41 @@ class ArticleStore:
             raise RuntimeError("ArticleStore.open() was not called")
         return self._collection
 
+    def reopen(self) -> bool:
+        """Close the client and open a fresh one, then load the vector index (embedded Chroma
+        loads it into memory on first use and never sees another process's later writes).
+        The caller holds the exclusive lock: loading may write the index's files. False if
+        the collection does not exist (yet)."""
+        if self._make_client is None:
+            return self._open(create=False)
+        if self.coordination is not None:
+            current = self.coordination.current()
+            self.opened_at_generation = current.number if current else None
+        close = getattr(self.client, "close", None)
+        if callable(close):
+            close()
+        self.client = self._make_client()
+        self._collection = None
+        return self._open(create=False) and self.warm_up()
+
+    def warm_up(self) -> bool:
+        """Make embedded Chroma load (and catch up) its vector index now, under whatever lock
+        the caller holds, rather than in the first question's shared section."""
+        try:
+            if self.collection.count():
+                probe = np.eye(1, self.embed_dim, dtype=np.float32)  # any unit vector
+                self.collection.query(query_embeddings=probe, n_results=1, include=[])
+        except Exception as exc:
+            raise chroma_call_failed(exc, "load") from exc
+        return True
+
     # -- metadata ----------------------------------------------------------------------------
 
     def _metadata(self) -> dict[str, Any]:
         # Re-read: another process (an ingest) may have changed it.
         try:
-            fresh = self.client.get_collection(self.name, embedding_function=None)
+            with self.lock.shared():
+                fresh = self.client.get_collection(self.name, embedding_function=None)
         except Exception as exc:
             raise chroma_call_failed(exc, "read collection") from exc
         return dict(fresh.metadata or {})
@@ -218,7 +272,8 @@ class ArticleStore:
         metadata.pop("hnsw:space", None)  # cannot be modified after creation
         metadata["keyword_fingerprint"] = fingerprint
         try:
-            self.collection.modify(metadata=metadata)
+            with self.lock.exclusive():
+                self.collection.modify(metadata=metadata)
         except Exception as exc:
             raise chroma_call_failed(exc, "update collection metadata") from exc
 
@@ -226,7 +281,8 @@ class ArticleStore:
 
     def count(self) -> int:
         try:
-            return self.collection.count()
+            with self.lock.shared():
+                return self.collection.count()
         except Exception as exc:
             raise chroma_call_failed(exc, "count") from exc
 
@@ -235,8 +291,10 @@ class ArticleStore:
         offset = 0
         while True:
             try:
-                page = self.collection.get(include=include, limit=PAGE_SIZE,  # type: ignore[arg-type]
-                                           offset=offset, where=where)
+                with self.lock.shared():
+                    page = self.collection.get(
+                        include=include, limit=PAGE_SIZE,  # type: ignore[arg-type]
+                        offset=offset, where=where)
             except Exception as exc:
                 raise chroma_call_failed(exc, "read") from exc
             if not page["ids"]:
@@ -269,11 +327,13 @@ class ArticleStore:
         """The ids of the chunks whose metadata match ``where`` (a Chroma filter)."""
         return {chunk_id for page in self._pages([], where) for chunk_id in page["ids"]}
 
-    def date_numbers(self) -> set[int]:
-        """The distinct ``date_number`` days of the dated chunks (none for an undated corpus)."""
+    def date_numbers(self, within: AbstractSet[str] | None = None) -> set[int]:
+        """The distinct ``date_number`` days of the dated chunks (none for an undated corpus);
+        only of the chunks in ``within`` if given (a published generation's)."""
         where = {DATE_NUMBER_KEY: {"$gte": 0}}
         return {int(metadata[DATE_NUMBER_KEY]) for page in self._pages(["metadatas"], where)
-                for metadata in page["metadatas"]}
+                for chunk_id, metadata in zip(page["ids"], page["metadatas"], strict=True)
+                if within is None or chunk_id in within}
 
     def get(self, ids: Sequence[str], with_vectors: bool = False) -> list[StoredChunk]:
         """Chunks by id, in the order asked (missing ids are left out)."""
@@ -281,7 +341,8 @@ class ArticleStore:
             return []
         include = ["documents", "metadatas", *(["embeddings"] if with_vectors else [])]
         try:
-            result = self.collection.get(ids=list(ids), include=include)  # type: ignore[arg-type]
+            with self.lock.shared():
+                result = self.collection.get(ids=list(ids), include=include)  # type: ignore[arg-type]
         except Exception as exc:
             raise chroma_call_failed(exc, "get") from exc
         vectors = result["embeddings"] if with_vectors and result["embeddings"] is not None \
@@ -295,14 +356,21 @@ class ArticleStore:
         }
         return [by_id[i] for i in ids if i in by_id]
 
-    def query(self, embedding: np.ndarray, k: int,
-              where: dict[str, Any] | None = None) -> list[tuple[StoredChunk, float]]:
+    def query(self, embedding: np.ndarray, k: int, where: dict[str, Any] | None = None,
+              ids: Sequence[str] | None = None) -> list[tuple[StoredChunk, float]]:
         """The ``k`` nearest chunks with cosine similarity, best first; only those matching
-        ``where`` (a Chroma metadata filter) when it is given."""
+        ``where`` (a Chroma metadata filter) or among ``ids`` when given.
+
+        A hit without a document is a chunk deleted since this process loaded the vector
+        index (embedded Chroma): it is left out, never quoted as empty text."""
+        if ids is not None and not ids:
+            return []
         try:
-            result = self.collection.query(
-                query_embeddings=[embedding.astype(np.float32).tolist()], n_results=k,
-                where=where, include=["documents", "metadatas", "distances"])
+            with self.lock.shared():
+                result = self.collection.query(
+                    query_embeddings=[embedding.astype(np.float32).tolist()], n_results=k,
+                    where=where, ids=None if ids is None else list(ids),
+                    include=["documents", "metadatas", "distances"])
         except Exception as exc:
             raise chroma_call_failed(exc, "query") from exc
         hits: list[tuple[StoredChunk, float]] = []
@@ -310,7 +378,9 @@ class ArticleStore:
             result["ids"][0], (result["documents"] or [[]])[0], (result["metadatas"] or [[]])[0],
             (result["distances"] or [[]])[0], strict=True,
         ):
-            hits.append((StoredChunk(chunk_id, doc or "", dict(meta or {})), 1.0 - float(distance)))
+            if doc is None or meta is None:
+                continue
+            hits.append((StoredChunk(chunk_id, doc, dict(meta)), 1.0 - float(distance)))
         return hits
 
     # -- writing -----------------------------------------------------------------------------
@@ -319,12 +389,13 @@ class ArticleStore:
         if not chunks:
             return
         try:
-            self.collection.upsert(
-                ids=[c.id for c in chunks],
-                embeddings=embeddings.astype(np.float32),
-                documents=[c.text for c in chunks],
-                metadatas=[c.metadata() for c in chunks],
-            )
+            with self.lock.exclusive():
+                self.collection.upsert(
+                    ids=[c.id for c in chunks],
+                    embeddings=embeddings.astype(np.float32),
+                    documents=[c.text for c in chunks],
+                    metadatas=[c.metadata() for c in chunks],
+                )
         except Exception as exc:
             raise chroma_call_failed(exc, "upsert") from exc
 
@@ -332,15 +403,19 @@ class ArticleStore:
                     article_id: str | None = None) -> None:
         """Remove a file's chunks (only those of ``article_id`` if given, for an article of a
         multi-article file), except those of version ``keep`` (hash, chunking)."""
-        owner: dict[str, Any] = {"file": file} if article_id is None \
-            else {"article_id": article_id}
-        where: dict[str, Any] = owner
-        if keep is not None:
-            where = {"$and": [
-                owner,
-                {"$or": [{"content_hash": {"$ne": keep[0]}}, {"chunking": {"$ne": keep[1]}}]},
-            ]}
         try:
-            self.collection.delete(where=where)
+            with self.lock.exclusive():
+                self.collection.delete(where=deletion_where(file, keep, article_id))
         except Exception as exc:
             raise chroma_call_failed(exc, "delete") from exc
+
+
+def deletion_where(file: str, keep: tuple[str, str] | None = None,
+                   article_id: str | None = None) -> dict[str, Any]:
+    """The Chroma filter of ``ArticleStore.delete_file``: the chunks it removes."""
+    owner: dict[str, Any] = {"file": file} if article_id is None else {"article_id": article_id}
+    if keep is None:
+        return owner
+    return {"$and": [
+        owner, {"$or": [{"content_hash": {"$ne": keep[0]}}, {"chunking": {"$ne": keep[1]}}]},
+    ]}

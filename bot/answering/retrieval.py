@@ -19,13 +19,19 @@ import numpy as np
 from bot.answering.question_parts import question_parts
 from bot.models import DateRange
 from ingest.date_numbers import number_date, span_where
-from ingest.keyword_index import KeywordIndex, refresh_keyword_index
+from ingest.errors import IndexFaultError, ServiceUnavailableError
+from ingest.index_reader import IndexReader
+from ingest.keyword_index import KeywordIndex
 from ingest.store import ArticleStore, StoredChunk
 
 if TYPE_CHECKING:
     from ingest.embedding import Encoder
 
 RRF_K = 60
+# A date span matching more chunks than this is asked as a Chroma filter rather than as a list
+# of ids (SQLite caps the values in one statement). The filter fails only on a vector index
+# older than the chunks it matches; the retry after a reopen then succeeds.
+MAX_IDS_IN_QUERY = 5000
 # How many candidates each retriever contributes to the fusion, per answer slot.
 CANDIDATES_PER_SLOT = 4
 
@@ -83,52 +89,84 @@ def reciprocal_rank_fusion(rankings: list[list[str]], k: int = RRF_K) -> dict[st
 
 
 class HybridRetriever:
-    """Retrieves the best chunks for a question from one ``ArticleStore``."""
+    """Retrieves the best chunks for a question from one ``ArticleStore``.
+
+    Every retrieval runs inside ``IndexReader.reading()``: one published generation of the
+    index, both halves, held steady while it runs (``ingest/index_reader.py``)."""
 
     def __init__(self, store: ArticleStore, encoder: Encoder, keyword_dir: Path) -> None:
         self.store = store
         self.encoder = encoder
         self.keyword_dir = keyword_dir
-        self._keyword: KeywordIndex | None = None
+        self.index = IndexReader(store, keyword_dir)
         self._days: tuple[str, list[date]] | None = None  # (keyword fingerprint, days)
         self._lock = threading.Lock()
 
     def keyword_index(self) -> KeywordIndex:
-        """The keyword index matching the collection now (reloaded after a re-ingest)."""
-        with self._lock:
-            current = self.store.keyword_fingerprint()
-            if self._keyword is None or self._keyword.fingerprint != current:
-                self._keyword = refresh_keyword_index(self.store, self.keyword_dir,
-                                                      stored=current)
-            return self._keyword
+        """The keyword index of the published generation (reloaded after a re-ingest)."""
+        with self.index.reading() as keyword_index:
+            return keyword_index
 
     def corpus_days(self) -> list[date]:
         """The days the indexed articles are dated (none for an undated corpus); read once per
-        state of the collection, as the keyword index is."""
-        with self._lock:
-            current = self.store.keyword_fingerprint()
+        generation of the index."""
+        with self.index.reading() as keyword_index, self._lock:
+            current = keyword_index.fingerprint
             if self._days is None or self._days[0] != current:
-                self._days = (current, sorted(number_date(n) for n in self.store.date_numbers()))
+                numbers = self.store.date_numbers(within=keyword_index.ids)
+                self._days = (current, sorted(number_date(n) for n in numbers))
             return self._days[1]
 
     def retrieve(self, query: str, top_k: int, *, again: Retrieval | None = None,
                  dates: DateRange | None = None) -> Retrieval:
         """The ``top_k`` best chunks for ``query``, only of articles in ``dates`` if given.
         ``again``: an earlier retrieval of the same query, whose question vector, keyword index
-        and dates are reused (a deeper second look)."""
+        and dates are reused (a deeper second look).
+
+        Embedded Chroma that fails a read is reopened and asked once more: a view gone stale
+        is what a reopen fixes. A second failure is a fault waiting will not cure."""
+        try:
+            return self._retrieve(query, top_k, again=again, dates=dates)
+        except ServiceUnavailableError as exc:
+            if self.store.coordination is None:
+                raise  # a Chroma server: unreachable, and it may come back
+            self.index.invalidate()
+            try:
+                return self._retrieve(query, top_k, again=again, dates=dates)
+            except ServiceUnavailableError as again_exc:
+                raise IndexFaultError(
+                    f"the index in {self.store.coordination.data_dir} could not be read even "
+                    f"after reopening it ({again_exc}); run `newsbot ingest --rebuild` to "
+                    "repair it") from exc
+
+    def _retrieve(self, query: str, top_k: int, *, again: Retrieval | None,
+                  dates: DateRange | None) -> Retrieval:
         vector = again.query_vector if again else self.encoder.encode([query])[0]
-        keyword_index = again.keyword_index if again else self.keyword_index()
-        dates = again.dates if again else dates
+        with self.index.reading() as current:
+            return self._search(query, vector, top_k,
+                                again.keyword_index if again else current,
+                                again.dates if again else dates)
+
+    def _search(self, query: str, vector: np.ndarray, top_k: int, keyword_index: KeywordIndex,
+                dates: DateRange | None) -> Retrieval:
         candidates = max(top_k * CANDIDATES_PER_SLOT, 10)
-        # One Chroma filter selects the dated chunks for both halves: the dense query applies
-        # it, and the keyword search may score only the ids it matches, so no out-of-range
-        # chunk can enter the fusion from either side.
+        # The keyword index's ids are the published generation: a dense hit outside them is a
+        # chunk an unfinished ingest has written, not yet part of the index, and is left out.
+        published = keyword_index.ids
+        # One Chroma filter selects the dated chunks for both halves: the keyword search may
+        # score only the ids it matches, and the dense query is asked among those same ids
+        # (not with the filter itself: embedded Chroma fails a filter that matches a chunk
+        # another process wrote after this one loaded its vector index).
         where = None if dates is None else span_where(dates.since, dates.until)
-        allowed = None if where is None else self.store.ids_where(where)
+        allowed = None if where is None else self.store.ids_where(where) & published
+        by_ids = allowed is not None and len(allowed) <= MAX_IDS_IN_QUERY
+        dense_ids = sorted(allowed) if allowed is not None and by_ids else None
+        dense_where = None if by_ids else where
 
         def search(text: str, text_vector: np.ndarray) -> \
                 tuple[list[tuple[StoredChunk, float]], list[tuple[str, float]]]:
-            return (self.store.query(text_vector, candidates, where=where),
+            dense = self.store.query(text_vector, candidates, where=dense_where, ids=dense_ids)
+            return ([(c, s) for c, s in dense if c.id in published],
                     keyword_index.search(text, candidates, only=allowed))
 
         dense, keyword = search(query, vector)

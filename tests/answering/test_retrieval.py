@@ -120,10 +120,13 @@ def test_again_reuses_the_earlier_query_vector_and_keyword_index(
     retriever, encoder = _retriever(indexed_corpus)
     # An earlier retrieval for *another* question: if `again` were ignored, the similarities
     # below would be those of SAUDI_QUESTION's own vector.
-    # Its keyword index is swapped for an empty one, which the deeper look must search too.
+    # Its keyword index is swapped for one that finds nothing (the same chunks, no words: it
+    # is also the generation's list of chunks, which dense hits must be in), which the deeper
+    # look must search too.
     other = retriever.retrieve("Who leads the coalition of the willing?", 2)
     assert any(c.keyword_score > 0 for c in retriever.retrieve(SAUDI_QUESTION, 6).chunks)
-    empty_index = KeywordIndex.build([])
+    ids = sorted(retriever.keyword_index().ids)
+    empty_index = KeywordIndex.build([(ids, [""] * len(ids))])
     earlier = replace(other, keyword_index=empty_index)
     encoder.texts.clear()
 

@@ -135,6 +135,7 @@ class FakeOpenAIServer(StartStop):
         api_key: str | None = None,
         models: tuple[str, ...] = ("gpt-4o-mini", "text-embedding-3-small"),
         chunk_delay: float = 0.0,
+        embed_delay: float = 0.0,
     ) -> None:
         """
         Args:
@@ -143,12 +144,15 @@ class FakeOpenAIServer(StartStop):
             api_key: when set, any other bearer token gets a 401 (checks the key is sent).
             models: ids listed by ``GET /v1/models``.
             chunk_delay: seconds between streamed chunks (to observe incremental output).
+            embed_delay: seconds each embeddings request takes (to stretch an ingest so that
+                questions, or a kill, land inside it); may be changed while running.
         """
         self.responder: Responder = responder or default_responder
         self.embed_dim = embed_dim
         self.api_key = api_key
         self.models = models
         self.chunk_delay = chunk_delay
+        self.embed_delay = embed_delay
         self._lock = threading.Lock()
         self._requests: list[RecordedRequest] = []
         self._faults: deque[_Fault] = deque()
@@ -478,6 +482,8 @@ class _Handler(BaseHTTPRequestHandler):
         self._send_stream(events(), fault)
 
     def _embeddings(self, body: dict[str, Any], fault: _Fault | None) -> None:
+        if self.server.fake.embed_delay:
+            time.sleep(self.server.fake.embed_delay)
         raw_input = body.get("input", "")
         inputs = raw_input if isinstance(raw_input, list) else [raw_input]
         # Token-id inputs (lists of ints) are embedded by their printed form: still deterministic.

@@ -61,7 +61,7 @@ def expected_errors() -> Iterator[None]:
     try:
         yield
     except NewsbotError as exc:
-        err.print(f"error: {exc}", markup=False)
+        err.print(f"error: {exc}", markup=False, soft_wrap=True)  # one line, however long
         raise typer.Exit(exc.exit_code) from None
     except KeyboardInterrupt:
         err.print("interrupted")

@@ -9,11 +9,16 @@ from __future__ import annotations
 import logging
 
 from bot.answering.questions import MAX_QUESTION_CHARS, question_problem
-from ingest.errors import BadInputError
+from ingest.errors import BadInputError, IngestBusyError, ServiceUnavailableError
 
 log = logging.getLogger(__name__)
 
 APOLOGY = "Sorry, the answer service is unavailable right now; please try again in a minute."
+# For a failure that waiting will not cure (a damaged index, a bug): asking again later would
+# only fail again, so the member is pointed at whoever runs the bot.
+FAULT = ("Sorry, I can't answer right now because of a problem on the bot's side that won't "
+         "go away by itself; please let the person who runs this bot know.")
+INGEST_BUSY = "Another ingest is updating the articles right now; try again once it has finished."
 EMPTY_QUESTION = ("Ask me a question about the news articles, e.g. *what did Trump and Putin "
                   "discuss?*")
 
@@ -30,8 +35,16 @@ def question_problem_text(question: str, max_chars: int = MAX_QUESTION_CHARS) ->
 
 
 def error_text(exc: BaseException) -> str:
-    """What the user sees for a failure: a bad input's own message, else a short apology."""
-    return str(exc) if isinstance(exc, BadInputError) else APOLOGY
+    """What the user sees for a failure: a bad input's own message; for one that passes (a
+    service away, an ingest at work) "try again in a minute"; else that it needs the
+    operator."""
+    if isinstance(exc, BadInputError):
+        return str(exc)
+    if isinstance(exc, IngestBusyError):
+        return INGEST_BUSY
+    if isinstance(exc, ServiceUnavailableError | TimeoutError):
+        return APOLOGY
+    return FAULT
 
 
 def log_failure(exc: BaseException, what: str, guild_id: int | None,

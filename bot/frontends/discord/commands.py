@@ -19,7 +19,7 @@ from discord import app_commands
 
 from bot.answering.questions import MAX_QUESTION_CHARS
 from bot.frontends.common.dates import date_range
-from bot.frontends.common.errors import APOLOGY, error_text, log_failure, question_problem_text
+from bot.frontends.common.errors import FAULT, error_text, log_failure, question_problem_text
 from bot.frontends.common.limits import channel_allowed
 from bot.frontends.common.streaming import StreamPump
 from bot.frontends.discord.answering import deliver_answer
@@ -260,14 +260,15 @@ def install_commands(tree: app_commands.CommandTree[Any], ctx: BotContext) -> No
     @tree.error
     async def on_command_error(interaction: discord.Interaction[Any],
                                error: app_commands.AppCommandError) -> None:
-        # Log the detail, show the short apology; never a traceback in chat.
+        # Log the detail, show the short apology; never a traceback in chat. An unexpected
+        # error is a bug: "try again" would fail again, so the apology says to tell the operator.
         log.error("slash command %s failed", interaction.command and interaction.command.name,
                   exc_info=error)
         try:
             if interaction.response.is_done():
-                await _followup(interaction, APOLOGY)
+                await _followup(interaction, FAULT)
             else:
-                await _refuse(interaction, APOLOGY)
+                await _refuse(interaction, FAULT)
         except discord.HTTPException:
             log.warning("could not tell the user about a failed command", exc_info=True)
 
