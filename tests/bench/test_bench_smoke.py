@@ -8,12 +8,17 @@ processes) is left to the real run.
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
 from bench import run
 from bench.synthetic_corpus import make_article, write_corpus
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
 
 pytestmark = pytest.mark.timeout(900)
 
@@ -53,3 +58,21 @@ def test_bench_run_end_to_end_on_a_tiny_corpus(tmp_path: Path) -> None:
     doc = (docs / "benchmarks.md").read_text()
     assert "### Ingest throughput" in doc and "| 20 |" in doc
     assert (docs / "benchmarks" / "latency_throughput.png").stat().st_size > 10_000
+
+
+@pytest.mark.slow
+def test_ablation_switches_a_rule_off_and_reports_each_set(tmp_path: Path) -> None:
+    """bench/ablation.py end to end on the news set (two questions): the run with every rule
+    on and the run with one off both come back, as a table row and in the JSON."""
+    out = tmp_path / "ablation.json"
+    done = subprocess.run(
+        [sys.executable, "-m", "bench.ablation", "--rules", "sentence_floor", "--sets", "news",
+         "--every", "13", "--out", str(out)],
+        cwd=REPO_ROOT, capture_output=True, text=True, timeout=600,
+        env={**os.environ, "NEWSBOT_DATA_DIR": str(tmp_path / "data")})
+    assert done.returncode == 0, done.stderr
+    rows = [line for line in done.stdout.splitlines() if line.startswith("| ")]
+    assert rows[0].startswith("| rule off | news") and len(rows) == 3
+    results = json.loads(out.read_text())
+    assert set(results) == {"(all on)", "sentence_floor"}
+    assert results["sentence_floor"]["news"]["cases"] == 2
