@@ -19,6 +19,7 @@ repository: they belong to their publishers).
 from __future__ import annotations
 
 import json
+import re
 import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -101,8 +102,15 @@ def names(text: str, choice: str) -> bool:
 
 
 def _plain(text: str) -> str:
-    """Unicode composed the same way, curly quotes straight."""
-    return unicodedata.normalize("NFKC", text).translate(_QUOTES)
+    """Unicode composed the same way, curly quotes straight, numbers up to twenty as digits
+    ("Ten inmates escaped" names the choice "10")."""
+    plain = unicodedata.normalize("NFKC", text).translate(_QUOTES)
+    return _NUMBER_WORD.sub(lambda m: str(_NUMBER_WORDS.index(m.group(0).lower())), plain)
+
+
+_NUMBER_WORDS = ("zero one two three four five six seven eight nine ten eleven twelve "
+                 "thirteen fourteen fifteen sixteen seventeen eighteen nineteen twenty").split()
+_NUMBER_WORD = re.compile(rf"\b(?:{'|'.join(_NUMBER_WORDS)})\b", re.IGNORECASE)
 
 
 _QUOTES = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"'})

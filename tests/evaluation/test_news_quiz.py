@@ -157,3 +157,12 @@ def test_the_extractive_backend_holds_its_floor_on_realtimeqa(
     scores = run_quiz(lambda q, d: bot.answer(q, dates=d), load_quiz(REALTIMEQA / "questions.json"))
     metrics = quiz_metrics(scores)
     assert not quiz_floor_failures(metrics), (metrics, QUIZ_FLOOR)
+
+
+def test_a_choice_is_named_by_its_words_or_its_number_in_words() -> None:
+    from bot.evaluation.news_quiz import names
+
+    assert names("Ten inmates escaped [1].", "10")
+    assert names("one from Missouri and another from Texas", "Missouri and Texas")
+    assert names("Ben & Jerry's co-founder quit", "Ben & Jerry’s")
+    assert not names("Tesla awarded Musk a pay package", "Tesla’s Elon Musk")

@@ -83,12 +83,9 @@ class ExtractiveSynthesizer:
             unknown_subject(question, retrieval.keyword_index.knows)
         if missing:
             return self._refuse(question, retrieval, f"No article mentions “{missing}”.")
-        unnamed = rules.on("named_in_passages") and unknown_subject(
-            question, passage_vocabulary(f"{c.chunk.title} {c.chunk.text}"
-                                         for c in retrieval.chunks).__contains__)
+        unnamed = self.unnamed_in_passages(question, retrieval)
         if unnamed:
-            return self._refuse(question, retrieval,
-                                f"None of the closest articles mentions “{unnamed}”.")
+            return self._refuse(question, retrieval, unnamed)
         planned_day = rules.on("planned_day") and \
             only_planned(question, (c.chunk.text for c in retrieval.chunks))
         if planned_day:
@@ -115,6 +112,16 @@ class ExtractiveSynthesizer:
                         citations=cited.citations, backend=self.label,
                         unsupported_citations=cited.unsupported)
         return Evidence(Synthesis(answer, retrieval), result.chosen)
+
+    def unnamed_in_passages(self, question: str, retrieval: Retrieval) -> str | None:
+        """Why the retrieved passages cannot answer a question naming something none of them
+        mentions (``named_in_passages``), or None. In a large collection the corpus-wide
+        check passes almost every name; the passages are what an answer is made from."""
+        if not self.rules.on("named_in_passages"):
+            return None
+        unnamed = unknown_subject(question, passage_vocabulary(
+            f"{c.chunk.title} {c.chunk.text}" for c in retrieval.chunks).__contains__)
+        return f"None of the closest articles mentions “{unnamed}”." if unnamed else None
 
     def _extract(self, standalone: str, retrieval: Retrieval,
                  newest_first: bool) -> selection.ExtractiveResult:

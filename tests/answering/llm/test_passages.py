@@ -123,3 +123,15 @@ def test_the_best_window_is_shown_even_over_a_tiny_budget(budget: int) -> None:
     chunk = retrieved_chunk("a.txt", "One two three four five six seven. Eight nine ten.")
     passages = passage_windows("seven", np.array([1.0]), [chunk], _OneWord("seven"), budget)
     assert passages and "seven" in passages[0].chunk.text
+
+
+def test_passages_that_never_name_the_questions_subject_are_refused_before_the_model(
+        indexed_corpus: IndexedCorpus, openai_server: FakeOpenAIServer) -> None:
+    openai_server.responder = citing("ceasefire", "The Netherlands backed the ceasefire")
+    answer = _bot(indexed_corpus, openai_server).answer(
+        "What did the Netherlands say about the ceasefire?")
+    assert answer.refused and "None of the closest articles mentions “Netherlands”" in answer.text
+    assert not openai_server.requests_to("/chat/completions")
+    switched_off = _bot(indexed_corpus, openai_server, NEWSBOT_RULES_OFF="named_in_passages")
+    switched_off.answer("What did the Netherlands say about the ceasefire?")
+    assert len(openai_server.requests_to("/chat/completions")) == 1
