@@ -81,8 +81,14 @@ RECENT_DAYS = 30
 #: The recent articles answer "about as well" when their best passage is at least this share
 #: of the whole range's best similarity (a ratio, so it means the same on any embedding scale).
 RECENT_SHARE = 0.9
+# A question that names its own time (a month, an earlier year) or asks how things changed
+# over time ("since it closed", "between May and June", "first reported … revised") is not
+# about the present alone: it reads every article in its range.
 _PAST = re.compile(r"\b(?:ago|in the past|history|historic(?:al|ally)?|once|originally|"
-                   r"first (?:time )?(?:in|ever)|decades?|centur(?:y|ies))\b")
+                   r"first (?:reported|announced|time in)|at first|decades?|centur(?:y|ies)|"
+                   r"chang(?:e|ed|es|ing)|since|between|before|earlier|previous(?:ly)?|"
+                   r"compared?|used to|revised|january|february|march|april|(?:in|of) may|"
+                   r"june|july|august|september|october|november|december)\b")
 _YEAR = re.compile(r"\b(?:1[89]|20)\d{2}\b")
 _LATEST = re.compile(r"\b(?:latest|most recent(?:ly)?|newest|current(?:ly)?)\b")
 

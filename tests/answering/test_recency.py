@@ -109,3 +109,16 @@ def test_rules_are_switched_off_by_their_names_only(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="unknown rule typo"):
         make_settings(tmp_path, NEWSBOT_RULES_OFF="typo")
     assert all(RuleSwitches().on(name) for name in RULES)
+
+
+@pytest.mark.parametrize("question", [
+    "How has the estimated cost of repairing the bridge changed since it closed?",
+    "How did the council's decisions change between May and June?",
+    "What unemployment rate was first reported for April, and what was it revised to?",
+])
+def test_a_question_about_change_over_time_reads_everything(question: str) -> None:
+    assert recent_window(question, NEWEST, None) is None
+
+
+def test_may_the_verb_is_no_month() -> None:
+    assert recent_window("Which city may soon see federal agents?", NEWEST, None) is not None

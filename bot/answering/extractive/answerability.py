@@ -41,11 +41,13 @@ _NAME = re.compile(r"\b[A-Z][\w’'-]*[A-Za-z]\b")
 _HOW_MANY = re.compile(r"\bhow many ((?:[A-Za-z][\w-]*\s*){1,3})", re.IGNORECASE)
 
 
-def unknown_subject(question: str, known: Callable[[str], bool]) -> str | None:
+def unknown_subject(question: str, known: Callable[[str], bool], *,
+                    time_words: bool = True) -> str | None:
     """A word of the question that ``known`` (the corpus's vocabulary, or the retrieved
-    passages': ``passage_vocabulary``) lacks and that the answer hinges on. A day or month
-    name is no subject (the dates rules read it), and a hyphenated word ("US-brokered") is
-    known when any of its parts is."""
+    passages': ``passage_vocabulary``) lacks and that the answer hinges on. Without
+    ``time_words`` a day or month name is no subject (passages seldom repeat the day a
+    question names; a corpus that never names the month asked about cannot answer it). A
+    hyphenated word ("US-brokered") is known when any of its parts is."""
     for match in _HOW_MANY.finditer(question):
         counted = []
         for word in match.group(1).split():
@@ -59,7 +61,9 @@ def unknown_subject(question: str, known: Callable[[str], bool]) -> str | None:
     for match in _NAME.finditer(question):
         word = match.group(0)
         is_first = first_word is not None and match.start() == first_word.start(1)
-        if is_first or word.lower() in STOP_WORDS or word == "I" or _TIME_WORD.fullmatch(word):
+        if is_first or word.lower() in STOP_WORDS or word == "I":
+            continue
+        if not time_words and _TIME_WORD.fullmatch(word):
             continue
         parts = word.split("-")
         if not any(_all_known(part, known) or _country_known(part, known) for part in parts):
@@ -80,17 +84,20 @@ def passage_vocabulary(texts: Iterable[str]) -> set[str]:
     return vocabulary
 
 
-# Countries news names in short: each counts as known when one of its other names is.
-_SHORT_NAMES: dict[str, tuple[str, ...]] = {
-    "UK": ("Britain", "British", "United Kingdom"), "US": ("America", "American", "United States"),
-    "USA": ("America", "American", "United States"), "EU": ("European Union", "Europe"),
-}
+# Countries news names in several ways (short name, full name, demonym): any one of a group
+# counts as known when another is.
+_NAME_GROUPS: tuple[tuple[str, ...], ...] = (
+    ("US", "USA", "America", "American", "Americans", "United States"),
+    ("UK", "Britain", "British", "United Kingdom"),
+    ("EU", "European Union", "Europe", "European"),
+)
+_OTHER_NAMES = {name: group for group in _NAME_GROUPS for name in group}
 
 
 def _country_known(word: str, known: Callable[[str], bool]) -> bool:
     word = re.sub(r"[’']s$", "", word)
-    others = _CAPITALS.get(word, ()) + _SHORT_NAMES.get(word, ())
-    return any(_all_known(country, known) for country in others)
+    others = _CAPITALS.get(word, ()) + _OTHER_NAMES.get(word, ())
+    return any(_all_known(country, known) for country in others if country != word)
 
 
 def _all_known(word: str, known: Callable[[str], bool]) -> bool:

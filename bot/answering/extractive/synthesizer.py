@@ -120,7 +120,8 @@ class ExtractiveSynthesizer:
         if not self.rules.on("named_in_passages"):
             return None
         unnamed = unknown_subject(question, passage_vocabulary(
-            f"{c.chunk.title} {c.chunk.text}" for c in retrieval.chunks).__contains__)
+            f"{c.chunk.title} {c.chunk.text}" for c in retrieval.chunks).__contains__,
+            time_words=False)
         return f"None of the closest articles mentions “{unnamed}”." if unnamed else None
 
     def _extract(self, standalone: str, retrieval: Retrieval,
