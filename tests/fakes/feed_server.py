@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from email.utils import formatdate
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -169,6 +171,14 @@ class FeedServer(StartStop):
     def _log(self, request: Request) -> None:
         with self._lock:
             self.requests.append(request)
+
+
+@contextmanager
+def serving(robots: str = "User-agent: *\nAllow: /\n") -> Iterator[FeedServer]:
+    """A running ``FeedServer`` whose robots.txt says ``robots``."""
+    with FeedServer() as running:
+        running.routes["/robots.txt"] = Route(robots.encode(), content_type="text/plain")
+        yield running
 
 
 def rss(title: str, items: list[dict[str, str]]) -> bytes:

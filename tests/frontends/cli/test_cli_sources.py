@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 
 from tests.core_fixtures import clean_env, error_lines, newsbot_executable, run_newsbot
-from tests.fakes.feed_server import FeedServer, Route, page, rss
+from tests.fakes.feed_server import FeedServer, Route, page, rss, serving
 
 # Each run loads the local model (~2-4 s); the module makes a dozen.
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(300)]
@@ -33,9 +33,7 @@ MUSEUM = ["The Velmora maritime museum reopened on Saturday after a two-year res
 
 @pytest.fixture
 def server() -> Iterator[FeedServer]:
-    with FeedServer() as running:
-        running.routes["/robots.txt"] = Route(b"User-agent: *\nAllow: /\n",
-                                              content_type="text/plain")
+    with serving() as running:
         yield running
 
 

@@ -10,14 +10,12 @@ from collections.abc import Iterator
 import pytest
 
 from ingest.sources.fetch import FetchError, PoliteFetcher, RobotsDisallowed
-from tests.fakes.feed_server import FeedServer, Route
+from tests.fakes.feed_server import FeedServer, Route, serving
 
 
 @pytest.fixture
 def server() -> Iterator[FeedServer]:
-    with FeedServer() as running:
-        running.routes["/robots.txt"] = Route(b"User-agent: *\nDisallow: /private/\n",
-                                              content_type="text/plain")
+    with serving("User-agent: *\nDisallow: /private/\n") as running:
         yield running
 
 

@@ -19,7 +19,7 @@ from ingest.sources.retention import today
 from ingest.sources.setup import make_poller
 from ingest.sources.state import StateStore
 from tests.core_fixtures import HashEncoder, make_settings
-from tests.fakes.feed_server import FeedServer, Route, rss
+from tests.fakes.feed_server import FeedServer, Route, rss, serving
 
 
 def _day(days_ago: int) -> str:
@@ -34,9 +34,7 @@ def _item(server: FeedServer, slug: str, text: str, days_ago: int = 0) -> dict[s
 
 @pytest.fixture
 def server() -> Iterator[FeedServer]:
-    with FeedServer() as running:
-        running.routes["/robots.txt"] = Route(b"User-agent: *\nAllow: /\n",
-                                              content_type="text/plain")
+    with serving() as running:
         yield running
 
 
