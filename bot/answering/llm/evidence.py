@@ -1,5 +1,7 @@
-"""What the model is shown: the retrieved chunks trimmed to the sentences the extractive rules
-chose to quote (one to three), duplicates merged; the whole passages for a second look.
+"""What the model is shown. ``passage_windows`` (the default, "passages"): the retrieved
+passages' best sentences with a sentence either side, within a token budget. ``evidence_sources``
+("sentences"): the retrieved chunks trimmed to the sentences the extractive rules chose to quote
+(one to three), duplicates merged, with the passages for a second look.
 
 Why not whole chunks: on CPU, prefill is nearly all of an answer's time (Qwen2.5-Coder 1.5B on
 2 cores: 846 prompt tokens, 31 s to the first token; docs/evaluation.md), and a small model
@@ -7,7 +9,7 @@ loses the answering sentence among five chunks of text. Why the chosen sentences
 six the rules weighed: the extractive answer, which quotes them, holds the expected facts for
 0.886 of the golden questions, and on the six the 1.5B model picked a wrong one more often
 (fact accuracy 0.773 against 0.841 on the chosen ones; first token 4.7 s against 2.4 s). When
-they do not answer, the model says so and gets the whole passages (``whole_passages``).
+they do not answer, the model says so and gets the passages (``passage_windows``).
 LlamaIndex's ``SentenceEmbeddingOptimizer`` trims nodes the same way but embeds every sentence
 again; these are already embedded and scored.
 """
@@ -57,24 +59,6 @@ def newest_article_only(sentences: Sequence[Candidate]) -> tuple[Candidate, ...]
     if not newest or len({c.date for c in sentences}) < 2:
         return tuple(sentences)
     return tuple(c for c in sentences if c.date == newest)
-
-
-def whole_passages(chunks: Sequence[RetrievedChunk]) -> list[RetrievedChunk]:
-    """The retrieved chunks whole, for a second look when the evidence did not answer; a
-    sentence an earlier chunk already holds (a syndicated copy) is left out."""
-    seen: set[str] = set()
-    passages: list[RetrievedChunk] = []
-    for retrieved in chunks:
-        kept = []
-        for sentence in split_sentences(retrieved.chunk.text):
-            key = " ".join(sentence.text.lower().split())
-            if key and key not in seen:
-                seen.add(key)
-                kept.append(sentence.text)
-        if kept:
-            passages.append(replace(retrieved, chunk=replace(retrieved.chunk,
-                                                             text=" ".join(kept))))
-    return passages
 
 
 #: Rough tokens per word of English news for Qwen/GPT tokenizers: a budget in tokens without

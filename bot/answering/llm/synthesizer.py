@@ -18,7 +18,8 @@ extractive answer takes its place if the rules find one, else it is a refusal.
 **sentences** (for a small model when prompt length matters most). The extractive rules decide
 first whether the articles can answer at all, and the model sees only the one to three
 sentences they chose to quote. A reply that is unusable is replaced by those quotes; a "not
-covered" gets one more look at the whole passages, then the quotes under a line saying the
+covered" gets one more look at the passages (as "passages" shows them, within the same token
+budget), then the quotes under a line saying the
 model found no direct answer; a reply that answers *and* says the sources don't cover it, none
 of whose sentences a source states, is refused (with the 1.5B model on the golden set the quotes
 shown instead held the answer in 1 of 8 such replies).
@@ -38,7 +39,6 @@ from bot.answering.llm.evidence import (
     evidence_sources,
     newest_article_only,
     passage_windows,
-    whole_passages,
 )
 from bot.answering.llm.grounding import ground
 from bot.answering.llm.messages import NOT_COVERED, answer_messages, condense_messages
@@ -133,7 +133,9 @@ class LLMSynthesizer:
         if _says_not_covered(raw):
             # The chosen sentences missed it (a paraphrased question): one more look, at the
             # whole retrieved passages. Slower, but only for these questions.
-            sources = whole_passages(quoted.retrieval.chunks)
+            sources = passage_windows(standalone, quoted.retrieval.query_vector,
+                                      quoted.retrieval.chunks, self.rules.sentence_encoder,
+                                      self.evidence_tokens)
             raw = self.chat_model.chat(answer_messages(standalone, sources), streamed)
         if _says_not_covered(raw):
             # The two disagree: say so, and let the reader judge the closest passages.

@@ -233,7 +233,7 @@ def test_not_covered_on_answerable_evidence_shows_the_quotes_under_a_warning(
     _assert_quotes(answer, NO_DIRECT_ANSWER)
 
 
-def test_not_covered_on_the_evidence_gets_one_look_at_the_whole_passages(
+def test_not_covered_on_the_evidence_gets_one_look_at_the_passages(
         openai_bot: NewsBot, openai_server: FakeOpenAIServer) -> None:
     answer_from_whole = citing("Saudi Arabia", "The talks were held in Saudi Arabia")
     replies = iter([lambda messages: NOT_COVERED, answer_from_whole])
