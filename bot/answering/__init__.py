@@ -1,7 +1,13 @@
 """From a question and retrieved chunks to a cited ``Answer``.
 
-``retrieval.py`` (dense + BM25, fused), ``synthesizer.py`` (the protocol every backend
-implements), ``citations.py`` and ``markers.py`` (``[n]`` markers to citations),
-``questions.py`` (the one question check), ``backends.py`` (backend names and which
-synthesizer a name builds). The backends: ``extractive/`` (no LLM) and ``llm/`` (chat models).
+``retrieval.py`` (dense + BM25, fused; a compound question's parts take turns),
+``question_parts.py`` (a compound question's parts; the asking sentence of one that sets the
+scene first), ``dates.py`` (time words read against the articles' dates; the recent window of a
+question about the present), ``synthesizer.py`` (the protocol every backend implements, refusals),
+``citations.py`` and ``markers.py`` (``[n]`` markers to checked citations), ``sentences.py``
+(news-aware sentence boundaries), ``headlines.py`` (telling a headline from a sentence),
+``questions.py`` (the one question check), ``backends.py`` (backend names and which synthesizer
+a name builds). The backends: ``extractive/`` (no LLM; also the word rules and quoting the LLM
+path calls) and ``llm/`` (chat models). The rules' names, for switching them off, are in
+``bot/rules.py``.
 """
