@@ -109,8 +109,8 @@ class LlamaIndexChat:
             except Exception as exc:
                 # The provider's SDK raises its own error types, unknown here; whatever it
                 # raises means the model could not answer, told in one line rather than
-                # a traceback (the log keeps the details).
-                log.warning("llama-index LLM %s failed", self._label, exc_info=True)
+                # a traceback (NEWSBOT_LOG_LEVEL=DEBUG shows the traceback).
+                log.debug("llama-index LLM %s failed", self._label, exc_info=True)
                 detail = (str(exc).strip().splitlines() or [""])[0][:200]
                 raise ServiceUnavailableError(
                     f"the LLM {self._label} failed: {exc.__class__.__name__}"
