@@ -16,14 +16,14 @@ from __future__ import annotations
 import importlib
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from bot.answering.llm.chat_model import MAX_REPLY_TOKENS, Message
 from ingest.errors import BadInputError, ServiceUnavailableError
 
 if TYPE_CHECKING:
-    from llama_index.core.llms import LLM
+    from llama_index.core.llms import LLM, ChatMessage
 
 log = logging.getLogger(__name__)
 
@@ -95,23 +95,32 @@ class LlamaIndexChat:
         chat_messages = [ChatMessage(role=MessageRole(m["role"]), content=m["content"])
                          for m in messages]
         with self._turns:
-            try:
-                if on_text is None:
+            if on_text is None:
+                try:
                     return self.llm.chat(chat_messages).message.content or ""
-                text = ""
-                for response in self.llm.stream_chat(chat_messages):
-                    # ``delta`` is what arrived; ``message.content`` is cumulative only in
-                    # some integrations, so the text so far is summed here.
-                    if response.delta:
-                        text += response.delta
-                        on_text(text)
-                return text
-            except Exception as exc:
-                # The provider's SDK raises its own error types, unknown here; whatever it
-                # raises means the model could not answer, told in one line rather than
-                # a traceback (NEWSBOT_LOG_LEVEL=DEBUG shows the traceback).
-                log.debug("llama-index LLM %s failed", self._label, exc_info=True)
-                detail = (str(exc).strip().splitlines() or [""])[0][:200]
-                raise ServiceUnavailableError(
-                    f"the LLM {self._label} failed: {exc.__class__.__name__}"
-                    f"{': ' + detail if detail else ''}") from exc
+                except Exception as exc:
+                    raise self._failure(exc) from exc
+            text = ""
+            for delta in self._deltas(chat_messages):
+                text += delta
+                on_text(text)  # outside the guard: the caller's own errors stay its own
+            return text
+
+    def _deltas(self, chat_messages: list[ChatMessage]) -> Iterator[str]:
+        """The streamed pieces; ``delta`` is what arrived (``message.content`` is cumulative
+        only in some integrations, so ``chat`` sums the text itself)."""
+        try:
+            for response in self.llm.stream_chat(chat_messages):
+                if response.delta:
+                    yield response.delta
+        except Exception as exc:
+            raise self._failure(exc) from exc
+
+    def _failure(self, exc: Exception) -> ServiceUnavailableError:
+        """The provider's SDK raises its own error types, unknown here; whatever it raises
+        means the model could not answer, told in one line rather than a traceback
+        (NEWSBOT_LOG_LEVEL=DEBUG shows the traceback)."""
+        log.debug("llama-index LLM %s failed", self._label, exc_info=exc)
+        detail = (str(exc).strip().splitlines() or [""])[0][:200]
+        return ServiceUnavailableError(f"the LLM {self._label} failed: "
+                                       f"{exc.__class__.__name__}{': ' + detail if detail else ''}")

@@ -82,11 +82,15 @@ def test_streaming_goes_through_stream_chat(
     assert request.body["stream"] is True
 
 
+@pytest.mark.parametrize("streamed", [False, True])
 def test_a_failing_provider_is_one_service_error(
-        indexed_corpus: IndexedCorpus, openai_server: FakeOpenAIServer) -> None:
+        indexed_corpus: IndexedCorpus, openai_server: FakeOpenAIServer, streamed: bool) -> None:
     openai_server.fail_next("401")
+    tokens: list[str] = []
     with pytest.raises(ServiceUnavailableError) as caught:
-        _bot(indexed_corpus, openai_server).answer(SAUDI_QUESTION)
+        _bot(indexed_corpus, openai_server).answer(
+            SAUDI_QUESTION, on_token=tokens.append if streamed else None)
+    assert tokens == []
     assert str(caught.value).startswith(
         "the LLM llamaindex:OpenAILike:fake-model failed: AuthenticationError")
     assert "\n" not in str(caught.value)
@@ -138,3 +142,16 @@ def test_auto_picks_it_when_a_class_is_named_and_the_label_imports_nothing() -> 
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           check=True, cwd=REPO_ROOT, timeout=120)
     assert done.stdout.split() == ["llamaindex:OpenAILike:m", "1", "False"]
+
+
+def test_an_error_of_the_callers_own_callback_is_not_blamed_on_the_model(
+        indexed_corpus: IndexedCorpus, openai_server: FakeOpenAIServer) -> None:
+    class Hung(Exception):
+        pass
+
+    def on_token(text: str) -> None:
+        raise Hung(text)
+
+    openai_server.responder = citing("Saudi Arabia", "In Saudi Arabia")
+    with pytest.raises(Hung):
+        _bot(indexed_corpus, openai_server).answer(SAUDI_QUESTION, on_token=on_token)
