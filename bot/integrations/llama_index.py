@@ -24,6 +24,8 @@ from llama_index.core.callbacks import CallbackManager
 from llama_index.core.prompts.mixin import PromptDictType, PromptMixinType
 from llama_index.core.schema import NodeWithScore, QueryBundle, TextNode
 
+from bot.answering.questions import clean_question
+
 if TYPE_CHECKING:
     from bot.answering.retrieval import RetrievedChunk
     from bot.engine import NewsBot
@@ -87,10 +89,11 @@ class NewsbotRetriever(BaseRetriever):
         self.dates = dates
 
     def _retrieve(self, query_bundle: QueryBundle) -> list[NodeWithScore]:
+        # The one question check (empty, over-long: BadInputError), as NewsBot.answer does it.
+        query = clean_question(query_bundle.query_str, self.bot.settings.max_question_chars)
         if not self.bot.store.open(create=False):
             return []  # nothing ingested yet: nothing to find (as newsbot refuses every question)
-        retrieval = self.bot.retriever.retrieve(query_bundle.query_str, self.top_k,
-                                                dates=self.dates)
+        retrieval = self.bot.retriever.retrieve(query, self.top_k, dates=self.dates)
         return [chunk_node(c) for c in retrieval.chunks]
 
     async def _aretrieve(self, query_bundle: QueryBundle) -> list[NodeWithScore]:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
 from llama_index.core.base.base_query_engine import BaseQueryEngine
 from llama_index.core.base.base_retriever import BaseRetriever
 from llama_index.core.base.response.schema import Response
@@ -16,6 +17,7 @@ from llama_index.llms.openai_like import OpenAILike
 
 from bot.engine import NewsBot
 from bot.integrations.llama_index import NewsbotQueryEngine, NewsbotRetriever
+from ingest.errors import BadInputError
 from tests.core_fixtures import CORPUS_DIR, OFF_TOPIC_QUESTION, SAUDI_FILE, SAUDI_QUESTION
 from tests.fakes.fake_model import Message, default_responder, message_text
 from tests.fakes.openai_server import FakeOpenAIServer
@@ -48,6 +50,14 @@ def test_the_retriever_gives_newsbots_chunks_as_nodes(extractive_bot: NewsBot) -
     shown = nodes[0].node.get_content(metadata_mode=MetadataMode.LLM)
     assert f"title: {nodes[0].metadata['title']}" in shown
     assert "file:" not in shown and "fused_score" not in shown
+
+
+def test_the_retriever_checks_the_question_as_newsbot_does(extractive_bot: NewsBot) -> None:
+    with pytest.raises(BadInputError):
+        NewsbotRetriever(extractive_bot).retrieve("   ")
+    too_long = "x" * (extractive_bot.settings.max_question_chars + 1)
+    with pytest.raises(BadInputError):
+        NewsbotRetriever(extractive_bot).retrieve(too_long)
 
 
 def test_the_retriever_works_asynchronously_too(extractive_bot: NewsBot) -> None:
@@ -128,3 +138,12 @@ def test_the_query_engine_retrieves_what_it_answers_from(extractive_bot: NewsBot
     assert len(nodes) == 3
     answer = extractive_bot.answer(SAUDI_QUESTION, top_k=3)
     assert tuple(dict.fromkeys(n.metadata["file"] for n in nodes)) == answer.retrieved_files
+
+
+def test_no_newsbot_module_imports_the_integrations() -> None:
+    """They import llama-index at the top; newsbot's own paths must never load them."""
+    root = CORPUS_DIR.parents[1]
+    importers = [str(p.relative_to(root)) for folder in ("bot", "ingest")
+                 for p in (root / folder).rglob("*.py")
+                 if "integrations" not in p.parts and "bot.integrations" in p.read_text("utf-8")]
+    assert importers == []
