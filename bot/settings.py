@@ -10,8 +10,9 @@ keeping every variable's name.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -27,7 +28,7 @@ from ingest.settings import (
 
 # Defined here, the bottom layer, and re-exported by the answering modules that use them
 # (``backends``, ``questions``): settings import nothing from answering or the front-ends.
-LlmChoice = Literal["auto", "openai", "local", "extractive"]
+LlmChoice = Literal["auto", "openai", "local", "llamaindex", "extractive"]
 MAX_QUESTION_CHARS = 2000  # the default of NEWSBOT_MAX_QUESTION_CHARS (and Discord's hard cap)
 
 
@@ -39,6 +40,11 @@ class AnsweringSettings(BaseModel):
     local_model: Path | None = Field(None, alias="NEWSBOT_LOCAL_MODEL")
     local_context: int = Field(4096, alias="NEWSBOT_LOCAL_CONTEXT", ge=512, le=131072)
     local_threads: int | None = Field(None, alias="NEWSBOT_LOCAL_THREADS", ge=1)
+    # NEWSBOT_LLM=llamaindex: any llama-index LLM class as "module:Class" (e.g.
+    # "llama_index.llms.ollama:Ollama") and the JSON object of its constructor's arguments.
+    llamaindex_llm: str | None = Field(None, alias="NEWSBOT_LLAMAINDEX_LLM")
+    llamaindex_kwargs: Annotated[dict[str, Any], NoDecode] = Field(
+        default_factory=dict, alias="NEWSBOT_LLAMAINDEX_KWARGS")
     # Where `newsbot model setup` keeps the llama-cpp-python wheel it built and the models.
     model_cache: Path = Field(Path("~/.cache/newsbot"), alias="NEWSBOT_MODEL_CACHE")
     # Questions the model is asked at once (the rest wait their turn). Unset: 1 for a local
@@ -62,6 +68,29 @@ class AnsweringSettings(BaseModel):
     relevance_floor: float = Field(0.20, alias="NEWSBOT_RELEVANCE_FLOOR")
     max_question_chars: int = Field(MAX_QUESTION_CHARS, alias="NEWSBOT_MAX_QUESTION_CHARS", ge=1)
 
+
+    @field_validator("llamaindex_llm")
+    @classmethod
+    def _class_path(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        module, _, name = value.strip().partition(":")
+        if not module or not name.isidentifier():
+            raise ValueError(f'expected "module:Class" (e.g. "llama_index.llms.ollama:Ollama"), '
+                             f"not {value!r}")
+        return value.strip()
+
+    @field_validator("llamaindex_kwargs", mode="before")
+    @classmethod
+    def _json_object(cls, value: object) -> object:
+        if isinstance(value, str):
+            try:
+                value = json.loads(value) if value.strip() else {}
+            except json.JSONDecodeError as exc:
+                raise ValueError(f"not JSON ({exc.msg} at character {exc.pos})") from None
+            if not isinstance(value, dict):
+                raise ValueError("expected a JSON object of keyword arguments")
+        return value
 
     @field_validator("rules_off", mode="before")
     @classmethod

@@ -18,10 +18,11 @@ if TYPE_CHECKING:
     from bot.settings import Settings
     from ingest.embedding.cache import CachingEncoder
 
-Backend = Literal["openai", "local", "extractive"]
+Backend = Literal["openai", "local", "llamaindex", "extractive"]
 EXTRACTIVE: Backend = "extractive"
 OPENAI: Backend = "openai"
 LOCAL: Backend = "local"
+LLAMAINDEX: Backend = "llamaindex"
 LLM_CHOICES: tuple[str, ...] = get_args(LlmChoice)
 
 
@@ -34,18 +35,23 @@ class ResolvedBackend:
 
 
 def resolve_backend(settings: Settings) -> ResolvedBackend:
-    """What ``NEWSBOT_LLM`` means right now: ``auto`` is openai when a key or a base URL is
-    set, else local when a model file is set, else extractive."""
+    """What ``NEWSBOT_LLM`` means right now: ``auto`` is llamaindex when a llama-index LLM
+    class is named, else openai when a key or a base URL is set, else local when a model file
+    is set, else extractive."""
     if settings.llm != "auto":
         return ResolvedBackend(settings.llm, f"NEWSBOT_LLM={settings.llm}")
+    if settings.llamaindex_llm:
+        # Naming a class says which model to use more plainly than an OPENAI_API_KEY does,
+        # which may be set for the embeddings alone.
+        return ResolvedBackend(LLAMAINDEX, "auto: NEWSBOT_LLAMAINDEX_LLM is set")
     if settings.openai_api_key:
         return ResolvedBackend(OPENAI, "auto: OPENAI_API_KEY is set")
     if settings.openai_base_url:
         return ResolvedBackend(OPENAI, "auto: OPENAI_BASE_URL is set")
     if settings.local_model:
         return ResolvedBackend(LOCAL, "auto: NEWSBOT_LOCAL_MODEL is set")
-    return ResolvedBackend(EXTRACTIVE, "auto: no OPENAI_API_KEY, OPENAI_BASE_URL or "
-                                       "NEWSBOT_LOCAL_MODEL")
+    return ResolvedBackend(EXTRACTIVE, "auto: no OPENAI_API_KEY, OPENAI_BASE_URL, "
+                                       "NEWSBOT_LOCAL_MODEL or NEWSBOT_LLAMAINDEX_LLM")
 
 
 def backend_label(backend: Backend, settings: Settings) -> str:

@@ -57,10 +57,36 @@ def _local_label(settings: Settings) -> str:
     return f"local:{settings.local_model.stem if settings.local_model else '?'}"
 
 
+def _llamaindex(settings: Settings) -> ChatModel:
+    from bot.answering.llm.llamaindex_chat import LlamaIndexChat, build_llm
+
+    if settings.llamaindex_llm is None:
+        raise BadInputError('the llamaindex backend needs NEWSBOT_LLAMAINDEX_LLM="module:Class", '
+                            'e.g. "llama_index.llms.ollama:Ollama"')
+    llm = build_llm(settings.llamaindex_llm, settings.llamaindex_kwargs,
+                    timeout=settings.llm_timeout, max_retries=settings.llm_max_retries)
+    return LlamaIndexChat(llm, _llamaindex_label(settings), _llamaindex_concurrency(settings))
+
+
+def _llamaindex_label(settings: Settings) -> str:
+    # Not imported at the top: llamaindex_chat is light, but the label is all `status` needs.
+    from bot.answering.llm.llamaindex_chat import llamaindex_label
+
+    return llamaindex_label(settings.llamaindex_llm, settings.llamaindex_kwargs)
+
+
+def _llamaindex_concurrency(settings: Settings) -> int:
+    """NEWSBOT_LLM_CONCURRENCY, else 1: the class may be a local server's (Ollama) that serves
+    one request at a time; a hosted API's user raises it."""
+    return settings.llm_concurrency or 1
+
+
 PROVIDERS: dict[str, Provider] = {
     "openai": Provider(_openai, lambda s: f"openai:{s.llm_model}", _openai_concurrency),
     # llama.cpp in this process is not re-entrant: one at a time, whatever the setting.
     "local": Provider(_local, _local_label, lambda s: 1),
+    # Any llama-index LLM class (Anthropic, Gemini, Bedrock, Ollama, ...): llamaindex_chat.py.
+    "llamaindex": Provider(_llamaindex, _llamaindex_label, _llamaindex_concurrency),
 }
 
 

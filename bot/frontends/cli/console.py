@@ -24,8 +24,9 @@ out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 LlmOption = Annotated[str | None, typer.Option(
-    "--llm", help="Backend: auto (openai if OPENAI_API_KEY or OPENAI_BASE_URL is set, else "
-    "local if NEWSBOT_LOCAL_MODEL is set, else extractive), openai, local or extractive.")]
+    "--llm", help="Backend: auto (llamaindex if NEWSBOT_LLAMAINDEX_LLM is set, else openai if "
+    "OPENAI_API_KEY or OPENAI_BASE_URL is set, else local if NEWSBOT_LOCAL_MODEL is set, else "
+    "extractive), openai, local, llamaindex or extractive.")]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON object.")]
 
 
