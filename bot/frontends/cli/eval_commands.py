@@ -34,7 +34,7 @@ def eval_command(
         "--corpus", help="Evaluate on this corpus, ingested into a separate eval index "
                          "(default: the configured index).")] = None,
     llm: Annotated[str | None, typer.Option(
-        "--llm", help="Backend: auto, openai, local or extractive.")] = None,
+        "--llm", help="Backend: auto, openai, local, llamaindex or extractive.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
     plot: Annotated[Path | None, typer.Option(
         "--plot", help="Write a PNG bar chart of the scores to this file.")] = None,
