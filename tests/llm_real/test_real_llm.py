@@ -21,6 +21,7 @@ from bot.frontends.discord.context import DiscordConfig
 from bot.local_model.server import LlamaServer
 from bot.models import Answer, Turn
 from ingest.errors import ServiceUnavailableError
+from ingest.text_terms import terms
 from tests.core_fixtures import IndexedCorpus, copy_corpus, make_settings
 from tests.fakes.discord_gateway import CHANNEL_ID, FakeDiscord
 from tests.frontends.discord.conftest import StartBot, settle
@@ -49,7 +50,11 @@ def assert_grounded(answer: Answer) -> None:
         claims = [s.text for s in split_sentences(answer.text)
                   if citation.n in marker_numbers(s.text)]
         assert claims, (citation, answer.text)  # quoted for a sentence that cites it
-        supported += any(support(claim, citation.quote) >= SUPPORT_THRESHOLD for claim in claims)
+        # As the engine checks: the words a claim adds to the question (or all of them).
+        asked = frozenset(terms(answer.question))
+        supported += any(max(support(claim, citation.quote),
+                             support(claim, citation.quote, asked)) >= SUPPORT_THRESHOLD
+                         for claim in claims)
     # Shown only when a citation passes the support check; the count the engine reports agrees.
     assert supported >= 1 and supported == len(answer.citations) - answer.unsupported_citations
 
