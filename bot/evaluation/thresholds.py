@@ -43,11 +43,12 @@ REGRESSION_FLOOR: Final[dict[str, float]] = {
 
 #: The extractive backend's floor on the RealTimeQA development set (``newsbot eval --set
 #: ../shared/bench/realtimeqa_dev/questions.json --strict``), just under its measured figures
-#: (docs/evaluation.md), so a change that loses answers on news nobody here wrote fails CI.
+#: (docs/evaluation.md: 0.533 and 7 of 15 at the final code of issue 21's first stop), so a
+#: change that loses answers or refusals on news nobody here wrote fails CI.
 #: A measuring stick, not a target: nothing is tuned to its questions.
 QUIZ_FLOOR: Final[dict[str, float]] = {
-    "answerable_right": 0.50,
-    "refused_right": 3,
+    "answerable_right": 0.50,  # measured 0.533 (48 of 90)
+    "refused_right": 6,  # measured 7 of 15
 }
 
 #: Chunks retrieved per question by the gate; ``hit@5`` is measured at this depth.
