@@ -7,8 +7,10 @@ chunks' metadata, so retrieval can spend its slots on distinct stories
 (``bot/answering/retrieval.py``) and a citation can say where else the story ran.
 
 Near-duplicate means: the articles' word 3-shingles have an estimated Jaccard similarity of at
-least ``THRESHOLD``, found with datasketch's MinHash and MinHash LSH (a maintained library, so
-no hashing code of our own); or the articles have the same url (a corrected copy of a page).
+least ``THRESHOLD``, or at least ``CONTAINMENT`` of the shorter one's shingles are in the
+longer one (a copy cut short or with paragraphs dropped), found with datasketch's MinHash and
+MinHash LSH (a maintained library, so no hashing code of our own); or the articles have the
+same url (a corrected copy of a page).
 
 The signatures are kept in one JSON file beside the keyword index, written by the ingest run
 (the single writer) and read only by the next one; it is a cache: an article missing from it
@@ -35,13 +37,21 @@ if TYPE_CHECKING:
 # another headline, boilerplate and a few edited sentences score 0.85 and more, articles of the
 # same topic by different writers under 0.1.
 THRESHOLD = 0.8
+# Containment of the shorter article in the longer, estimated from the Jaccard estimate and the
+# two shingle counts; only for articles of ``MIN_CONTAINED`` shingles or more (a short brief is
+# contained in many long articles by chance of wording, and a story is more than a paragraph).
+CONTAINMENT = 0.9
+MIN_CONTAINED = 100
+# LSH's own threshold: low enough that a contained copy (Jaccard near 0.5 for a half) is a
+# candidate; the estimates above then decide.
+CANDIDATE_THRESHOLD = 0.4
 NUM_PERM = 128
 SHINGLE_WORDS = 3
 # Named, not left to datasketch's default: saved values can only be read back, and compared,
 # under the scheme that made them.
 SCHEME = "affine32"
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
-_FORMAT = 1
+_FORMAT = 2
 
 
 def shingles(text: str) -> set[bytes]:
@@ -54,16 +64,37 @@ def shingles(text: str) -> set[bytes]:
 
 
 def signature(text: str) -> MinHash:
+    return _signed(text)[0]
+
+
+def _signed(text: str) -> tuple[MinHash, int]:
+    """The text's MinHash and how many distinct shingles it has."""
     from datasketch import MinHash  # imported here: only ingest signs articles
 
+    grams = shingles(text)
     minhash = MinHash(num_perm=NUM_PERM, scheme=SCHEME)
-    minhash.update_batch(list(shingles(text)))
-    return minhash
+    minhash.update_batch(list(grams))
+    return minhash, len(grams)
 
 
 def similarity(a: str, b: str) -> float:
     """The estimated Jaccard similarity of two texts' shingles (0 to 1)."""
     return float(signature(a).jaccard(signature(b)))
+
+
+def containment(jaccard: float, size_a: int, size_b: int) -> float:
+    """The estimated share of the smaller shingle set found in the larger: |A∩B| is
+    J(|A|+|B|)/(1+J) for sets of Jaccard similarity J."""
+    smaller = min(size_a, size_b)
+    if smaller == 0:
+        return 0.0
+    return min(1.0, jaccard * (size_a + size_b) / (1 + jaccard) / smaller)
+
+
+def same_story(jaccard: float, size_a: int, size_b: int) -> bool:
+    """Whether two articles are copies of one story, by their shingles' similarity."""
+    return jaccard >= THRESHOLD or (min(size_a, size_b) >= MIN_CONTAINED
+                                    and containment(jaccard, size_a, size_b) >= CONTAINMENT)
 
 
 @dataclass
@@ -72,6 +103,7 @@ class _Entry:
     story: str
     url: str
     minhash: MinHash
+    size: int  # how many distinct shingles the text has
 
 
 class StoryIndex:
@@ -82,7 +114,7 @@ class StoryIndex:
 
         self.path = path
         self._entries: dict[str, _Entry] = {}
-        self._lsh: MinHashLSH = MinHashLSH(threshold=THRESHOLD, num_perm=NUM_PERM)
+        self._lsh: MinHashLSH = MinHashLSH(threshold=CANDIDATE_THRESHOLD, num_perm=NUM_PERM)
         self._by_url: dict[str, str] = {}
 
     @classmethod
@@ -103,7 +135,7 @@ class StoryIndex:
                 values = np.frombuffer(base64.b64decode(item["minhash"]), dtype=np.uint64)
                 index._add(key, _Entry(item["hash"], item["story"], item.get("url", ""),
                                        MinHash(num_perm=NUM_PERM, hashvalues=values,
-                                               scheme=SCHEME)))
+                                               scheme=SCHEME), int(item["size"])))
         except (OSError, ValueError, KeyError, TypeError):
             return cls(path)
         return index
@@ -114,14 +146,14 @@ class StoryIndex:
 
     def note(self, key: str, content_hash: str, text: str, url: str, story: str) -> None:
         """Record an article already stored under ``story`` (its chunks say so)."""
-        self._add(key, _Entry(content_hash, story or key, url, signature(text)))
+        self._add(key, _Entry(content_hash, story or key, url, *_signed(text)))
 
     def assign(self, key: str, content_hash: str, text: str, url: str) -> str:
         """The story of a new or changed article, which is recorded: the story of a stored
         article with the same url (a corrected copy), else of the most similar near-duplicate,
         else its own key (a new story)."""
         self._remove(key)
-        minhash = signature(text)
+        minhash, size = _signed(text)
         story = ""
         same_url = self._by_url.get(url) if url else None
         if same_url is not None:
@@ -129,12 +161,12 @@ class StoryIndex:
         else:
             scored = [(float(minhash.jaccard(self._entries[other].minhash)), str(other))
                       for other in self._lsh.query(minhash)]
-            # LSH finds candidates; the estimate decides (LSH lets some below the threshold in).
-            matches = sorted(((s, other) for s, other in scored if s >= THRESHOLD),
-                             reverse=True)
+            # LSH finds candidates; the estimates decide.
+            matches = sorted((s, other) for s, other in scored
+                             if same_story(s, size, self._entries[other].size))
             if matches:
-                story = self._entries[matches[0][1]].story
-        self._add(key, _Entry(content_hash, story or key, url, minhash))
+                story = self._entries[matches[-1][1]].story
+        self._add(key, _Entry(content_hash, story or key, url, minhash, size))
         return story or key
 
     def keep_only(self, keys: set[str]) -> None:
@@ -147,6 +179,7 @@ class StoryIndex:
         if self.path is None:
             return
         articles = {key: {"hash": e.content_hash, "story": e.story, "url": e.url,
+                          "size": e.size,
                           "minhash": base64.b64encode(
                               np.asarray(e.minhash.hashvalues, dtype=np.uint64).tobytes()
                           ).decode()}

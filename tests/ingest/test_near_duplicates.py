@@ -106,3 +106,16 @@ def test_ingest_stores_the_story_of_each_article_and_keeps_it_across_runs(
     stories = _stories(bot)
     assert "a_wire.md" not in stories
     assert stories["e_later.md"] == stories["b_copy.md"] == "a_wire.md"
+
+
+def test_a_copy_cut_short_joins_its_story_and_a_short_brief_does_not() -> None:
+    long_story = f"{WIRE}\n{OTHER}"
+    index = StoryIndex(None)
+    assert index.assign("full.txt", "h1", long_story, "") == "full.txt"
+    # The first part only: Jaccard near 0.6, but all of it is in the full story.
+    assert similarity(long_story, WIRE) < THRESHOLD
+    assert index.assign("part.txt", "h2", WIRE, "") == "full.txt"
+    # A two-sentence brief that the story contains is too short to be called a copy.
+    brief = "The bridge, built in 1921, carries about 14,000 vehicles a day. Buses will be " \
+        "diverted over the Kings Road crossing."
+    assert index.assign("brief.txt", "h3", brief, "") == "brief.txt"
