@@ -14,6 +14,12 @@ not depend on the vectors) in a temporary folder, the stories read back from the
    - ``corrected``: the same url re-published with one number changed (a correction);
    - ``excerpt``: only the first half of the story (a stretch goal: it shares half its text).
 
+With ``--retrieval``, the planted corpus is ingested again with the local MiniLM model and each
+article that has a planted copy is looked up by its title (``HybridRetriever.retrieve``,
+``top_k`` 5), once as shipped and once with ``one_copy_per_story`` replaced by a plain cut
+(the ranking before stories): how many slots hold a second copy of a story already retrieved,
+and how many distinct stories the five slots hold.
+
 Scored on pairs: a pair of articles is a true pair when one is a planted copy of the other;
 precision = true pairs found / pairs put in one story, recall = true pairs found / true pairs.
 Pairs of two RealTimeQA originals put in one story are listed (the set has its own copies).
@@ -32,8 +38,12 @@ from itertools import combinations
 from pathlib import Path
 from typing import Any
 
+import bot.answering.retrieval as retrieval
 from bench.common import REPO_ROOT, SAMPLE_DIR, bench_settings
+from bot.answering.retrieval import HybridRetriever
+from bot.answering.stories import Distinct, story_of
 from bot.engine import NewsBot
+from ingest.store import StoredChunk
 from tests.core_fixtures import HashEncoder
 
 REALTIMEQA = REPO_ROOT.parent / "shared" / "bench" / "realtimeqa_dev" / "corpus" / "articles.jsonl"
@@ -86,6 +96,10 @@ def planted_copy(article: dict[str, Any], kind: str, rng: random.Random) -> dict
 
 def _ingest(corpus: Path, data_dir: Path) -> tuple[dict[str, str], float]:
     bot = NewsBot(bench_settings(data_dir, corpus), encoder=HashEncoder("bench-hash", 64))
+    return _stories(bot)
+
+
+def _stories(bot: NewsBot) -> tuple[dict[str, str], float]:
     started = time.perf_counter()
     bot.ingest()
     seconds = time.perf_counter() - started
@@ -105,7 +119,40 @@ def sample_figures(root: Path) -> dict[str, Any]:
             "false_merges": len(_pairs(stories)), "ingest_s": round(seconds, 1)}
 
 
-def planted_figures(root: Path, n_articles: int, n_copies: int) -> dict[str, Any]:
+def _plain_cut(ranked: list[StoredChunk], k: int) -> Distinct:
+    return Distinct([c.id for c in ranked[:k]], {})
+
+
+def retrieval_figures(corpus: Path, data_dir: Path, titles: list[str],
+                      top_k: int = 5) -> dict[str, Any]:
+    """Slots spent on copies with and without one copy per story (see the docstring)."""
+    bot = NewsBot(bench_settings(data_dir, corpus))
+    _, seconds = _stories(bot)
+    retriever = HybridRetriever(bot.store, bot.encoder, bot.keyword_dir)
+    figures: dict[str, Any] = {"questions": len(titles), "top_k": top_k,
+                               "ingest_s": round(seconds, 1)}
+    shipped = retrieval.one_copy_per_story
+    for title in titles:  # warm-up: both passes then read a loaded index and model
+        retriever.retrieve(title, top_k)
+    for name, cut in (("without", _plain_cut), ("with", shipped)):
+        retrieval.one_copy_per_story = cut  # type: ignore[assignment]
+        copy_slots = distinct = 0
+        started = time.perf_counter()
+        for title in titles:
+            chunks = retriever.retrieve(title, top_k).chunks
+            articles = {c.chunk.article_id: story_of(c.chunk) for c in chunks}
+            copy_slots += len(articles) - len(set(articles.values()))
+            distinct += len(set(articles.values()))
+        figures[name] = {"slots_on_a_second_copy": copy_slots,
+                         "distinct_stories_per_question": round(distinct / len(titles), 2),
+                         "retrieve_ms_mean": round(
+                             (time.perf_counter() - started) * 1000 / len(titles), 1)}
+    retrieval.one_copy_per_story = shipped
+    return figures
+
+
+def planted_figures(root: Path, n_articles: int, n_copies: int,
+                    with_retrieval: bool = False) -> dict[str, Any]:
     lines = REALTIMEQA.read_text(encoding="utf-8").splitlines()[:n_articles]
     originals = [json.loads(line) for line in lines]
     rng = random.Random(22)
@@ -136,25 +183,32 @@ def planted_figures(root: Path, n_articles: int, n_copies: int) -> dict[str, Any
                for kind in KINDS}
     between_originals = sorted(sorted(p) for p in found_pairs - true_pairs
                                if not any(k in kind_of for k in p))
-    return {"articles": len(found), "true_pairs": len(true_pairs),
+    figures = {"articles": len(found), "true_pairs": len(true_pairs),
             "found_pairs": len(found_pairs), "hits": len(hits),
             "precision": round(len(hits) / len(found_pairs), 3) if found_pairs else 1.0,
             "recall": round(len(hits) / len(true_pairs), 3) if true_pairs else 1.0,
             "by_kind": by_kind, "merged_originals": between_originals,
             "ingest_s": round(seconds, 1)}
+    if with_retrieval:
+        titles = [a["title"] for a in originals[:n_copies]]
+        figures["retrieval"] = retrieval_figures(corpus, root / "planted-model-data", titles)
+    return figures
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--articles", type=int, default=100)
     parser.add_argument("--copies", type=int, default=60)
+    parser.add_argument("--retrieval", action="store_true",
+                        help="also measure retrieval slots with the local model (slower)")
     args = parser.parse_args()
     if not REALTIMEQA.is_file():
         raise SystemExit(f"error: {REALTIMEQA} not found (the shared benchmark data)")
     with tempfile.TemporaryDirectory(prefix="newsbot-neardup-") as tmp:
         root = Path(tmp)
         figures = {"sample": sample_figures(root),
-                   "planted": planted_figures(root, args.articles, args.copies)}
+                   "planted": planted_figures(root, args.articles, args.copies,
+                                              args.retrieval)}
     print(json.dumps(figures, indent=2))
 
 
