@@ -10,7 +10,8 @@ Near-duplicate means: the articles' word 3-shingles have an estimated Jaccard si
 least ``THRESHOLD``, or at least ``CONTAINMENT`` of the shorter one's shingles are in the
 longer one (a copy cut short or with paragraphs dropped), found with datasketch's MinHash and
 MinHash LSH (a maintained library, so no hashing code of our own); or the articles have the
-same url (a corrected copy of a page).
+same url and share at least ``SAME_URL_FLOOR`` of their shingles (a corrected copy of a page,
+however much the correction changed; not two articles that a feed gave its front page's url).
 
 The signatures are kept in one JSON file beside the keyword index, written by the ingest run
 (the single writer) and read only by the next one; it is a cache: an article missing from it
@@ -42,6 +43,7 @@ THRESHOLD = 0.8
 # contained in many long articles by chance of wording, and a story is more than a paragraph).
 CONTAINMENT = 0.9
 MIN_CONTAINED = 100
+SAME_URL_FLOOR = 0.2
 # LSH's own threshold: low enough that a contained copy (Jaccard near 0.5 for a half) is a
 # candidate; the estimates above then decide.
 CANDIDATE_THRESHOLD = 0.4
@@ -156,7 +158,8 @@ class StoryIndex:
         minhash, size = _signed(text)
         story = ""
         same_url = self._by_url.get(url) if url else None
-        if same_url is not None:
+        if same_url is not None and \
+                minhash.jaccard(self._entries[same_url].minhash) >= SAME_URL_FLOOR:
             story = self._entries[same_url].story
         else:
             scored = [(float(minhash.jaccard(self._entries[other].minhash)), str(other))

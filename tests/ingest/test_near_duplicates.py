@@ -51,9 +51,17 @@ def test_the_first_seen_article_names_the_story_and_copies_join_it(tmp_path: Pat
     assert index.assign("a.txt", "h1", WIRE, "") == "a.txt"
     assert index.assign("b.txt", "h2", COPY, "https://other.example/bridge") == "a.txt"
     assert index.assign("c.txt", "h3", OTHER, "") == "c.txt"
-    # A corrected page at the same url joins its story even when much of the text changed.
-    assert index.assign("d.txt", "h4", OTHER + " Correction: the vote was on Wednesday.",
-                        "https://other.example/bridge") == "a.txt"
+    # A corrected page at the same url joins its story even when much of the text changed...
+    corrected = COPY[: COPY.index("Repair work")] + (
+        "Correction: an earlier version of this story gave the wrong cost and dates. The "
+        "council now says the repairs will cost 48 million pounds, that the closure starts in "
+        "May rather than March, and that the work will last until the summer of 2027.")
+    assert similarity(COPY, corrected) < THRESHOLD
+    assert index.assign("d.txt", "h4", corrected, "https://other.example/bridge") == "a.txt"
+    # ...but an unrelated article that a feed gave the same url (its front page) does not.
+    unrelated = "Marlow's rowing club won the regional regatta on Sunday, beating crews from " \
+        "six towns in a race held in strong winds on the river."
+    assert index.assign("g.txt", "h7", unrelated, "https://other.example/bridge") == "g.txt"
     index.save()
     again = StoryIndex.load(tmp_path / "s.json")
     assert again.knows("b.txt", "h2") and not again.knows("b.txt", "changed")
