@@ -199,7 +199,8 @@ class HybridRetriever:
     def _distinct(self, order: list[str], known: dict[str, tuple[StoredChunk, float]],
                   vector: np.ndarray, top_k: int) -> Distinct:
         """The best ``top_k`` of ``order`` with one copy per story; looks further down the
-        ranking only when copies were left out (``known`` gains the chunks it fetches)."""
+        ranking only when copies were left out or a stale keyword hit was gone from the store
+        (``known`` gains the chunks it fetches)."""
         window = top_k
         asked: set[str] = set()
         while True:
