@@ -29,6 +29,9 @@ class Citation:
     # The article cited: ``<file>#<entry>`` for an entry of a feed or JSON export (many
     # articles, one file); the file itself for a one-article file.
     article_id: str = ""
+    # Where else the same story ran (near-duplicate copies on other sites, older versions):
+    # each copy's site, else its url's host, else its title or file.
+    also_in: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -78,7 +81,7 @@ class Answer:
                 {"n": c.n, "file": c.file, "article_id": c.article_id or c.file,
                  "title": c.title, "date": c.date, "url": c.url,
                  "site": c.site, "author": c.author, "quote": c.quote,
-                 "score": round(c.score, 4)}
+                 "score": round(c.score, 4), "also_in": list(c.also_in)}
                 for c in self.citations
             ],
             "timings_ms": {k: round(v, 1) for k, v in asdict(self.timings).items()},

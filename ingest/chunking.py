@@ -52,6 +52,12 @@ class Chunk:
     # The article's id in a multi-article file (feed, JSON export); "" for a one-article file,
     # whose chunks stay keyed by the file as they always were (no migration).
     article_id: str = ""
+    # The story the article belongs to (``ingest.near_duplicates``): the key of the first-seen
+    # article it is a near-duplicate of; "" until the ingest run assigns it.
+    story: str = ""
+    # When the ingest run made the chunk (Unix seconds): of two copies of a story with the same
+    # date, retrieval prefers the one ingested later (a correction).
+    ingested_at: int = 0
 
     @property
     def key(self) -> str:
@@ -75,6 +81,10 @@ class Chunk:
             stored["title_given"] = True
         if self.article_id:
             stored["article_id"] = self.article_id
+        if self.story:
+            stored["story"] = self.story
+        if self.ingested_at:
+            stored["ingested_at"] = self.ingested_at
         for key in ARTICLE_FIELDS:
             value = self.article_metadata.get(key)
             if isinstance(value, str) and value:

@@ -24,7 +24,7 @@ import time
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import nullcontext
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -44,6 +44,7 @@ from ingest.loaders.files import (
     discover,
     read_article,
 )
+from ingest.near_duplicates import StoryIndex, index_path
 from ingest.report import IngestProgress, IngestReport
 from ingest.sources.config import ExtraRoot
 from ingest.store import KEYWORD_DIRTY, ArticleStore, FileState, deletion_where
@@ -241,6 +242,10 @@ def _run(corpus_dir: Path, store: ArticleStore, encoder: Encoder, keyword_dir: P
         store.open(create=True)
     states = store.file_states()
     signature = chunking_signature(chunk_size, chunk_overlap)
+    # Near-duplicate stories (``ingest.near_duplicates``); a rebuild starts them afresh.
+    stories = StoryIndex(index_path(keyword_dir)) if rebuild \
+        else StoryIndex.load(index_path(keyword_dir))
+    ingested_at = int(time.time())
     report = IngestReport()
     listed, kept_prefixes = _list_files(corpus_dir, extra_roots, report)
     extra_prefixes = {root.prefix for root in extra_roots}
@@ -272,8 +277,11 @@ def _run(corpus_dir: Path, store: ArticleStore, encoder: Encoder, keyword_dir: P
                     multi: bool) -> None:
         version = (content_hash, signature)
         state: FileState | None = states.get(key)
+        url = entry.metadata.get("url", "")
         if state is not None and state.is_complete(version):
             report.files_unchanged += 1
+            if not stories.knows(key, content_hash):  # stored before its signature was saved
+                stories.note(key, content_hash, clean_text(entry.text).text, url, state.story)
             return
         cleaned = clean_text(entry.text)
         chunks = chunk_article(file, entry.text, cleaned, content_hash, chunk_size,
@@ -288,6 +296,8 @@ def _run(corpus_dir: Path, store: ArticleStore, encoder: Encoder, keyword_dir: P
                 remove(key)
             return
         report.lines_dropped += cleaned.lines_dropped
+        story = stories.assign(key, content_hash, cleaned.text, url)
+        chunks = [replace(chunk, story=story, ingested_at=ingested_at) for chunk in chunks]
         if state is None:
             report.files_added += 1
             head = file.split("/", 1)[0] + "/"
@@ -341,7 +351,12 @@ def _run(corpus_dir: Path, store: ArticleStore, encoder: Encoder, keyword_dir: P
             if progress:
                 progress.file_done(article.name)
     finally:
-        writer.close()
+        try:
+            writer.close()
+        finally:
+            # Even a failed run saves the signatures of what it stored: their chunks already
+            # name their stories.
+            stories.save()
 
     if prune or keep_since is not None:
         for name in sorted(set(states) - seen):
@@ -352,6 +367,8 @@ def _run(corpus_dir: Path, store: ArticleStore, encoder: Encoder, keyword_dir: P
                 remove(name)
                 report.files_removed += 1
 
+    stories.keep_only(seen)
+    stories.save()
     _publish(store, keyword_dir, deletions, changed=marked_dirty)
     report.chunks_total = store.count()
     report.seconds = time.perf_counter() - started

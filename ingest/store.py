@@ -133,6 +133,7 @@ class FileState:
     title: str = ""
     date: str = ""  # ISO YYYY-MM-DD when the article's format gives one
     file: str = ""  # the file the article is in (its key, for a one-article file)
+    story: str = ""  # its story (``ingest.near_duplicates``); "" if stored before stories
 
     def is_complete(self, version: tuple[str, str]) -> bool:
         """True if exactly one version is stored and all its chunks are there."""
@@ -316,6 +317,7 @@ class ArticleStore:
                 state.expected[version] = int(metadata["chunk_count"])
                 state.title = str(metadata.get("title", ""))
                 state.date = str(metadata.get("date", ""))
+                state.story = str(metadata.get("story", ""))
         return dict(states)
 
     def iter_texts(self) -> Iterator[tuple[list[str], list[str]]]:

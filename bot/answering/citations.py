@@ -13,13 +13,15 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from bot.answering.markers import MARKER, marker_numbers, numbers_of, strip_markers
 from bot.answering.retrieval import RetrievedChunk
 from bot.answering.sentences import split_sentences
 from bot.models import Citation
+from ingest.store import StoredChunk
 from ingest.text_terms import terms
 
 log = logging.getLogger(__name__)
@@ -48,6 +50,20 @@ def support(claim: str, quote: str, asked: frozenset[str] = frozenset()) -> floa
     if not claim_terms:
         return 1.0
     return len(claim_terms & set(terms(quote))) / len(claim_terms)
+
+
+def copy_label(chunk: StoredChunk) -> str:
+    """How a reader knows a copy of a story: its site, else its url's host, else its title or
+    file."""
+    host = urlsplit(chunk.article_field("url")).hostname or ""
+    return (chunk.article_field("site") or host.removeprefix("www.") or chunk.title
+            or chunk.article_id)
+
+
+def also_in(cited: Iterable[RetrievedChunk], own: str) -> tuple[str, ...]:
+    """The labels of the cited chunks' other copies, without repeats or the citation's own."""
+    labels = dict.fromkeys(copy_label(copy) for source in cited for copy in source.copies)
+    return tuple(label for label in labels if label != own)
 
 
 def _claims_by_source(text: str, valid: range) -> tuple[str, dict[int, list[str]]]:
@@ -150,5 +166,6 @@ def resolve_citations(raw: str, sources: Sequence[RetrievedChunk],
             date=chunk.article_field("date"), url=chunk.article_field("url"),
             site=chunk.article_field("site"), author=chunk.article_field("author"),
             title_given=chunk.title_given,
-            article_id=chunk.article_id))
+            article_id=chunk.article_id,
+            also_in=also_in((source for source, _, _ in cited), copy_label(chunk))))
     return CitedText(text, tuple(citations), unsupported)

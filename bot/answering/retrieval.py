@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from bot.answering.question_parts import question_parts
+from bot.answering.stories import Distinct, one_copy_per_story
 from bot.models import DateRange
 from ingest.date_numbers import number_date, span_where
 from ingest.errors import IndexFaultError, ServiceUnavailableError
@@ -42,6 +43,9 @@ class RetrievedChunk:
     similarity: float  # cosine similarity of the question and the chunk
     keyword_score: float  # BM25 score, 0 if the keyword retriever did not find it
     fused: float  # reciprocal-rank-fusion score, what the ranking uses
+    # The other copies of its story (same wire story on other sites) that the search found,
+    # left out so the slots go to distinct stories (``bot/answering/stories.py``).
+    copies: tuple[StoredChunk, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -171,25 +175,44 @@ class HybridRetriever:
 
         dense, keyword = search(query, vector)
         fused = _fused(dense, keyword)
-        best_ids = _best_first(fused)[:top_k]
+        order = _best_first(fused)
         parts = question_parts(query)
         if parts:
             # A compound question: its parts take turns at the slots, each ranked on its own.
             # (Fusing the parts' rankings with the whole question's instead favoured the
             # chunks every ranking half-matches over the one each part needs.)
             by_part = [_fused(*search(part, self.encoder.encode([part])[0])) for part in parts]
-            best_ids = take_turns([_best_first(ranking) for ranking in by_part], top_k)
-            fused = {i: max(ranking.get(i, 0.0) for ranking in by_part) for i in best_ids}
+            every = {i for ranking in by_part for i in ranking}
+            order = take_turns([_best_first(ranking) for ranking in by_part], len(every))
+            fused = {i: max(ranking.get(i, 0.0) for ranking in by_part) for i in order}
 
         known = {chunk.id: (chunk, similarity) for chunk, similarity in dense}
         keyword_scores = dict(keyword)
-        missing = [i for i in best_ids if i not in known]
-        known.update(self._with_similarity(missing, vector))
+        distinct = self._distinct(order, known, vector, top_k)
         chunks = [
-            RetrievedChunk(known[i][0], known[i][1], keyword_scores.get(i, 0.0), fused[i])
-            for i in best_ids if i in known  # a stale keyword hit may be gone from the store
+            RetrievedChunk(known[i][0], known[i][1], keyword_scores.get(i, 0.0), fused[i],
+                           distinct.copies.get(i, ()))
+            for i in distinct.ids
         ]
         return Retrieval(vector, chunks, keyword_index, top_k, dates)
+
+    def _distinct(self, order: list[str], known: dict[str, tuple[StoredChunk, float]],
+                  vector: np.ndarray, top_k: int) -> Distinct:
+        """The best ``top_k`` of ``order`` with one copy per story; looks further down the
+        ranking only when copies were left out or a stale keyword hit was gone from the store
+        (``known`` gains the chunks it fetches)."""
+        window = top_k
+        asked: set[str] = set()
+        while True:
+            head = order[:window]
+            missing = [i for i in head if i not in known and i not in asked]
+            asked.update(missing)
+            known.update(self._with_similarity(missing, vector))
+            # A stale keyword hit may be gone from the store: it is left out.
+            distinct = one_copy_per_story([known[i][0] for i in head if i in known], top_k)
+            if len(distinct.ids) >= top_k or window >= len(order):
+                return distinct
+            window += top_k
 
     def _with_similarity(self, ids: list[str], vector: np.ndarray) -> \
             dict[str, tuple[StoredChunk, float]]:

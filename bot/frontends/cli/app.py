@@ -99,6 +99,8 @@ def print_answer(answer: Answer) -> None:
         out.print("\nSources:", style="bold")
         for c in answer.citations:
             out.print(f"  [{c.n}] {source_label(c)} — {quoted(c.quote)}", markup=False)
+            if c.also_in:
+                out.print(f"      also ran in: {', '.join(c.also_in)}", markup=False)
 
 
 SinceOption = Annotated[str | None, typer.Option(

@@ -104,6 +104,9 @@ def citation_line(citation: Citation, quote_limit: int = QUOTE_LIMIT) -> str:
                                              f"`{citation.file}`") if part)
     if citation.date:
         label += f" · {citation.date}"
+    if citation.also_in:
+        places = discord.utils.escape_markdown(shorten(", ".join(citation.also_in), TITLE_LIMIT))
+        label += f" · also ran in: {places}"
     return f"**{citation.n}.** {label} — “{quote}”"
 
 

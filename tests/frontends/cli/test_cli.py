@@ -37,7 +37,7 @@ from tests.fakes.openai_server import FakeOpenAIServer
 
 ASK_KEYS = ["question", "answer", "note", "refused", "backend", "citations", "timings_ms"]
 CITATION_KEYS = ["n", "file", "article_id", "title", "date", "url", "site", "author", "quote",
-                 "score"]
+                 "score", "also_in"]
 TIMING_KEYS = ["retrieve", "generate", "total", "first_token"]
 INGEST_KEYS = ["files_added", "files_updated", "files_unchanged", "files_removed",
                "files_skipped", "chunks_embedded", "chunks_total", "lines_dropped",
