@@ -56,12 +56,14 @@ class AnsweringSettings(BaseModel):
     # passages' best sentences with a sentence either side, up to llm_evidence_tokens, and the
     # model itself judges whether they answer; "sentences", only the one to three sentences
     # the extractive rules chose, after those rules decide whether to refuse (short prompts
-    # for a small model on CPU, but capped at the rules' reading).
-    llm_evidence: Literal["passages", "sentences"] = Field("passages",
-                                                           alias="NEWSBOT_LLM_EVIDENCE")
+    # for a small model on CPU, but capped at the rules' reading); "auto": sentences for a
+    # local model or a self-hosted server at OPENAI_BASE_URL, passages for OpenAI itself and
+    # llama-index providers (backends.llm_evidence says why).
+    llm_evidence: Literal["auto", "passages", "sentences"] = Field(
+        "auto", alias="NEWSBOT_LLM_EVIDENCE")
     llm_evidence_tokens: int = Field(450, alias="NEWSBOT_LLM_EVIDENCE_TOKENS",
                                      ge=100, le=100_000)
-    # Answering rules switched off by name (bot/answering/rules.py), for an ablation.
+    # Answering rules switched off by name (bot/rules.py), for an ablation.
     rules_off: Annotated[list[str], NoDecode] = Field(default_factory=list,
                                                       alias="NEWSBOT_RULES_OFF")
     top_k: int = Field(5, alias="NEWSBOT_TOP_K", ge=1, le=50)

@@ -4,8 +4,9 @@
 Two ways to give the model its evidence (``NEWSBOT_LLM_EVIDENCE``; docs/evaluation.md has the
 measurements on every set):
 
-**passages** (the default). Only what is certain refuses before the model reads: nothing
-retrieved, nothing above the relevance floor, nothing in the date range (the engine does those).
+**passages** (the default for OpenAI and llama-index providers). Only what is certain refuses
+before the model reads: nothing retrieved, nothing above the relevance floor, nothing in the
+date range (the engine does those), passages that never name what the question is about.
 The model then reads the retrieved passages — the best sentences of each with a sentence either
 side, best first, headline and date on each, within ``NEWSBOT_LLM_EVIDENCE_TOKENS``
 (``evidence.passage_windows``) — and judges itself whether they answer. The extractive word
@@ -15,14 +16,14 @@ covered" is a refusal. Each sentence it writes is shown only with a source that 
 (``grounding.py``); a reply none of whose sentences a source states is not shown: the
 extractive answer takes its place if the rules find one, else it is a refusal.
 
-**sentences** (for a small model when prompt length matters most). The extractive rules decide
-first whether the articles can answer at all, and the model sees only the one to three
-sentences they chose to quote. A reply that is unusable is replaced by those quotes; a "not
-covered" gets one more look at the passages (as "passages" shows them, within the same token
-budget), then the quotes under a line saying the
-model found no direct answer; a reply that answers *and* says the sources don't cover it, none
-of whose sentences a source states, is refused (with the 1.5B model on the golden set the quotes
-shown instead held the answer in 1 of 8 such replies).
+**sentences** (the default for a local model or a self-hosted server: a small model on CPU).
+The extractive rules decide first whether the articles can answer at all, and the model sees
+only the one to three sentences they chose to quote. A reply that is unusable is replaced by
+those quotes; a "not covered" gets one more look at the passages (as "passages" shows them,
+within the same token budget), then the quotes under a line saying the model found no direct
+answer; a reply that answers *and* says the sources don't cover it, none of whose sentences a
+source states, is refused (with the 1.5B model on the golden set the quotes shown instead held
+the answer in 1 of 8 such replies).
 """
 
 from __future__ import annotations

@@ -23,8 +23,10 @@ AGE_QUESTION = "How old is Volodymyr Zelensky?"  # the rules refuse it: no age i
 
 
 def _bot(indexed_corpus: IndexedCorpus, server: FakeOpenAIServer, **env: str) -> NewsBot:
+    # A self-hosted server reads the rules' sentences unless told otherwise (backends.py).
     return indexed_corpus.bot(NEWSBOT_LLM="openai", OPENAI_BASE_URL=server.base_url,
-                              OPENAI_API_KEY="test", NEWSBOT_LLM_MAX_RETRIES="1", **env)
+                              OPENAI_API_KEY="test", NEWSBOT_LLM_MAX_RETRIES="1",
+                              **{"NEWSBOT_LLM_EVIDENCE": "passages", **env})
 
 
 def test_the_answer_cites_the_passage_that_states_it(
@@ -135,3 +137,19 @@ def test_passages_that_never_name_the_questions_subject_are_refused_before_the_m
     switched_off = _bot(indexed_corpus, openai_server, NEWSBOT_RULES_OFF="named_in_passages")
     switched_off.answer("What did the Netherlands say about the ceasefire?")
     assert len(openai_server.requests_to("/chat/completions")) == 1
+
+
+@pytest.mark.parametrize(("env", "expected"), [
+    ({"NEWSBOT_LLM": "openai", "OPENAI_API_KEY": "sk-x"}, "passages"),
+    ({"NEWSBOT_LLM": "openai", "OPENAI_BASE_URL": "http://127.0.0.1:8088/v1"}, "sentences"),
+    ({"NEWSBOT_LLM": "local", "NEWSBOT_LOCAL_MODEL": "/m.gguf"}, "sentences"),
+    ({"NEWSBOT_LLM": "openai", "OPENAI_BASE_URL": "http://127.0.0.1:8088/v1",
+      "NEWSBOT_LLM_EVIDENCE": "passages"}, "passages"),
+])
+def test_auto_reads_passages_with_a_hosted_model_and_sentences_with_a_self_hosted_one(
+        env: dict[str, str], expected: str) -> None:
+    from bot.answering.backends import llm_evidence, resolve_backend
+    from bot.settings import Settings
+
+    settings = Settings(_env_file=None, **env)
+    assert llm_evidence(resolve_backend(settings).name, settings) == expected
