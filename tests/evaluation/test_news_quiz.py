@@ -145,6 +145,7 @@ def test_newsbot_eval_runs_a_quiz_set_end_to_end(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(1800)  # ~5 min of embedding on two idle cores; the suite's 300 s is too short
 @pytest.mark.skipif(not (REALTIMEQA / "questions.json").is_file(),
                     reason="the RealTimeQA development set is not beside the project")
 def test_the_extractive_backend_holds_its_floor_on_realtimeqa(
