@@ -78,7 +78,7 @@ def eval_command(
         settings = load_settings(llm=llm, top_k=top_k)
         if baseline:
             _check_baseline_llm(settings)  # before the (long) newsbot run, not after it
-        bot = _prepare_bot(settings, corpus, show_progress=err.is_terminal)
+        bot = prepare_bot(settings, corpus, show_progress=err.is_terminal)
         k = bot.settings.top_k
         ours = _run_system("newsbot", bot.backend, bot_answer_fn(bot, k), cases, k, err)
         if judges:
@@ -129,7 +129,7 @@ def _check_baseline_llm(settings: Settings) -> None:
         raise BadInputError(f"--baseline with an LLM needs the eval extra; {missing}")
 
 
-def _prepare_bot(settings: Settings, corpus: Path | None, show_progress: bool) -> NewsBot:
+def prepare_bot(settings: Settings, corpus: Path | None, show_progress: bool) -> NewsBot:
     """The bot to evaluate: the configured index, or a private index of ``corpus``."""
     from bot.evaluation.runner import eval_settings
     from bot.frontends.cli.console import make_bot
@@ -155,7 +155,7 @@ def _run_system(name: str, backend: str, answer: AnswerFn, cases: Sequence[Golde
                 console: Console) -> EvalRun:
     from bot.evaluation.runner import evaluate
 
-    with _CaseProgress(console, name, len(cases)) as progress:
+    with CaseProgress(console, name, len(cases)) as progress:
         return evaluate(name, backend, answer, cases, k, progress)
 
 
@@ -178,7 +178,7 @@ def _run_baseline(bot: NewsBot, corpus: Path, cases: Sequence[GoldenCase], k: in
     return _run_system("baseline", vanilla.backend, vanilla.answer, cases, k, console)
 
 
-class _CaseProgress:
+class CaseProgress:
     """A progress bar over the cases on stderr, drawn only on a terminal."""
 
     def __init__(self, console: Console, name: str, total: int) -> None:

@@ -26,20 +26,20 @@ def eval_quiz(settings: Settings, set_path: Path, corpus: Path | None, *, as_jso
     from bot.evaluation.news_quiz import load_quiz, quiz_metrics, run_quiz
     from bot.evaluation.thresholds import QUIZ_FLOOR, quiz_floor_failures
     from bot.frontends.cli.console import err, out
-    from bot.frontends.cli.eval_commands import _CaseProgress, _prepare_bot
+    from bot.frontends.cli.eval_commands import CaseProgress, prepare_bot
     from bot.models import Answer, DateRange
     from ingest.errors import BadInputError
 
     cases = load_quiz(set_path)[::every]
     corpus = resolve_corpus_path(corpus if corpus is not None else set_path.parent / "corpus")
-    bot = _prepare_bot(settings, corpus, show_progress=err.is_terminal)
+    bot = prepare_bot(settings, corpus, show_progress=err.is_terminal)
     k = bot.settings.top_k
 
     def answer(question: str, dates: DateRange) -> Answer:
         # Streamed, as Discord asks, so an LLM answer's time to first token is measured.
         return bot.answer(question, top_k=k, dates=dates, on_token=_ignore)
 
-    with _CaseProgress(err, "newsbot", len(cases)) as progress:
+    with CaseProgress(err, "newsbot", len(cases)) as progress:
         scores = run_quiz(answer, cases, progress)
     metrics = quiz_metrics(scores)
     runs = {"newsbot": (bot.backend, metrics, scores)}
@@ -48,7 +48,7 @@ def eval_quiz(settings: Settings, set_path: Path, corpus: Path | None, *, as_jso
 
         err.print("Building the vanilla LlamaIndex baseline…", markup=False)
         vanilla = VanillaBaseline(corpus, bot.encoder, bot.settings)
-        with _CaseProgress(err, "baseline", len(cases)) as progress:
+        with CaseProgress(err, "baseline", len(cases)) as progress:
             theirs = run_quiz(vanilla.answer, cases, progress)
         runs["baseline"] = (vanilla.backend, quiz_metrics(theirs), theirs)
     if as_json:
