@@ -37,7 +37,7 @@ def _threads_opened(fake: FakeDiscord) -> int:
 async def test_a_cut_answer_is_promised_and_finished_after_the_restart_however_busy_the_channel(
         start_bot: StartBot, fake_discord: FakeDiscord, tmp_path: Path,
         caplog: pytest.LogCaptureFixture) -> None:
-    slow = FakeService(stream=("Trump", "Trump said"), stream_pause=0.1, delay=1.5)
+    slow = FakeService(stream=("Trump", "Trump said"), stream_pause=0.1, delay=6.0)
     store = CutAnswers.in_dir(tmp_path)
     client = await start_bot(slow, shutdown_grace=0.2, cut_answers=store)
     await fake_discord.user_message("what did Trump say?", mention_bot=True)
@@ -69,7 +69,7 @@ async def test_a_cut_answer_is_promised_and_finished_after_the_restart_however_b
 
 async def test_a_question_cut_before_anything_was_shown_is_promised_and_finished(
         start_bot: StartBot, fake_discord: FakeDiscord, tmp_path: Path) -> None:
-    slow = FakeService(delay=1.5)  # no streaming: nothing is posted until the answer is done
+    slow = FakeService(delay=6.0)  # no streaming: nothing is posted until the answer is done
     store = CutAnswers.in_dir(tmp_path)
     client = await start_bot(slow, shutdown_grace=0.1, cut_answers=store)
     asked = await fake_discord.user_message("what did Trump say?", mention_bot=True)
@@ -90,7 +90,7 @@ async def test_a_question_cut_before_anything_was_shown_is_promised_and_finished
 
 async def test_an_interrupted_ask_promises_nothing_and_says_to_ask_again(
         start_bot: StartBot, fake_discord: FakeDiscord, tmp_path: Path) -> None:
-    slow = FakeService(stream=("Trump", "Trump said"), stream_pause=0.1, delay=1.5)
+    slow = FakeService(stream=("Trump", "Trump said"), stream_pause=0.1, delay=6.0)
     store = CutAnswers.in_dir(tmp_path)
     client = await start_bot(slow, shutdown_grace=0.2, cut_answers=store)
     interaction = await fake_discord.slash_command("ask", {"question": "What did Trump say?"})
