@@ -455,9 +455,22 @@ class FakeDiscord:
         return call
 
     async def wait_until(self, condition: Callable[[], bool], *, timeout: float = 10.0) -> None:
-        """Wait until ``condition()`` holds, checking after every REST call."""
+        """Wait until ``condition()`` holds, checking after every REST call and every 50 ms.
+
+        The timer matters for conditions on state outside this gateway (a fake service's
+        calls, a store on disk): with REST calls alone such a condition that turns true
+        after the last call would wait for the timeout."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
         async with self._changed:
-            await asyncio.wait_for(self._changed.wait_for(condition), timeout)
+            while not condition():
+                left = deadline - loop.time()
+                if left <= 0:
+                    raise TimeoutError(f"condition not met within {timeout} s")
+                try:
+                    await asyncio.wait_for(self._changed.wait(), min(left, 0.05))
+                except TimeoutError:
+                    pass
 
     # -- REST ------------------------------------------------------------------------------------
 

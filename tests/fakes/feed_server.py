@@ -133,8 +133,11 @@ class FeedServer(StartStop):
                     pass  # the client gave up (a timeout or a size cap): expected
 
             def _not_modified(self, route: Route) -> bool:
-                if route.etag and self.headers.get("If-None-Match") == route.etag:
-                    return True
+                # RFC 9110 13.2.2: with If-None-Match present, If-Modified-Since is ignored
+                # (a feed edited twice within one second keeps its Last-Modified).
+                match = self.headers.get("If-None-Match")
+                if match is not None:
+                    return bool(route.etag) and match == route.etag
                 since = self.headers.get("If-Modified-Since")
                 return bool(route.last_modified and since
                             and since == formatdate(route.last_modified, usegmt=True))
