@@ -78,11 +78,13 @@ def answer_concurrency(settings: Settings) -> int | None:
 def make_synthesizer(backend: Backend, settings: Settings, retriever: HybridRetriever,
                      sentence_encoder: Callable[[], CachingEncoder]) -> Synthesizer:
     """The synthesizer of ``backend``, built from the settings and the engine's components."""
-    from bot.answering.extractive.synthesizer import ExtractiveSynthesizer
+    from bot.answering.evidence.gatherer import EvidenceGatherer
 
-    rules = ExtractiveSynthesizer(retriever, sentence_encoder(), settings.rule_switches())
+    rules = EvidenceGatherer(retriever, sentence_encoder(), settings.rule_switches())
     if backend == EXTRACTIVE:
-        return rules
+        from bot.answering.quoting.synthesizer import ExtractiveSynthesizer
+
+        return ExtractiveSynthesizer(rules)
     from bot.answering.llm.factory import make_chat_model
     from bot.answering.llm.synthesizer import LLMSynthesizer
 

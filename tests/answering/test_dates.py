@@ -8,7 +8,7 @@ from datetime import date
 import pytest
 
 from bot.answering.dates import asks_for_latest, question_dates, span_phrase
-from bot.answering.extractive.selection import NEAR_TIE_MARGIN, Candidate, newest_on_near_ties
+from bot.answering.evidence.selection import NEAR_TIE_MARGIN, Candidate, newest_on_near_ties
 from bot.frontends.common.dates import date_range
 from bot.models import DateRange
 from ingest.date_numbers import date_number, iso_date_number, number_date, span_where

@@ -30,6 +30,7 @@ Usage::
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import json
 import re
@@ -467,10 +468,8 @@ class FakeDiscord:
                 left = deadline - loop.time()
                 if left <= 0:
                     raise TimeoutError(f"condition not met within {timeout} s")
-                try:
+                with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._changed.wait(), min(left, 0.05))
-                except TimeoutError:
-                    pass
 
     # -- REST ------------------------------------------------------------------------------------
 

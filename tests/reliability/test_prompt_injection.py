@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from bot.answering.extractive.selection import NOTE
+from bot.answering.evidence.selection import NOTE
 from bot.answering.synthesizer import REFUSAL
 from bot.engine import NewsBot
 from bot.models import Answer

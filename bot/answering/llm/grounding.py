@@ -32,7 +32,7 @@ import re
 from collections.abc import Iterable, Sequence
 
 from bot.answering.citations import SUPPORT_THRESHOLD, best_quote
-from bot.answering.extractive.answer_types import (
+from bot.answering.evidence.answer_types import (
     MONTH_NAME,
     WEEKDAY,
     AnswerType,

@@ -34,13 +34,13 @@ from dataclasses import replace
 
 from bot.answering.citations import resolve_citations
 from bot.answering.dates import asks_for_latest
-from bot.answering.extractive.synthesizer import ExtractiveSynthesizer
-from bot.answering.llm.chat_model import ChatModel
-from bot.answering.llm.evidence import (
+from bot.answering.evidence.for_model import (
     evidence_sources,
     newest_article_only,
     passage_windows,
 )
+from bot.answering.evidence.gatherer import EvidenceGatherer
+from bot.answering.llm.chat_model import ChatModel
 from bot.answering.llm.grounding import ground
 from bot.answering.llm.messages import NOT_COVERED, answer_messages, condense_messages
 from bot.answering.llm.reply import (
@@ -65,7 +65,7 @@ PASSAGES = "passages"
 class LLMSynthesizer:
     """Asks ``chat_model`` to answer from the evidence ``rules`` chose, citing it."""
 
-    def __init__(self, chat_model: ChatModel, rules: ExtractiveSynthesizer, *,
+    def __init__(self, chat_model: ChatModel, rules: EvidenceGatherer, *,
                  evidence: str = PASSAGES, evidence_tokens: int = 450) -> None:
         self.chat_model = chat_model
         self.rules = rules

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from bot.answering.extractive.selection import NOTE as QUOTES_NOTE
+from bot.answering.evidence.selection import NOTE as QUOTES_NOTE
 from bot.answering.llm.messages import NOT_COVERED
 from bot.answering.llm.synthesizer import NO_DIRECT_ANSWER
 from bot.answering.sentences import split_sentences

@@ -1,30 +1,32 @@
-"""The extractive synthesizer: answers with the articles' own sentences, no LLM.
+"""The word rules both backends share: from a retrieval to the sentences worth quoting, or a
+refusal with its reason.
 
-It owns every rule of that backend: when a question is unanswerable (an unknown subject, a
-planned day with no outcome, a narrow answer type nobody gives, sentences too far from the
-question), the deeper second look for narrow answer types, and how a follow-up carries the
-previous question's topic without an LLM to rewrite it.
+It owns every refusal rule (an unknown subject, a subject none of the passages names, a planned
+day with no outcome, a narrow answer type nobody gives, sentences too far from the question) and
+the deeper second look for narrow answer types. The quoting backend shows what it finds as the
+answer; the LLM backend uses it as hints, as the chosen sentences a small model reads, and as
+the fallback when the model's reply is unusable.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from bot.answering.citations import resolve_citations
 from bot.answering.dates import asks_for_latest
-from bot.answering.extractive import selection
-from bot.answering.extractive.answerability import (
+from bot.answering.evidence import selection
+from bot.answering.evidence.answerability import (
     only_planned,
     passage_vocabulary,
     unknown_subject,
 )
 from bot.answering.retrieval import HybridRetriever, Retrieval
 from bot.answering.synthesizer import Synthesis, refusal
-from bot.models import Answer, Turn
+from bot.models import Answer
 from bot.rules import ALL_ON, RuleSwitches
 from ingest.embedding.cache import CachingEncoder
 
+#: The backend name of an answer made of the rules' quotes.
 LABEL = "extractive"
 # The best extractive sentence is not an answer when both its embedding similarity to the
 # question and its score (similarity blended with keyword overlap) are below this. Measured on
@@ -33,8 +35,6 @@ LABEL = "extractive"
 # refused a paraphrase ("club of wealthy nations" → G7) or a meta question ("described as the
 # current or the former president?").
 SENTENCE_FLOOR = 0.30
-# Words carried over from the previous question when there is no LLM to rewrite a follow-up.
-CARRIED_TOPIC_TURNS = 1
 # How much deeper to look for a narrow answer type (see answer_types).
 DEEPER_FACTOR = 3
 
@@ -52,8 +52,9 @@ class Evidence:
         return not self.synthesis.answer.refused
 
 
-class ExtractiveSynthesizer:
-    """Quotes the retrieved sentences that best answer the question, each cited."""
+class EvidenceGatherer:
+    """Finds the retrieved sentences that best answer the question (each cited), or why the
+    articles cannot answer it."""
 
     label = LABEL
 
@@ -64,20 +65,10 @@ class ExtractiveSynthesizer:
         self.sentence_encoder = sentence_encoder
         self.rules = rules
 
-    def standalone(self, question: str, history: Sequence[Turn]) -> str:
-        if not history:
-            return question
-        previous = " ".join(turn.question for turn in history[-CARRIED_TOPIC_TURNS:])
-        return f"{question} ({previous})"
-
-    def synthesize(self, question: str, standalone: str, retrieval: Retrieval,
-                   on_token: Callable[[str], None] | None = None) -> Synthesis:
-        """The extractive answer, and the retrieval it quotes (deeper than asked when the
-        first chunks lack the kind of value the question asks for). Never streams."""
-        return self.gather(question, standalone, retrieval).synthesis
-
     def gather(self, question: str, standalone: str, retrieval: Retrieval) -> Evidence:
-        """The extractive answer (or refusal) and the sentences it quotes."""
+        """The quoted answer (or refusal) and the sentences it quotes; the retrieval in it is
+        deeper than asked when the first chunks lack the kind of value the question asks
+        for."""
         rules = self.rules
         missing = rules.on("unknown_subject") and \
             unknown_subject(question, retrieval.keyword_index.knows)

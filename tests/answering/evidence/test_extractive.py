@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 import yaml
 
-from bot.answering.extractive import selection as extractive
+from bot.answering.evidence import selection as extractive
 from bot.answering.questions import clean_question
 from bot.answering.synthesizer import REFUSAL
 from bot.engine import NewsBot

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from bot.answering.extractive.answer_types import NARROW, AnswerType, holds_answer, question_type
+from bot.answering.evidence.answer_types import NARROW, AnswerType, holds_answer, question_type
 from bot.answering.headlines import is_title
 from bot.answering.question_parts import asked_part, question_parts
 from bot.answering.retrieval import RetrievedChunk
@@ -85,7 +85,7 @@ class ExtractiveResult:
     # retrieved sentence holds: the articles cannot answer it.
     missing_type: AnswerType | None = None
     # The sentences the answer quotes, best first: the evidence an LLM is given instead of
-    # whole chunks (bot/answering/llm/evidence.py).
+    # whole chunks (bot/answering/evidence/for_model.py).
     chosen: tuple[Candidate, ...] = ()
 
 

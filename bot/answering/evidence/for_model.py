@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from bot.answering.extractive.selection import Candidate
+from bot.answering.evidence.selection import Candidate
 from bot.answering.retrieval import RetrievedChunk
 from bot.answering.sentences import split_sentences
 from ingest.text_terms import terms
@@ -123,7 +123,7 @@ def passage_windows(question: str, query_vector: np.ndarray, chunks: Sequence[Re
 def _sentence_scores(question: str, query_vector: np.ndarray, sentences: list[str],
                      encoder: Encoder) -> list[float]:
     """Each sentence's score as an extractive candidate's: similarity and keyword overlap."""
-    from bot.answering.extractive.selection import DENSE_WEIGHT, KEYWORD_WEIGHT, question_terms
+    from bot.answering.evidence.selection import DENSE_WEIGHT, KEYWORD_WEIGHT, question_terms
 
     wanted = set(question_terms(question))
     words = [frozenset(terms(s)) for s in sentences]

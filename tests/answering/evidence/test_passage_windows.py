@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from numpy.typing import NDArray
 
-from bot.answering.llm.evidence import passage_windows
+from bot.answering.evidence.for_model import passage_windows
 from bot.answering.llm.messages import NOT_COVERED
 from bot.answering.llm.synthesizer import MODEL_FOUND_NONE, NO_SUPPORTED_ANSWER
 from bot.engine import NewsBot

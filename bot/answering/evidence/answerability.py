@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 
-from bot.answering.extractive.answer_types import MONTH_NAME, WEEKDAY
+from bot.answering.evidence.answer_types import MONTH_NAME, WEEKDAY
 from bot.answering.sentences import split_sentences
 from ingest.text_terms import STOP_WORDS, terms
 

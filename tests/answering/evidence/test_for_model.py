@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from bot.answering.extractive.selection import Candidate
-from bot.answering.llm.evidence import newest_article_only
+from bot.answering.evidence.for_model import newest_article_only
+from bot.answering.evidence.selection import Candidate
 
 
 def candidate(source: int, text: str, date: str) -> Candidate:

@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from bot.answering.extractive import selection as extractive
-from bot.answering.extractive.answer_types import AnswerType, holds_answer, question_type
-from bot.answering.extractive.answerability import only_planned, unknown_subject
+from bot.answering.evidence import selection as extractive
+from bot.answering.evidence.answer_types import AnswerType, holds_answer, question_type
+from bot.answering.evidence.answerability import only_planned, unknown_subject
 from bot.answering.headlines import is_title
 from bot.answering.retrieval import RetrievedChunk
 from bot.answering.synthesizer import REFUSAL
@@ -265,7 +265,7 @@ def test_a_duration_ranked_below_the_first_chunks_is_still_found(
 
 
 def test_a_name_none_of_the_passages_mentions_is_unknown_to_them() -> None:
-    from bot.answering.extractive.answerability import passage_vocabulary
+    from bot.answering.evidence.answerability import passage_vocabulary
 
     passages = passage_vocabulary(["The U.S. military struck a boat near Britain on Monday."])
 
