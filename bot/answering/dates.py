@@ -23,6 +23,10 @@ older ones only when they don't, with a note saying how old the answer is.
 equally well, the newer article's wins (the extractive rules' near-tie rule). Only the first
 span phrase of a question counts. When no article has a date, no word changes anything: the
 question is answered exactly as it would be without it.
+
+This is the answering side's one date module. The days it reads the words against are the
+stored day numbers (``ingest/dates.py``, through ``HybridRetriever.corpus_days``); the asker's
+own range arrives as a ``DateRange``, typed into a front-end (``bot/frontends/common/dates.py``).
 """
 
 from __future__ import annotations

@@ -19,7 +19,7 @@ import numpy as np
 from bot.answering.question_parts import question_parts
 from bot.answering.stories import Distinct, one_copy_per_story
 from bot.models import DateRange
-from ingest.date_numbers import number_date, span_where
+from ingest.dates import number_date, span_where
 from ingest.errors import IndexFaultError, ServiceUnavailableError
 from ingest.index_reader import IndexReader
 from ingest.keyword_index import KeywordIndex

@@ -37,7 +37,7 @@ from bot.answering.markers import marker_numbers
 from bot.answering.sentences import split_sentences
 from bot.models import Answer, Citation, DateRange, Timings
 from bot.settings import Settings
-from ingest.date_numbers import date_number
+from ingest.dates import date_number
 
 if TYPE_CHECKING:
     from llama_index.core import Document

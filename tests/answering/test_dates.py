@@ -11,7 +11,7 @@ from bot.answering.dates import asks_for_latest, question_dates, span_phrase
 from bot.answering.evidence.selection import NEAR_TIE_MARGIN, Candidate, newest_on_near_ties
 from bot.frontends.common.dates import date_range
 from bot.models import DateRange
-from ingest.date_numbers import date_number, iso_date_number, number_date, span_where
+from ingest.dates import date_number, iso_date_number, number_date, span_where
 from ingest.errors import BadInputError
 
 NEWEST = date(2025, 3, 14)

@@ -14,7 +14,7 @@ from rich.console import Console
 
 from bot.answering.backends import LLM_CHOICES
 from bot.settings import Settings
-from ingest.errors import BadInputError, NewsbotError
+from ingest.errors import EXIT_INTERRUPTED, BadInputError, NewsbotError
 
 if TYPE_CHECKING:
     from bot.engine import NewsBot
@@ -56,14 +56,20 @@ def make_bot(settings: Settings) -> NewsBot:
     return NewsBot(settings)
 
 
+def report_error(exc: NewsbotError) -> int:
+    """Show an expected failure as one line on stderr; its exit code (``ingest/errors.py``).
+    Every command's handler goes through here, so the line and the code are decided once."""
+    err.print(f"error: {exc}", markup=False, soft_wrap=True)  # one line, however long
+    return exc.exit_code
+
+
 @contextmanager
 def expected_errors() -> Iterator[None]:
     """Turn expected failures into one line on stderr and an exit code."""
     try:
         yield
     except NewsbotError as exc:
-        err.print(f"error: {exc}", markup=False, soft_wrap=True)  # one line, however long
-        raise typer.Exit(exc.exit_code) from None
+        raise typer.Exit(report_error(exc)) from None
     except KeyboardInterrupt:
         err.print("interrupted")
-        raise typer.Exit(130) from None
+        raise typer.Exit(EXIT_INTERRUPTED) from None

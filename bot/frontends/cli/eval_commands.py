@@ -62,6 +62,7 @@ def eval_command(
         from bot.evaluation.report import print_report, report_json, save_plot
         from bot.evaluation.runner import bot_answer_fn
         from bot.evaluation.thresholds import gate_failures
+        from ingest.errors import EXIT_FAILURE
 
         set_path = resolve_set_path(golden_set)
         if is_quiz_set(set_path):
@@ -99,7 +100,7 @@ def eval_command(
             chart = save_plot(plot, ours, theirs, gated=gated)
             err.print(f"chart written to {chart}", markup=False)
         if strict and gate_failures(ours.metrics.scores()):
-            raise typer.Exit(1)
+            raise typer.Exit(EXIT_FAILURE)
 
 
 def _gated(set_path: Path, strict: bool) -> bool:
