@@ -220,3 +220,24 @@ async def test_a_follow_up_missed_in_the_bots_thread_is_answered_in_context(
     assert [t.question for t in history] == ["what did Trump say?"]
     assert "[1]" in history[0].answer
     assert fake_discord.calls_to("GET", rf"/channels/{CHANNEL_ID}/messages/{thread_id}")
+
+
+async def test_follow_ups_in_a_thread_from_before_the_restart_fetch_its_opening_once(
+        start_bot: StartBot, fake_discord: FakeDiscord) -> None:
+    client = await start_bot(FakeService())
+    await fake_discord.user_message("what did Trump say?", mention_bot=True)
+    thread_id = int((await fake_discord.wait_for_call("POST", THREADS)).match["mid"])
+    await fake_discord.wait_for_call("POST", rf"/channels/{thread_id}/messages")  # the hint
+    await client.close()
+
+    # A new session starts with an empty message cache: the opening (our reply the thread was
+    # started on, in the parent channel) must be read from Discord, and only once however
+    # many follow-ups need it ("is this the asker?", the history's first exchange).
+    again = FakeService()
+    await start_bot(again)
+    for asked, text in enumerate(("and Putin?", "and the ceasefire?", "and Kyiv?"), start=1):
+        await fake_discord.user_message(text, channel_id=thread_id)
+        await fake_discord.wait_until(lambda asked=asked: len(again.calls) == asked)
+    assert [[t.question for t in history][:1] for _, history in again.calls] == [
+        ["what did Trump say?"]] * 3
+    assert len(fake_discord.calls_to("GET", rf"/channels/{CHANNEL_ID}/messages/{thread_id}")) == 1
