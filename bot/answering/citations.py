@@ -125,6 +125,27 @@ def resolve_citations(raw: str, sources: Sequence[RetrievedChunk],
     """
     asked = frozenset(terms(question))
     text, claims = _claims_by_source(raw, range(1, len(sources) + 1))
+    quoted = _quote_sources(text, claims, sources, quotes, asked)
+    weak = _weakly_supported(quoted, sources, drop_unsupported)
+    if drop_unsupported and weak:
+        text = _without_weak_claims(text, weak)
+    order = list(dict.fromkeys(marker_numbers(text)))
+    file_number = _article_numbers(order, sources)
+    text = _renumbered(text, {old: file_number[sources[old - 1].chunk.article_id]
+                              for old in order})
+    citations, unsupported = _citations(order, sources, quoted, file_number)
+    return CitedText(text, citations, unsupported)
+
+
+# Source numbers in the steps below are the backend's (1-based, one per retrieved chunk);
+# article numbers are the reader's (one per article, in order of first citation).
+
+
+def _quote_sources(text: str, claims: dict[int, list[str]], sources: Sequence[RetrievedChunk],
+                   quotes: dict[int, str] | None,
+                   asked: frozenset[str]) -> dict[int, tuple[str, float]]:
+    """Each cited source's quote and how well it supports the sentences citing it: the quote
+    the backend gave, else the source's best supporting sentence."""
     quoted: dict[int, tuple[str, float]] = {}
     for old in dict.fromkeys(marker_numbers(text)):
         if quotes and old in quotes:
@@ -133,21 +154,37 @@ def resolve_citations(raw: str, sources: Sequence[RetrievedChunk],
                                      for claim in claims.get(old, [quote]))
         else:
             quoted[old] = best_quote(claims.get(old, [""]), sources[old - 1].chunk.text, asked)
+    return quoted
+
+
+def _weakly_supported(quoted: dict[int, tuple[str, float]], sources: Sequence[RetrievedChunk],
+                      dropping: bool) -> set[int]:
+    """The sources whose quote supports their claims too little, each logged."""
     weak = {old for old, (_, score) in quoted.items() if score < SUPPORT_THRESHOLD}
     for old in sorted(weak):
         log.warning("citation to %s is weakly supported (%.2f)%s", sources[old - 1].chunk.file,
-                    quoted[old][1], ": dropped" if drop_unsupported else "")
-    if drop_unsupported and weak:
-        text = _without_weak_claims(text, weak)
+                    quoted[old][1], ": dropped" if dropping else "")
+    return weak
 
-    order = list(dict.fromkeys(marker_numbers(text)))
+
+def _article_numbers(order: Sequence[int], sources: Sequence[RetrievedChunk]) -> dict[str, int]:
+    """Article id → its number, in order of first citation (``order``: source numbers)."""
     files = list(dict.fromkeys(sources[n - 1].chunk.article_id for n in order))
-    file_number = {file: n for n, file in enumerate(files, start=1)}
-    renumber = {old: file_number[sources[old - 1].chunk.article_id] for old in order}
+    return {file: n for n, file in enumerate(files, start=1)}
+
+
+def _renumbered(text: str, renumber: dict[int, int]) -> str:
+    """``text`` with source numbers replaced by article numbers, repeats merged and the
+    spacing markers leave behind tidied."""
     text = MARKER.sub(lambda m: "".join(f"[{renumber[n]}]" for n in numbers_of(m)), text)
     text = re.sub(r"(\[\d+\])(?:\s*\1)+", r"\1", text)  # "[1] [1]" → "[1]"
-    text = re.sub(r"\s+([.,;:!?])", r"\1", re.sub(r"[ \t]{2,}", " ", text)).strip()
+    return re.sub(r"\s+([.,;:!?])", r"\1", re.sub(r"[ \t]{2,}", " ", text)).strip()
 
+
+def _citations(order: Sequence[int], sources: Sequence[RetrievedChunk],
+               quoted: dict[int, tuple[str, float]],
+               file_number: dict[str, int]) -> tuple[tuple[Citation, ...], int]:
+    """One ``Citation`` per cited article, and how many of them no quote supports."""
     by_file: dict[str, list[tuple[RetrievedChunk, str, float]]] = {}
     for old in order:
         source = sources[old - 1]
@@ -157,15 +194,21 @@ def resolve_citations(raw: str, sources: Sequence[RetrievedChunk],
     for article_id, cited in by_file.items():
         if max(score for _, _, score in cited) < SUPPORT_THRESHOLD:
             unsupported += 1
-        first = cited[0][0]
-        joined = " … ".join(dict.fromkeys(quote for _, quote, _ in cited if quote))
-        chunk = first.chunk
-        citations.append(Citation(
-            n=file_number[article_id], file=chunk.file, title=chunk.title, quote=joined,
-            score=max(source.similarity for source, _, _ in cited), chunk_id=chunk.id,
-            date=chunk.article_field("date"), url=chunk.article_field("url"),
-            site=chunk.article_field("site"), author=chunk.article_field("author"),
-            title_given=chunk.title_given,
-            article_id=chunk.article_id,
-            also_in=also_in((source for source, _, _ in cited), copy_label(chunk))))
-    return CitedText(text, tuple(citations), unsupported)
+        citations.append(_citation(file_number[article_id], cited))
+    return tuple(citations), unsupported
+
+
+def _citation(n: int, cited: Sequence[tuple[RetrievedChunk, str, float]]) -> Citation:
+    """Article ``n`` as the reader sees it: its first cited chunk's details, the quotes of
+    all its cited chunks, and the best similarity among them."""
+    first = cited[0][0]
+    joined = " … ".join(dict.fromkeys(quote for _, quote, _ in cited if quote))
+    chunk = first.chunk
+    return Citation(
+        n=n, file=chunk.file, title=chunk.title, quote=joined,
+        score=max(source.similarity for source, _, _ in cited), chunk_id=chunk.id,
+        date=chunk.article_field("date"), url=chunk.article_field("url"),
+        site=chunk.article_field("site"), author=chunk.article_field("author"),
+        title_given=chunk.title_given,
+        article_id=chunk.article_id,
+        also_in=also_in((source for source, _, _ in cited), copy_label(chunk)))
