@@ -157,6 +157,17 @@ class Tuning(BaseModel):
             raise ValueError(f"{field}={values.get(field)!r}: {first.get('msg')}") from None
 
 
+    def changes(self) -> dict[str, object]:
+        """What differs from the defaults (``rules_off`` as a sorted list): what a report
+        says a run was tuned by."""
+        changed: dict[str, object] = {
+            name: value for name, value in self.model_dump(exclude={"rules"}).items()
+            if value != getattr(DEFAULTS, name)}
+        if self.rules.off:
+            changed[RULES_OFF] = sorted(self.rules.off)
+        return changed
+
+
 def tunable_names() -> list[str]:
     """Every name an override may set: the fields, with ``rules_off`` for ``rules``."""
     return [name for name in Tuning.model_fields if name != "rules"] + [RULES_OFF]

@@ -124,3 +124,15 @@ def test_a_question_about_change_over_time_reads_everything(question: str) -> No
 
 def test_may_the_verb_is_no_month() -> None:
     assert recent_window("Which city may soon see federal agents?", NEWEST, None) is not None
+
+
+def test_how_far_back_the_present_reaches_is_tuned(
+        storms: Path, local_encoder: CachingEncoder) -> None:
+    """``recent_days`` reaches the engine: a present reaching back past the older article
+    (387 days before the newest) answers from it without the "as of" note."""
+    answer = _bot(storms, local_encoder, NEWSBOT_TUNE="recent_days=400").answer(
+        "Which island closed its schools?")
+    assert "Barvala" in answer.text and "as of" not in answer.note
+    answer = _bot(storms, local_encoder, NEWSBOT_TUNE="recent_days=3").answer(
+        "Which island closed its schools?")
+    assert "No article of the last 3 days answers it; this is as of 2024-10-05" in answer.note
