@@ -84,6 +84,14 @@ class Tuning(BaseModel):
         "an unpunctuated line whose words are at least this share capitalised is a heading, "
         "never quoted"))
 
+    # -- compound and scene-setting questions (bot/answering/question_parts.py) ----------------
+    max_question_parts: int = Field(3, ge=2, description=(
+        "a compound question's parts looked up in turn (retrieval, sentence choice, "
+        "grounding); further parts are not looked up on their own"))
+    min_asking_words: int = Field(3, ge=1, description=(
+        "a question that sets the scene first is answered by its last sentence only when "
+        "that sentence asks with at least this many words ('Why?' alone says too little)"))
+
     # -- refusals (bot/answering/evidence/gatherer.py, answerability.py) ------------------------
     sentence_floor: float = Field(0.30, description=(
         "refuse when the best sentence's similarity and score are both below this; on the "
@@ -96,6 +104,9 @@ class Tuning(BaseModel):
     planned_share: float = Field(0.75, ge=0, le=1, description=(
         "an outcome question is refused when at least this share of the sentences naming "
         "its day speak of it as still to come"))
+    planned_min_sentences: int = Field(2, ge=1, description=(
+        "the planned-day refusal needs at least this many sentences naming the day: one "
+        "sentence is too little to say the articles only plan for it"))
 
     # -- citations (bot/answering/citations.py) -------------------------------------------------
     support_threshold: float = Field(0.25, ge=0, le=1, description=(

@@ -180,7 +180,7 @@ class HybridRetriever:
         dense, keyword = search(query, vector)
         fused = _fused(dense, keyword, tuning.rrf_k)
         order = _best_first(fused)
-        parts = question_parts(query)
+        parts = question_parts(query, tuning.max_question_parts)
         if parts:
             # A compound question: its parts take turns at the slots, each ranked on its own.
             # (Fusing the parts' rankings with the whole question's instead favoured the

@@ -121,9 +121,11 @@ _PLANNED = re.compile(
 
 
 def only_planned(question: str, passages: Iterable[str],
-                 share: float = DEFAULTS.planned_share) -> str | None:
-    """The day an outcome question asks about, if the passages' sentences naming it only plan
-    for it: at least ``share`` of them (``Tuning.planned_share``) speak of it as to come."""
+                 share: float = DEFAULTS.planned_share,
+                 min_sentences: int = DEFAULTS.planned_min_sentences) -> str | None:
+    """The day an outcome question asks about, if the passages' sentences naming it (at least
+    ``min_sentences``) only plan for it: at least ``share`` of them (``Tuning.planned_share``)
+    speak of it as to come."""
     if not _ASKS_OUTCOME.search(question) or not _WEEKDAY_OR_DATE.search(question):
         return None  # most questions: no need to split the passages
     sentences = [s.text for passage in passages for s in split_sentences(passage)]
@@ -131,6 +133,6 @@ def only_planned(question: str, passages: Iterable[str],
         day = match.group(0)
         naming = {s for s in sentences if day.lower() in s.lower()}
         planned = [s for s in naming if _PLANNED.search(s)]
-        if len(naming) >= 2 and len(planned) >= share * len(naming):
+        if len(naming) >= min_sentences and len(planned) >= share * len(naming):
             return day
     return None

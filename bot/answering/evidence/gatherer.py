@@ -83,7 +83,7 @@ class EvidenceGatherer:
             return self._refuse(question, retrieval, unnamed)
         planned_day = rules.on("planned_day") and \
             only_planned(question, (c.chunk.text for c in retrieval.chunks),
-                         self.tuning.planned_share)
+                         self.tuning.planned_share, self.tuning.planned_min_sentences)
         if planned_day:
             return self._refuse(question, retrieval, (
                 f"They speak of {planned_day} only as planned, written before it; "

@@ -202,7 +202,7 @@ def _by_part(question: str, chunks: list[RetrievedChunk], encoder: Encoder,
     alone (bot/answering/question_parts.py): scored against the whole question, the sentences
     answering one part fill every slot. Only sentences sharing a word with the part count."""
     lists: list[list[Candidate]] = []
-    for part in question_parts(question):
+    for part in question_parts(question, tuning.max_question_parts):
         candidates = [c for c in _candidates(part, question_type(part), chunks, tuning)
                       if c.keyword > 0]
         if candidates:
@@ -233,7 +233,8 @@ def extract(question: str, query_vector: np.ndarray, chunks: list[RetrievedChunk
     that sets the scene first is answered by the sentences closest to its asking sentence
     (``question_parts.asked_part``). ``tuning``: its counts, weights and rule switches."""
     rules = tuning.rules
-    asked = asked_part(question) if rules.on("asked_part") else question
+    asked = asked_part(question, tuning.min_asking_words) if rules.on("asked_part") \
+        else question
     if asked != question:
         # Closest in meaning to what is asked; the scene's words still count as keywords
         # (they name whom the asking sentence's "he" or "it" is about).

@@ -75,7 +75,7 @@ def ground(reply: str, sources: Sequence[RetrievedChunk], question: str = "",
     asked = _stems(terms(question), stem_chars)
     question_words = frozenset(terms(question))
     asks_when = any(question_type(q) is AnswerType.TIME
-                    for q in (question, *question_parts(question)))
+                    for q in (question, *question_parts(question, tuning.max_question_parts)))
     # What each source names, worked out once per reply. The headline counts: the model is
     # shown it and attributes to it ("according to Normans, part 1 of 13").
     named = {n: _stems(terms(f"{source.chunk.title} {source.chunk.text}"), stem_chars)
