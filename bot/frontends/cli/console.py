@@ -30,8 +30,9 @@ LlmOption = Annotated[str | None, typer.Option(
 JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON object.")]
 
 
-def load_settings(**overrides: Any) -> Settings:
-    """Settings from env and .env; a bad value is a one-line usage error."""
+def load_settings(*, tune: list[str] | None = None, **overrides: Any) -> Settings:
+    """Settings from env and .env; a bad value is a one-line usage error. ``tune``: the
+    ``--tune name=value`` items, applied over ``NEWSBOT_TUNE``'s."""
     from pydantic import ValidationError
 
     try:
@@ -41,6 +42,13 @@ def load_settings(**overrides: Any) -> Settings:
         name = first.get("loc", ("?",))[0]
         raise BadInputError(f"invalid setting {name}: {first.get('msg')}") from None
     updates = {k: v for k, v in overrides.items() if v is not None}
+    if tune:
+        from bot.tuning import parse_overrides
+
+        try:
+            updates["tune"] = settings.tune.with_overrides(parse_overrides(tune))
+        except ValueError as exc:
+            raise BadInputError(f"--tune {exc}") from None
     if "llm" in updates and updates["llm"] not in LLM_CHOICES:
         raise BadInputError(
             f"--llm must be {', '.join(LLM_CHOICES[:-1])} or {LLM_CHOICES[-1]}, "

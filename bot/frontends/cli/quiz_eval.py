@@ -53,7 +53,7 @@ def eval_quiz(settings: Settings, set_path: Path, corpus: Path | None, *, as_jso
         runs["baseline"] = (vanilla.backend, quiz_metrics(theirs), theirs)
     if as_json:
         out.print(json.dumps({"set": str(set_path), "corpus": str(corpus), "k": k,
-                              "every": every, **{
+                              "every": every, "tuning": bot.tuning.changes(), **{
                                   name: {"backend": backend, "metrics": m.to_json(),
                                          "cases": [s.to_json() for s in run]}
                                   for name, (backend, m, run) in runs.items()}},
