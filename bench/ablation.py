@@ -12,6 +12,7 @@ when switching it off loses across the sets, not only on the one it was written 
     python -m bench.ablation --rules sentence_floor,recent_first --sets golden,realtimeqa
     python -m bench.ablation --every 2 --out bench/out/ablation.json
     python -m bench.ablation --rules recent_first --tune recent_days=14
+    python -m bench.ablation --sets squad                     # SQuAD 2.0 "Normans" alone
 
 Prints a Markdown table (rule off → each set's figures; "(all on)" first) and writes JSON.
 """
@@ -40,15 +41,22 @@ SETS: dict[str, list[str]] = {
     "realtimeqa": ["--set", str(REALTIMEQA / "questions.json"),
                    "--corpus", str(REALTIMEQA / "corpus")],
 }
-#: The figures shown per set: golden-style sets and news-quiz sets report different ones.
+#: SQuAD 2.0 "Normans" runs through its own script (``bench/squad_normans.py``), which asks
+#: through ``NewsBot.answer`` and reads the tuning from ``NEWSBOT_TUNE``.
+SQUAD = "squad"
+SQUAD_OUT = REPO / "bench" / "out" / "ablation_squad"
+#: The figures shown per set: golden-style sets, news-quiz sets and SQuAD report different ones.
 GOLDEN_FIGURES = ("fact_accuracy", "citation_precision", "refusal_accuracy")
 QUIZ_FIGURES = ("answerable_right", "refused_right", "false_refusal_rate")
+SQUAD_FIGURES = ("answer_contains_gold", "refusal_rate_unanswerable", "false_refusal_rate")
 
 
-def run_set(name: str, rule: str | None, every: int,
-            tune: Sequence[str] = ()) -> dict[str, Any]:
+def run_set(name: str, rule: str | None, every: int, tune: Sequence[str] = (),
+            squad_out: Path = SQUAD_OUT) -> dict[str, Any]:
     """One set's metrics with ``rule`` off (None: every rule on), tuned by ``tune``
     (``name=value`` items)."""
+    if name == SQUAD:
+        return run_squad(rule, every, tune, squad_out)
     # "(all on)" must mean all on: no rule left off by the caller's environment.
     env = {**os.environ, "NEWSBOT_RULES_OFF": ""}
     tuned = [arg for item in [*tune, *([f"rules_off={rule}"] if rule else [])]
@@ -64,8 +72,26 @@ def run_set(name: str, rule: str | None, every: int,
     return metrics
 
 
+def run_squad(rule: str | None, every: int, tune: Sequence[str],
+              out: Path) -> dict[str, Any]:
+    """SQuAD's metrics (extractive, no baseline) with ``rule`` off, through ``NEWSBOT_TUNE``
+    (the script has no ``--tune``; the same settings a user's environment would give)."""
+    items = [*tune, *([f"rules_off={rule}"] if rule else [])]
+    env = {**os.environ, "NEWSBOT_RULES_OFF": "", "NEWSBOT_TUNE": ",".join(items)}
+    command = [sys.executable, "-m", "bench.squad_normans", "--no-baseline", "--every",
+               str(every), "--out", str(out)]
+    done = subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True,
+                          check=False)
+    if done.returncode != 0:
+        raise SystemExit(f"squad with {rule or 'no rule'} off failed: "
+                         f"{done.stderr.strip().splitlines()[-1:]}")
+    result = json.loads((out / "squad_normans_extractive.json").read_text("utf-8"))
+    metrics: dict[str, Any] = result["systems"]["newsbot"]["metrics"]
+    return metrics
+
+
 def figures(name: str, metrics: dict[str, Any]) -> str:
-    keys = QUIZ_FIGURES if name == "realtimeqa" else GOLDEN_FIGURES
+    keys = {"realtimeqa": QUIZ_FIGURES, SQUAD: SQUAD_FIGURES}.get(name, GOLDEN_FIGURES)
     return " / ".join(str(round(metrics[k], 3)) for k in keys)
 
 
@@ -75,15 +101,18 @@ def main(argv: list[str] | None = None) -> int:
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rules", default=",".join(RULES), help="comma-separated rule names")
-    parser.add_argument("--sets", default=",".join(SETS), help="comma-separated set names")
+    parser.add_argument("--sets", default=",".join([*SETS, SQUAD]),
+                        help="comma-separated set names")
     parser.add_argument("--every", type=int, default=1, help="ask every N-th question")
     parser.add_argument("--out", type=Path, default=REPO / "bench" / "out" / "ablation.json")
     parser.add_argument("--tune", action="append", default=[], metavar="NAME=VALUE",
                         help="tune every run alike (bot/tuning.py; repeatable)")
+    parser.add_argument("--squad-out", type=Path, default=SQUAD_OUT,
+                        help="SQuAD's corpus, index and results folder")
     args = parser.parse_args(argv)
     rules = [r for r in args.rules.split(",") if r]
     sets = [s for s in args.sets.split(",") if s]
-    unknown = [r for r in rules if r not in RULES] + [s for s in sets if s not in SETS]
+    unknown = [r for r in rules if r not in RULES] + [s for s in sets if s not in [*SETS, SQUAD]]
     if unknown:
         parser.error(f"unknown: {', '.join(unknown)}")
     if "realtimeqa" in sets and not (REALTIMEQA / "questions.json").is_file():
@@ -93,7 +122,8 @@ def main(argv: list[str] | None = None) -> int:
     print("|---" * (len(sets) + 1) + "|")
     for rule in [None, *rules]:
         started = time.perf_counter()
-        row = {name: run_set(name, rule, args.every, args.tune) for name in sets}
+        row = {name: run_set(name, rule, args.every, args.tune, args.squad_out)
+               for name in sets}
         results[rule or "(all on)"] = row
         print(f"| {rule or '(all on)'} | " + " | ".join(figures(n, row[n]) for n in sets)
               + f" |   <!-- {time.perf_counter() - started:.0f} s -->", flush=True)

@@ -188,9 +188,10 @@ def _renumbered(text: str, renumber: dict[int, int]) -> str:
 
 
 def _citations(order: Sequence[int], sources: Sequence[RetrievedChunk],
-               quoted: dict[int, tuple[str, float]],
-               file_number: dict[str, int], threshold: float) -> tuple[tuple[Citation, ...], int]:
-    """One ``Citation`` per cited article, and how many of them no quote supports."""
+               quoted: dict[int, tuple[str, float]], file_number: dict[str, int],
+               threshold: float) -> tuple[tuple[Citation, ...], int]:
+    """One ``Citation`` per cited article, and how many of them no quote supports as well
+    as ``threshold``."""
     by_file: dict[str, list[tuple[RetrievedChunk, str, float]]] = {}
     for old in order:
         source = sources[old - 1]
@@ -198,7 +199,7 @@ def _citations(order: Sequence[int], sources: Sequence[RetrievedChunk],
     citations: list[Citation] = []
     unsupported = 0
     for article_id, cited in by_file.items():
-        if max(score for _, _, score in cited) < tuning.support_threshold:
+        if max(score for _, _, score in cited) < threshold:
             unsupported += 1
         citations.append(_citation(file_number[article_id], cited))
     return tuple(citations), unsupported

@@ -76,3 +76,22 @@ def test_ablation_switches_a_rule_off_and_reports_each_set(tmp_path: Path) -> No
     results = json.loads(out.read_text())
     assert set(results) == {"(all on)", "sentence_floor"}
     assert results["sentence_floor"]["news"]["cases"] == 2
+
+
+@pytest.mark.slow
+def test_ablation_runs_squad_with_the_rule_off(tmp_path: Path) -> None:
+    """SQuAD goes through bench/squad_normans.py, tuned and with the rule off through
+    NEWSBOT_TUNE: with the sentence floor raised to 0.99 the floor refuses every answerable
+    question, and switched off it refuses far fewer."""
+    out = tmp_path / "ablation.json"
+    done = subprocess.run(
+        [sys.executable, "-m", "bench.ablation", "--rules", "sentence_floor", "--sets", "squad",
+         "--every", "8", "--tune", "sentence_floor=0.99", "--out", str(out),
+         "--squad-out", str(tmp_path / "squad")],
+        cwd=REPO_ROOT, capture_output=True, text=True, timeout=900,
+        env={**os.environ, "NEWSBOT_RULES_OFF": "", "NEWSBOT_TUNE": ""})
+    assert done.returncode == 0, done.stderr
+    results = json.loads(out.read_text())
+    on, off = results["(all on)"]["squad"], results["sentence_floor"]["squad"]
+    assert on["false_refusal_rate"] == 1.0
+    assert off["false_refusal_rate"] < 0.5
