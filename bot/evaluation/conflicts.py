@@ -32,6 +32,7 @@ from pathlib import Path
 
 import yaml
 
+from bot.answering.dates import span_phrase
 from bot.answering.evidence.conflicts import ROLE_WORDS, Token, tokens
 from bot.answering.sentences import split_sentences
 from bot.models import Answer, DateRange
@@ -137,10 +138,14 @@ def plant(article: SourceArticle, kind: str, number: int,
         fact = " ".join(t.key for t in tokens(sentence.text[token.start:])[:2])
         if fact in used:
             continue
-        used.add(fact)
         original = sentence.text
         changed = original[:token.start] + new_value + original[token.end:]
         question = _question(original, token, asked)
+        if span_phrase(question):
+            # "last week" in a question limits it to those days (bot/answering/dates.py):
+            # one side of the pair would be out of reach.
+            continue
+        used.add(fact)
         brief = _brief([s.text for s in sentences], i, changed)
         shift = SHIFT if number % 2 == 0 else -SHIFT
         case = ConflictCase(
@@ -153,9 +158,6 @@ def plant(article: SourceArticle, kind: str, number: int,
     return None
 
 
-PLANTED_SUFFIX = "-planted.md"
-
-
 def _file_name(number: int, role: str) -> str:
     return f"case{number:02d}-{role}.md"
 
@@ -166,7 +168,8 @@ def _figure(sentence: str, number: int) -> tuple[Token, str, str] | None:
     toks = tokens(sentence)
     for i, token in enumerate(toks):
         if not token.is_number or token.is_date or (i > 0 and toks[i - 1].is_date) or \
-                sentence[token.end:token.end + 1].isalpha():  # "21st", "5G"
+                sentence[token.end:token.end + 1].isalnum() or \
+                sentence[token.start - 1:token.start] in ("%", "#"):  # "21st", "5G", "%26"
             continue
         changed = _changed_number(token.text, number)
         if changed:
@@ -278,9 +281,10 @@ def outcome(case: ConflictCase, answer: Answer) -> str:
     has_original = _says(answer.text, case.original_value)
     has_planted = _says(answer.text, case.planted_value)
     # The original's value may be cited from another article stating it too (the sample's
-    # articles repeat each other's facts): any article but a planted brief counts.
+    # articles repeat each other's facts; another case's brief may quote it beside its own
+    # change): any article but this case's brief counts.
     cited = {c.file for c in answer.citations}
-    others = {f for f in cited if not f.endswith(PLANTED_SUFFIX)}
+    others = cited - {case.planted_file}
     if has_original and has_planted and case.planted_file in cited and others:
         return SURFACED
     if has_planted and not has_original:
