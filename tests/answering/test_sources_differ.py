@@ -18,22 +18,24 @@ from tests.core_fixtures import make_settings, run_newsbot
 from tests.fakes.fake_model import Message, message_text, parse_sources
 from tests.fakes.openai_server import FakeOpenAIServer
 
-FIRST = """---
+GRAIN = ("The port of Velmora shipped a record {} million tonnes of grain in January, "
+         "harbour officials said on Monday.")
+FIRST = f"""---
 title: Velmora port ships record grain
 date: 2025-02-17
 source: Harbour Daily
 ---
-The port of Velmora shipped a record 2.1 million tonnes of grain in January, harbour officials said on Monday.
+{GRAIN.format("2.1")}
 Dock workers loaded ships through the night to clear a backlog left by the winter storms.
 The harbour master thanked the crews for their patience during the long shifts.
 """
-SECOND = """---
+SECOND = f"""---
 title: Grain boom lifts Velmora's economy
 date: 2025-02-24
 source: Coast Ledger
 ---
 Farmers in the north of the province say the harvest was the best in a decade.
-The port of Velmora shipped a record 2.6 million tonnes of grain in January, harbour officials said on Monday.
+{GRAIN.format("2.6")}
 Local shops report brisk trade as seasonal workers spend their wages in town.
 """
 OTHER = """---
