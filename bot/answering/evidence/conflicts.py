@@ -197,7 +197,7 @@ def _shown(sentence: str, toks: list[Token], i1: int, i2: int) -> str:
     """The changed stretch with a little context either side, verbatim from ``sentence``
     (for an insertion, the words it was inserted before)."""
     start = max(0, i1 - CONTEXT_BEFORE)
-    end = min(len(toks), max(i2, i1 + 1) + CONTEXT_AFTER)
+    end = min(len(toks), i2 + CONTEXT_AFTER)
     return sentence[toks[start].start:toks[end - 1].end]
 
 
