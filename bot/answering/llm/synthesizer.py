@@ -28,7 +28,9 @@ the answer in 1 of 8 such replies).
 In both modes, when two articles' best sentences state different values for the same thing
 (``evidence/conflicts.py``), the checked answer gets one more sentence naming both sides with
 their dates, each cited (``evidence/sources_differ.py``). It is appended, not asked of the
-model: told in the prompt, the 1.5B model mostly repeated one side (docs/evaluation.md).
+model: built from the two source sentences it is right by construction, costs no second call,
+and in "sentences" mode the model never sees the disagreeing copy (a near-duplicate the quotes
+leave out). With the 1.5B model 42 of 45 planted conflicts were surfaced (docs/evaluation.md).
 """
 
 from __future__ import annotations
