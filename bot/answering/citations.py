@@ -201,21 +201,21 @@ def _citations(order: Sequence[int], sources: Sequence[RetrievedChunk],
     for article_id, cited in by_file.items():
         if max(score for _, _, score in cited) < threshold:
             unsupported += 1
-        citations.append(_citation(file_number[article_id], cited))
+        joined = " … ".join(dict.fromkeys(quote for _, quote, _ in cited if quote))
+        citations.append(citation_of(file_number[article_id],
+                                     [source for source, _, _ in cited], joined))
     return tuple(citations), unsupported
 
 
-def _citation(n: int, cited: Sequence[tuple[RetrievedChunk, str, float]]) -> Citation:
-    """Article ``n`` as the reader sees it: its first cited chunk's details, the quotes of
-    all its cited chunks, and the best similarity among them."""
-    first = cited[0][0]
-    joined = " … ".join(dict.fromkeys(quote for _, quote, _ in cited if quote))
-    chunk = first.chunk
+def citation_of(n: int, cited: Sequence[RetrievedChunk], quote: str) -> Citation:
+    """Source ``n``: the article of ``cited`` (chunks of one article, the first shown), with
+    ``quote`` and what its format says about it."""
+    chunk = cited[0].chunk
     return Citation(
-        n=n, file=chunk.file, title=chunk.title, quote=joined,
-        score=max(source.similarity for source, _, _ in cited), chunk_id=chunk.id,
+        n=n, file=chunk.file, title=chunk.title, quote=quote,
+        score=max(source.similarity for source in cited), chunk_id=chunk.id,
         date=chunk.article_field("date"), url=chunk.article_field("url"),
         site=chunk.article_field("site"), author=chunk.article_field("author"),
         title_given=chunk.title_given,
         article_id=chunk.article_id,
-        also_in=also_in((source for source, _, _ in cited), copy_label(chunk)))
+        also_in=also_in(cited, copy_label(chunk)))

@@ -105,7 +105,11 @@ def test_latest_prefers_the_newer_of_two_near_equal_articles(dated_bot: NewsBot)
     latest = every_day_alike.answer("What is the latest on Elena Marsh and the Kestrel dam?")
     assert latest.citations[0].file == "marsh-dam-march.md"
     assert latest.text.startswith("President Elena Marsh")
-    assert "Former President" not in latest.text
+    quoted, _, differ = latest.text.partition("\nSources differ:")
+    assert "Former President" not in quoted
+    # … though the answer does say, dated, that the two disagree on her title.
+    assert "(2025-02-10) says “Former President Elena”" in differ
+    assert "(2025-03-12) says “President Elena”" in differ
 
 
 def test_status_counts_dated_files_and_their_span(dated_bot: NewsBot) -> None:

@@ -20,6 +20,8 @@ from bot.answering.evidence.answerability import (
     passage_vocabulary,
     unknown_subject,
 )
+from bot.answering.evidence.conflicts import Conflict, Statement, find_conflict
+from bot.answering.evidence.sources_differ import with_conflict
 from bot.answering.retrieval import HybridRetriever, Retrieval
 from bot.answering.synthesizer import Synthesis, refusal
 from bot.models import Answer
@@ -45,6 +47,9 @@ class Evidence:
 
     synthesis: Synthesis
     sentences: tuple[selection.Candidate, ...]
+    # Two articles among the near-top sentences stating different values (already told in
+    # the synthesis's answer); None when they agree or the rule is off.
+    conflict: Conflict | None = None
 
     @property
     def answerable(self) -> bool:
@@ -108,7 +113,30 @@ class EvidenceGatherer:
         answer = Answer(question=question, text=cited.text, note=selection.NOTE,
                         citations=cited.citations, backend=self.label,
                         unsupported_citations=cited.unsupported)
-        return Evidence(Synthesis(answer, retrieval), result.chosen)
+        conflict = self._conflict(result, retrieval)
+        answer = with_conflict(answer, conflict, retrieval.chunks)
+        return Evidence(Synthesis(answer, retrieval), result.chosen, conflict)
+
+    def conflict(self, standalone: str, retrieval: Retrieval) -> Conflict | None:
+        """Whether the retrieved articles' best answers to ``standalone`` disagree (for a
+        backend that did not gather: the LLM reading whole passages)."""
+        if not self.rules.on("conflicts") or not retrieval.chunks:
+            return None
+        newest_first = self.rules.on("newest_on_ties") and asks_for_latest(standalone)
+        return self._conflict(self._extract(standalone, retrieval, newest_first), retrieval)
+
+    def _conflict(self, result: selection.ExtractiveResult,
+                  retrieval: Retrieval) -> Conflict | None:
+        if not self.rules.on("conflicts"):
+            return None
+
+        def statement(candidate: selection.Candidate) -> Statement:
+            chunk = retrieval.chunks[candidate.source - 1].chunk
+            return Statement(candidate.source, candidate.text, chunk.article_id,
+                             candidate.date)
+
+        return find_conflict([statement(c) for c in result.chosen],
+                             [statement(c) for c in result.near_top])
 
     def unnamed_in_passages(self, question: str, retrieval: Retrieval) -> str | None:
         """Why the retrieved passages cannot answer a question naming something none of them

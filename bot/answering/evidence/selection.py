@@ -74,6 +74,10 @@ class ExtractiveResult:
     # The sentences the answer quotes, best first: the evidence an LLM is given instead of
     # whole chunks (bot/answering/evidence/for_model.py).
     chosen: tuple[Candidate, ...] = ()
+    # Every scored sentence close enough to the best to be quoted, near-duplicates of the
+    # chosen ones included: where two articles stating different values show up
+    # (evidence/conflicts.py), since a copy with one figure changed is a near-duplicate.
+    near_top: tuple[Candidate, ...] = ()
 
 
 def _candidates(question: str, kind: AnswerType | None, chunks: list[RetrievedChunk],
@@ -260,4 +264,4 @@ def extract(question: str, query_vector: np.ndarray, chunks: list[RetrievedChunk
     for c in chosen:
         quotes[c.source] = f"{quotes[c.source]} … {c.text}" if c.source in quotes else c.text
     return ExtractiveResult(raw, quotes, best.score, max(c.dense for c in scored),
-                            chosen=tuple(chosen))
+                            chosen=tuple(chosen), near_top=tuple(_kept(scored, best.score)))

@@ -24,6 +24,13 @@ within the same token budget), then the quotes under a line saying the model fou
 answer; a reply that answers *and* says the sources don't cover it, none of whose sentences a
 source states, is refused (with the 1.5B model on the golden set the quotes shown instead held
 the answer in 1 of 8 such replies).
+
+In both modes, when two articles' best sentences state different values for the same thing
+(``evidence/conflicts.py``), the checked answer gets one more sentence naming both sides with
+their dates, each cited (``evidence/sources_differ.py``). It is appended, not asked of the
+model: built from the two source sentences it is right by construction, costs no second call,
+and in "sentences" mode the model never sees the disagreeing copy (a near-duplicate the quotes
+leave out). With the 1.5B model 42 of 45 planted conflicts were surfaced (docs/evaluation.md).
 """
 
 from __future__ import annotations
@@ -40,6 +47,7 @@ from bot.answering.evidence.for_model import (
     passage_windows,
 )
 from bot.answering.evidence.gatherer import EvidenceGatherer
+from bot.answering.evidence.sources_differ import with_conflict
 from bot.answering.llm.chat_model import ChatModel
 from bot.answering.llm.grounding import ground
 from bot.answering.llm.messages import NOT_COVERED, answer_messages, condense_messages
@@ -108,7 +116,8 @@ class LLMSynthesizer:
             return Synthesis(refusal(question, self.label, MODEL_FOUND_NONE), retrieval)
         answer = self._grounded_answer(question, standalone, raw, sources)
         if answer is not None:
-            return Synthesis(answer, retrieval)
+            conflict = self.rules.conflict(standalone, retrieval)
+            return Synthesis(with_conflict(answer, conflict, retrieval.chunks), retrieval)
         # What it wrote is in no source: the rules' quotes if they find an answer (labelled
         # as quotes), else nothing.
         if not self.rules.rules.on("quote_fallback"):
@@ -152,7 +161,8 @@ class LLMSynthesizer:
                              quoted.retrieval)
         if answer is None:
             return quoted
-        return Synthesis(answer, quoted.retrieval)
+        return Synthesis(with_conflict(answer, evidence.conflict, quoted.retrieval.chunks),
+                         quoted.retrieval)
 
     def _grounded_answer(self, question: str, standalone: str, raw: str,
                          sources: Sequence[RetrievedChunk]) -> Answer | None:

@@ -28,7 +28,8 @@ def register(app: typer.Typer) -> None:
 
 def eval_command(
     golden_set: Annotated[Path | None, typer.Option(
-        "--set", help="Golden set (.yaml or .jsonl); default: the one shipped with newsbot.")
+        "--set", help="Golden set (.yaml or .jsonl); default: the one shipped with newsbot. "
+                      "`conflicts`: the planted-conflict set (from the corpus and --corpus).")
     ] = None,
     corpus: Annotated[Path | None, typer.Option(
         "--corpus", help="Evaluate on this corpus, ingested into a separate eval index "
@@ -65,6 +66,13 @@ def eval_command(
         from bot.evaluation.golden import resolve_set_path
         from bot.evaluation.news_quiz import is_quiz_set
 
+        if golden_set is not None and str(golden_set) == "conflicts" and \
+                not golden_set.exists():
+            from bot.frontends.cli.conflict_eval import eval_conflicts
+
+            eval_conflicts(load_settings(llm=llm, top_k=top_k), corpus, as_json=as_json,
+                           every=every)
+            return
         set_path = resolve_set_path(golden_set)
         if is_quiz_set(set_path):
             from bot.frontends.cli.quiz_eval import eval_quiz
