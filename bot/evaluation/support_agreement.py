@@ -1,10 +1,11 @@
 """How well each citation-support check agrees with hand labels.
 
-``python -m bot.evaluation.support_agreement [--labels FILE] [--json]`` reads a labels file
-(default: ``sets/support_labels.yaml``; schema below), runs every check on each (question,
-claim, quote) and prints, per check, its accuracy and its precision and recall for
+``python -m bot.evaluation.support_agreement [--labels FILE] [--json] [--llm-judge]`` reads a
+labels file (default: ``sets/support_labels.yaml``; schema below), runs every check on each
+(question, claim, quote) and prints, per check, its accuracy, its precision and recall for
 *unsupported* (of the citations it calls unsupported, how many are; of those that are, how many
-it finds). Both checks are deterministic, so the figures are reproducible exactly.
+it finds) and how many labels from real runs (not constructed) it gets right. The word checks
+are deterministic, so their figures reproduce exactly; ``--llm-judge`` adds the configured LLM.
 
 Each label is a mapping: ``id``, ``origin`` (where the triple came from: ``<set>/<backend>``
 for a real run, ``constructed`` for a hard case written from a real quote), ``question``,
@@ -43,6 +44,11 @@ class SupportLabel:
     quote: str
     supported: bool
     reason: str
+
+    @property
+    def real(self) -> bool:
+        """From a real run, not constructed by hand around a real quote."""
+        return self.origin != "constructed"
 
 
 #: A check: (question, claim, quote) → supported?
@@ -111,6 +117,8 @@ class Agreement:
     called_unsupported: int
     labelled_unsupported: int
     disagreements: tuple[str, ...]  # ids where check and label differ
+    real_correct: int = 0  # of the labels from real runs (origin not "constructed")
+    real_total: int = 0
 
     @property
     def accuracy(self) -> float:
@@ -132,6 +140,7 @@ class Agreement:
                 "unsupported_recall": round(self.recall, 3),
                 "called_unsupported": self.called_unsupported,
                 "labelled_unsupported": self.labelled_unsupported,
+                "real_runs": {"labels": self.real_total, "correct": self.real_correct},
                 "disagreements": list(self.disagreements)}
 
 
@@ -145,7 +154,10 @@ def agreement(name: str, check: Check, labels: Sequence[SupportLabel]) -> Agreem
         called_unsupported=sum(not call for call in calls),
         labelled_unsupported=sum(not label.supported for label in labels),
         disagreements=tuple(label.id for call, label in zip(calls, labels, strict=True)
-                            if call != label.supported))
+                            if call != label.supported),
+        real_correct=sum(call == label.supported
+                         for call, label in zip(calls, labels, strict=True) if label.real),
+        real_total=sum(label.real for label in labels))
 
 
 def _llm_judge_check() -> dict[str, Check]:
@@ -191,10 +203,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     unsupported = sum(not label.supported for label in labels)
     print(f"{len(labels)} labels ({unsupported} unsupported) from {path}")
-    print(f"{'check':<42} {'accuracy':>8} {'P(unsup)':>8} {'R(unsup)':>8}  disagrees on")
+    print(f"{'check':<42} {'accuracy':>8} {'P(unsup)':>8} {'R(unsup)':>8} {'real runs':>9}  "
+          f"disagrees on")
     for r in results:
-        print(f"{r.check:<42} {r.accuracy:>8.3f} {r.precision:>8.3f} {r.recall:>8.3f}  "
-              f"{', '.join(r.disagreements) or '—'}")
+        print(f"{r.check:<42} {r.accuracy:>8.3f} {r.precision:>8.3f} {r.recall:>8.3f} "
+              f"{f'{r.real_correct}/{r.real_total}':>9}  {', '.join(r.disagreements) or '—'}")
     return 0
 
 

@@ -111,6 +111,8 @@ def test_agreement_command_scores_both_checks_on_the_labels() -> None:
     # and finds unsupported citations the engine's own rule passes.
     assert new["accuracy"] > old["accuracy"]
     assert new["unsupported_recall"] > old["unsupported_recall"]
+    # Labels from real runs are counted apart from the constructed hard cases.
+    assert 0 < new["real_runs"]["labels"] < new["labels"]
     table = _agreement()
     assert table.returncode == 0 and "key facts (citation_support_independent)" in table.stdout
 
