@@ -173,7 +173,10 @@ def _llm_judge_check() -> dict[str, Check]:
     llm = openai_like(settings)
 
     def judge(question: str, claim: str, quote: str) -> bool:
-        return judge_support(llm, question, claim, quote) is True
+        verdict = judge_support(llm, question, claim, quote)
+        if verdict is None:
+            print(f"LLM judge: neither YES nor NO on {claim[:60]!r}", file=sys.stderr)
+        return verdict is True
 
     return {f"LLM judge ({settings.llm_model})": judge}
 
