@@ -20,7 +20,9 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from bot.answering.backends import OPENAI, resolve_backend
+from bot.answering.markers import strip_markers
 from bot.settings import Settings
+from prompts import load_prompt
 
 if TYPE_CHECKING:
     from llama_index.core.llms import LLM
@@ -156,3 +158,19 @@ def run_judges(results: Sequence[CaseScore], settings: Settings,
         report.judged += 1
     report.means = {name: (sum(v) / len(v) if v else None) for name, v in sums.items()}
     return report
+
+
+def judge_support(llm: LLM, question: str, claim: str, quote: str) -> bool | None:
+    """The model's verdict on whether ``quote`` states what ``claim`` says (prompt:
+    ``prompts/support_judge.txt``); None when the reply is neither YES nor NO.
+
+    Measured against the hand labels by ``python -m bot.evaluation.support_agreement
+    --llm-judge``; the key-fact check, not this judge, is the reported metric (see
+    docs/evaluation.md for why)."""
+    prompt = load_prompt("support_judge").format(
+        question=question, quote=quote,
+        claim=re.sub(r"\s+([.,;:!?])", r"\1", strip_markers(claim)).strip())
+    reply = llm.complete(prompt).text.strip().upper()
+    word = re.match(r"\W*(YES|NO)\b", reply)
+    return None if word is None else word.group(1) == "YES"
+

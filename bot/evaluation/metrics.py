@@ -15,13 +15,14 @@ from bot.answering.citations import SUPPORT_THRESHOLD, support
 from bot.answering.markers import marker_numbers, strip_markers
 from bot.answering.sentences import split_sentences
 from bot.evaluation.golden import GoldenCase, contains_phrase, matches_source
+from bot.evaluation.key_facts import check_key_facts
 from bot.models import Answer, Citation
 
 #: Scores in [0, 1] where higher is better, in the order tables and charts show them.
 #: ``citation_links`` is measured only on sets whose cases list ``links`` (absent otherwise).
 RATE_METRICS: tuple[str, ...] = (
     "pass_rate", "fact_accuracy", "hit@1", "hit@k", "mrr", "citation_precision",
-    "citation_support", "refusal_accuracy", "citation_links",
+    "citation_support", "citation_support_independent", "refusal_accuracy", "citation_links",
 )
 
 
@@ -39,6 +40,8 @@ class CaseScore:
     citations: int
     precise_files: int  # distinct cited articles that are among the case's files
     supported_citations: int  # citations whose quote supports a sentence citing it
+    # The same by the key-fact check (``key_facts.py``), which the engine does not use.
+    independently_supported: int = 0
     # A citation carries one of the case's links; None when not scored (no links, refused).
     link_ok: bool | None = None
 
@@ -94,6 +97,9 @@ class CaseScore:
             "expected_links": list(self.case.links), "links_ok": self.link_ok,
             "citations": self.citations, "unsupported_citations":
                 self.citations - self.supported_citations,
+            "unsupported_citations_independent":
+                self.citations - self.independently_supported,
+            "citation_checks": [check.to_json() for check in citation_checks(self.answer)],
             "latency_ms": round(self.latency_ms, 1),
             "first_token_ms": round(self.answer.timings.first_token, 1),
             "backend": self.answer.backend, "problems": self.problems(),
@@ -149,16 +155,62 @@ def supported_citations(answer: Answer) -> int:
 
     The same rule the engine logs (``bot.answering.citations.support`` ≥ ``SUPPORT_THRESHOLD``),
     recomputed here so the baseline is judged by the identical test. A citation that no
-    sentence of the text refers to is unsupported.
+    sentence of the text refers to is unsupported. The engine drops what fails this rule, so
+    for newsbot it is 1.0 by construction; ``independently_supported`` is the honest check.
     """
-    claims: dict[int, list[str]] = {}
-    for sentence in split_sentences(answer.text):
-        for number in marker_numbers(sentence.text):
-            claims.setdefault(number, []).append(sentence.text)
+    claims = _claims_by_number(answer)
     return sum(
         1 for c in answer.citations
         if any(support(claim, c.quote) >= SUPPORT_THRESHOLD for claim in claims.get(c.n, []))
     )
+
+
+@dataclass(frozen=True)
+class CitationCheck:
+    """One citation judged both ways, against the sentences of the answer that cite it."""
+
+    n: int
+    claims: tuple[str, ...]
+    quote: str
+    support: bool  # ``support()`` ≥ threshold for some citing sentence (the engine's rule)
+    key_facts: bool  # ``check_key_facts`` passes for some citing sentence
+    reason: str  # why the key-fact check failed (its first citing sentence), else ""
+
+    def to_json(self) -> dict[str, Any]:
+        return {"n": self.n, "claims": list(self.claims), "quote": self.quote,
+                "support": self.support, "key_facts": self.key_facts, "reason": self.reason}
+
+
+def _claims_by_number(answer: Answer) -> dict[int, list[str]]:
+    claims: dict[int, list[str]] = {}
+    for sentence in split_sentences(answer.text):
+        for number in marker_numbers(sentence.text):
+            claims.setdefault(number, []).append(sentence.text)
+    return claims
+
+
+def citation_checks(answer: Answer) -> list[CitationCheck]:
+    """Every citation of the answer judged by ``support()`` and by the key-fact check; a
+    citation no sentence refers to fails both."""
+    claims = _claims_by_number(answer)
+    checks = []
+    for c in answer.citations:
+        citing = claims.get(c.n, [])
+        verdicts = [check_key_facts(claim, c.quote, answer.question) for claim in citing]
+        checks.append(CitationCheck(
+            n=c.n, claims=tuple(citing), quote=c.quote,
+            support=any(support(claim, c.quote) >= SUPPORT_THRESHOLD for claim in citing),
+            key_facts=any(v.supported for v in verdicts),
+            reason="" if any(v.supported for v in verdicts)
+            else verdicts[0].reason if verdicts else "no sentence cites it"))
+    return checks
+
+
+def independently_supported(answer: Answer) -> int:
+    """Citations for which some sentence citing them passes the key-fact check against the
+    quote (``bot.evaluation.key_facts``): an independent reading of ``supported_citations``,
+    which repeats the engine's own rule."""
+    return sum(1 for check in citation_checks(answer) if check.key_facts)
 
 
 def score_case(case: GoldenCase, answer: Answer, k: int) -> CaseScore:
@@ -177,6 +229,7 @@ def score_case(case: GoldenCase, answer: Answer, k: int) -> CaseScore:
         citations=len(answer.citations),
         precise_files=len(precise),
         supported_citations=supported_citations(answer),
+        independently_supported=independently_supported(answer),
         link_ok=link_carried(case, answer),
     )
 
@@ -223,6 +276,8 @@ class Metrics:
     # Over the answers that streamed (an LLM wrote them); 0 when none did.
     first_token_p50_ms: float = 0.0
     first_token_p95_ms: float = 0.0
+    # ``citation_support`` by the key-fact check: over the same citations, by another rule.
+    citation_support_independent: float = 0.0
 
     def scores(self) -> dict[str, float]:
         """Rates keyed by name; ``hit@k`` also appears under its real depth (``hit@5``).
@@ -232,6 +287,7 @@ class Metrics:
             "hit@1": self.hit1, "hit@k": self.hitk, f"hit@{self.k}": self.hitk,
             "mrr": self.mrr, "citation_precision": self.citation_precision,
             "citation_support": self.citation_support,
+            "citation_support_independent": self.citation_support_independent,
             "refusal_accuracy": self.refusal_accuracy,
         }
         if self.citation_links is not None:
@@ -275,6 +331,8 @@ def aggregate(results: Sequence[CaseScore], k: int) -> Metrics:
         citation_precision=_ratio(sum(r.precise_files for r in answered), cited_files),
         citation_support=_ratio(sum(r.supported_citations for r in shown),
                                 sum(r.citations for r in shown)),
+        citation_support_independent=_ratio(sum(r.independently_supported for r in shown),
+                                            sum(r.citations for r in shown)),
         refusal_accuracy=_ratio(sum(r.refusal_ok for r in results), len(results)),
         missed_refusals=sum(1 for r in refuse if not r.answer.refused),
         false_refusals=sum(1 for r in answerable if r.answer.refused),

@@ -170,6 +170,26 @@ def test_citation_support_recomputed_from_quotes() -> None:
     assert supported_citations(never_cited_in_text) == 0
 
 
+def test_independent_support_fails_a_wrong_number_the_old_rule_passes() -> None:
+    """``citation_support`` repeats the engine's word-overlap rule; the key-fact check beside
+    it catches a citation whose quote has the words but not the number."""
+    text = "Talks were held in Saudi Arabia [1]. Three delegations attended the talks [2]."
+    cited = answer(text, (cite(1, A, "The talks were held in Saudi Arabia last week."),
+                          cite(2, B, "Four delegations attended the talks in Riyadh.")))
+    result = score_case(FACT_CASE, cited, 5)
+    assert (result.supported_citations, result.independently_supported) == (2, 1)
+    metrics = aggregate([result], 5)
+    assert metrics.citation_support == 1.0 and metrics.citation_support_independent == 0.5
+    assert metrics.scores()["citation_support_independent"] == 0.5
+    checks = result.to_json()["citation_checks"]
+    assert [(c["n"], c["support"], c["key_facts"]) for c in checks] == [
+        (1, True, True), (2, True, False)]
+    assert checks[1]["reason"] == "not in the quote: 3"
+    assert result.to_json()["unsupported_citations_independent"] == 1
+    rows = {row.name: row.ours for row in summary_rows(_run("newsbot", [result]))}
+    assert rows["citation_support"] == 1.0 and rows["citation_support_independent"] == 0.5
+
+
 def test_refusal_accuracy_counts_missed_and_false_refusals() -> None:
     results = [
         score_case(REFUSE_CASE, answer("refused", refused=True), 5),  # right
@@ -424,9 +444,15 @@ def test_cli_json_and_plot(eval_home: Path) -> None:
     data = json.loads(done.stdout)  # exactly one JSON object on stdout
     run = data["newsbot"]
     assert [c["id"] for c in run["cases"]] == ["venue", "call-day", "recipe"]
+    # Every citation shown is judged both ways, with what was compared.
+    venue = run["cases"][0]
+    assert venue["citation_checks"] and all(
+        {"claims", "quote", "support", "key_facts", "reason"} <= set(check)
+        for check in venue["citation_checks"])
     assert run["backend"] == "extractive" and data["k"] == 5
     assert set(run["metrics"]) >= {"fact_accuracy", "hit@5", "mrr", "citation_precision",
-                                   "citation_support", "refusal_accuracy", "missed_refusals",
+                                   "citation_support", "citation_support_independent",
+                                   "refusal_accuracy", "missed_refusals",
                                    "false_refusals", "latency_p50_ms", "latency_p95_ms"}
     assert run["judges"]["status"] == "skipped"
     assert "baseline" not in data
