@@ -51,7 +51,7 @@ def asked_part(question: str) -> str:
     says which story. Retrieval reads the whole question (the scene finds the story); the
     sentence that answers is the one closest to what is asked. The whole question otherwise.
     """
-    from bot.answering.sentences import split_sentences  # a leaf module; keeps imports light
+    from ingest.sentences import split_sentences  # a leaf module; keeps imports light
 
     sentences = [s.text.strip() for s in split_sentences(question) if s.text.strip()]
     if len(sentences) > 1 and sentences[-1].endswith("?") and len(sentences[-1].split()) >= 3:
