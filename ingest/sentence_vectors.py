@@ -24,6 +24,7 @@ no file: the answer path then embeds as before, and the next ingest fills it in.
 from __future__ import annotations
 
 import hashlib
+import logging
 import sqlite3
 import threading
 from collections.abc import Iterable, Iterator, Sequence
@@ -39,6 +40,8 @@ if TYPE_CHECKING:
     from numpy.typing import NDArray
 
     from ingest.embedding import Encoder
+
+log = logging.getLogger(__name__)
 
 _SCHEMA = (
     "CREATE TABLE IF NOT EXISTS vectors (model TEXT NOT NULL, hash BLOB NOT NULL, "
@@ -83,6 +86,7 @@ class SentenceVectorStore:
         self.model = model
         self.dim = dim
         self._connection: sqlite3.Connection | None = None
+        self._prepared = False  # the schema and writer settings are in place
         self._lock = threading.Lock()
 
     # -- connection ------------------------------------------------------------------------
@@ -91,20 +95,25 @@ class SentenceVectorStore:
         return self.path.is_file()
 
     def _connect(self, create: bool) -> sqlite3.Connection | None:
-        if self._connection is not None:
-            return self._connection
-        if not create and not self.exists():
-            return None
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        # The lock above serialises this process's threads; SQLite's own locks the processes.
-        connection = sqlite3.connect(self.path, check_same_thread=False, timeout=30.0,
-                                     isolation_level=None)
-        connection.execute("PRAGMA journal_mode=WAL")  # readers go on while the writer writes
-        connection.execute("PRAGMA synchronous=NORMAL")  # durable at checkpoints; WAL is safe
-        if create:
+        connection = self._connection
+        if connection is None:
+            if not create and not self.exists():
+                return None
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            # The caller holds self._lock (this process's threads); SQLite locks processes.
+            connection = sqlite3.connect(self.path, check_same_thread=False, timeout=30.0,
+                                         isolation_level=None)
+            self._connection = connection
+        if create and not self._prepared:
+            # The writer's settings (also when this process read before it writes, e.g. the
+            # bot's /reindex); WAL mode stays with the file for every reader.
+            connection.execute("PRAGMA journal_mode=WAL")  # readers go on while it writes
+            # A power cut may lose the last batches; the next run re-embeds them (it embeds
+            # the sentences of every chunk that has none recorded).
+            connection.execute("PRAGMA synchronous=NORMAL")
             for statement in _SCHEMA:
                 connection.execute(statement)
-        self._connection = connection
+            self._prepared = True
         return connection
 
     @contextmanager
@@ -124,7 +133,7 @@ class SentenceVectorStore:
         with self._lock:
             if self._connection is not None:
                 self._connection.close()
-                self._connection = None
+                self._connection, self._prepared = None, False
 
     # -- reading ---------------------------------------------------------------------------
 
@@ -135,10 +144,10 @@ class SentenceVectorStore:
             return {}
         found: dict[str, NDArray[np.float32]] = {}
         with self._lock:
-            connection = self._connect(create=False)
-            if connection is None:
-                return {}
             try:
+                connection = self._connect(create=False)
+                if connection is None:
+                    return {}
                 for keys in _chunked(list(by_hash)):
                     rows = connection.execute(
                         f"SELECT hash, vector FROM vectors WHERE model = ? AND hash IN "
@@ -147,8 +156,11 @@ class SentenceVectorStore:
                         vector = np.frombuffer(blob, dtype=np.float32)
                         if vector.shape == (self.dim,):
                             found[by_hash[key]] = vector
-            except sqlite3.OperationalError:
-                return {}  # the file is there but not (yet) a store: embed as without one
+            except sqlite3.Error as exc:
+                # Not (yet) a store, or unreadable (a read-only copy of a data dir): answer
+                # as without one, by embedding.
+                log.debug("sentence store %s not read: %s", self.path, exc)
+                return {}
         return found
 
     def count(self) -> int:
@@ -160,7 +172,7 @@ class SentenceVectorStore:
             try:
                 row = connection.execute("SELECT COUNT(*) FROM vectors WHERE model = ?",
                                          (self.model,)).fetchone()
-            except sqlite3.OperationalError:
+            except sqlite3.Error:
                 return 0
         return int(row[0])
 

@@ -31,8 +31,6 @@ class StoredSentenceEncoder:
                              f"stand in for encoder {inner.name!r} ({inner.dim} dims)")
         self.inner = inner
         self.store = store
-        self.found = 0  # texts read from the store
-        self.embedded = 0  # texts the model had to embed
 
     @property
     def name(self) -> str:
@@ -48,8 +46,6 @@ class StoredSentenceEncoder:
         missing = [t for t in dict.fromkeys(texts) if t not in found]
         if missing:
             found.update(zip(missing, self.inner.encode(missing), strict=True))
-        self.found += len(texts) - len(missing)
-        self.embedded += len(missing)
         out = np.empty((len(texts), self.dim), dtype=np.float32)
         for row, text in enumerate(texts):
             out[row] = found[text]
