@@ -1,13 +1,17 @@
 """Every answering rule switched off in turn, measured on several sets at once.
 
-Each run is ``newsbot eval ... --json`` in a child process with ``NEWSBOT_RULES_OFF=<rule>``
-(``bot/rules.py``), on the backend the environment selects (extractive by default), so what
-is measured is exactly what a user runs. A rule earns its place when switching it off loses
-across the sets, not only on the one it was written for (docs/evaluation.md).
+Each run is ``newsbot eval ... --json --tune rules_off=<rule>`` in a child process: the rule is
+switched off through the tuning object (``bot/tuning.py``, whose ``rules`` are
+``bot/rules.py``'s switches), on the backend the environment selects (extractive by default),
+so what is measured is exactly what a user runs. ``--tune name=value`` (repeatable) tunes
+every run alike, e.g. to ablate the rules at another ``sentence_floor``. A rule earns its place
+when switching it off loses across the sets, not only on the one it was written for
+(docs/evaluation.md).
 
     python -m bench.ablation                                  # every rule, the default sets
     python -m bench.ablation --rules sentence_floor,recent_first --sets golden,realtimeqa
     python -m bench.ablation --every 2 --out bench/out/ablation.json
+    python -m bench.ablation --rules recent_first --tune recent_days=14
 
 Prints a Markdown table (rule off → each set's figures; "(all on)" first) and writes JSON.
 """
@@ -20,6 +24,7 @@ import os
 import subprocess
 import sys
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -40,11 +45,16 @@ GOLDEN_FIGURES = ("fact_accuracy", "citation_precision", "refusal_accuracy")
 QUIZ_FIGURES = ("answerable_right", "refused_right", "false_refusal_rate")
 
 
-def run_set(name: str, rule: str | None, every: int) -> dict[str, Any]:
-    """One set's metrics with ``rule`` off (None: every rule on)."""
-    env = {**os.environ, "NEWSBOT_RULES_OFF": rule or ""}
+def run_set(name: str, rule: str | None, every: int,
+            tune: Sequence[str] = ()) -> dict[str, Any]:
+    """One set's metrics with ``rule`` off (None: every rule on), tuned by ``tune``
+    (``name=value`` items)."""
+    # "(all on)" must mean all on: no rule left off by the caller's environment.
+    env = {**os.environ, "NEWSBOT_RULES_OFF": ""}
+    tuned = [arg for item in [*tune, *([f"rules_off={rule}"] if rule else [])]
+             for arg in ("--tune", item)]
     command = [sys.executable, "-c", "from bot.frontends.cli.app import main; main()", "eval",
-               *SETS[name], "--json", "--no-judges", "--every", str(every)]
+               *SETS[name], "--json", "--no-judges", "--every", str(every), *tuned]
     done = subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True,
                           check=False)
     if done.returncode != 0:
@@ -68,6 +78,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sets", default=",".join(SETS), help="comma-separated set names")
     parser.add_argument("--every", type=int, default=1, help="ask every N-th question")
     parser.add_argument("--out", type=Path, default=REPO / "bench" / "out" / "ablation.json")
+    parser.add_argument("--tune", action="append", default=[], metavar="NAME=VALUE",
+                        help="tune every run alike (bot/tuning.py; repeatable)")
     args = parser.parse_args(argv)
     rules = [r for r in args.rules.split(",") if r]
     sets = [s for s in args.sets.split(",") if s]
@@ -81,7 +93,7 @@ def main(argv: list[str] | None = None) -> int:
     print("|---" * (len(sets) + 1) + "|")
     for rule in [None, *rules]:
         started = time.perf_counter()
-        row = {name: run_set(name, rule, args.every) for name in sets}
+        row = {name: run_set(name, rule, args.every, args.tune) for name in sets}
         results[rule or "(all on)"] = row
         print(f"| {rule or '(all on)'} | " + " | ".join(figures(n, row[n]) for n in sets)
               + f" |   <!-- {time.perf_counter() - started:.0f} s -->", flush=True)

@@ -128,7 +128,7 @@ def retrieval_figures(corpus: Path, data_dir: Path, titles: list[str],
     """Slots spent on copies with and without one copy per story (see the docstring)."""
     bot = NewsBot(bench_settings(data_dir, corpus))
     _, seconds = _stories(bot)
-    retriever = HybridRetriever(bot.store, bot.encoder, bot.keyword_dir)
+    retriever = HybridRetriever(bot.store, bot.encoder, bot.keyword_dir, bot.tuning)
     figures: dict[str, Any] = {"questions": len(titles), "top_k": top_k,
                                "ingest_s": round(seconds, 1)}
     shipped = retrieval.one_copy_per_story

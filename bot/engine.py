@@ -23,7 +23,6 @@ from bot.answering.backends import (
     resolve_backend,
 )
 from bot.answering.dates import (
-    RECENT_SHARE,
     QuestionDates,
     as_of_note,
     question_dates,
@@ -35,6 +34,7 @@ from bot.answering.synthesizer import REFUSAL, Synthesizer, refusal
 from bot.models import Answer, DateRange, Timings, Turn
 from bot.service import SourceInfo, StatusInfo
 from bot.settings import Settings
+from bot.tuning import Tuning
 from ingest.embedding.cache import CachingEncoder
 from ingest.embedding.stored import StoredSentenceEncoder
 from ingest.errors import BadInputError
@@ -56,6 +56,9 @@ class NewsBot:
 
     def __init__(self, settings: Settings, *, encoder: Encoder | None = None) -> None:
         self.settings = settings
+        # Every threshold answering uses (NEWSBOT_TUNE over the defaults, NEWSBOT_RULES_OFF's
+        # switches), handed to each component built below.
+        self.tuning: Tuning = settings.tuning()
         self._encoder = encoder
         self._sentence_encoder: CachingEncoder | None = None
         self._lock = threading.Lock()
@@ -123,7 +126,7 @@ class NewsBot:
 
     @cached_property
     def retriever(self) -> HybridRetriever:
-        return HybridRetriever(self.store, self.encoder, self.keyword_dir)
+        return HybridRetriever(self.store, self.encoder, self.keyword_dir, self.tuning)
 
     @cached_property
     def resolved_backend(self) -> ResolvedBackend:
@@ -132,7 +135,7 @@ class NewsBot:
     @cached_property
     def synthesizer(self) -> Synthesizer:
         return make_synthesizer(self.resolved_backend.name, self.settings, self.retriever,
-                                lambda: self.sentence_encoder)
+                                lambda: self.sentence_encoder, self.tuning)
 
     @property
     def backend(self) -> str:
@@ -206,7 +209,8 @@ class NewsBot:
         synthesizer = self.synthesizer
         clock = _FirstTokenClock(on_token) if on_token is not None else None
         standalone = synthesizer.standalone(question, history)
-        scope = question_dates(question, dates, self.retriever.corpus_days)
+        scope = question_dates(question, dates, self.retriever.corpus_days,
+                               self.tuning.recent_days)
         retrieval, older = self._retrieve(standalone, top_k or self.settings.top_k, scope)
         retrieved_at = time.perf_counter()
 
@@ -220,7 +224,7 @@ class NewsBot:
             answer = replace(answer, text=refusal(question, self.backend,
                                                   _outside_range_reason(retrieval)).text)
         span = sources_span_note(c.date for c in answer.citations)
-        as_of = as_of_note(max(c.date for c in answer.citations)) \
+        as_of = as_of_note(max(c.date for c in answer.citations), self.tuning.recent_days) \
             if older and answer.citations and not answer.refused else ""
         if scope.note or span or as_of:
             answer = replace(answer, note=" ".join(
@@ -242,10 +246,11 @@ class NewsBot:
         The recent articles win when they answer about as well as the whole range does."""
         full = self.retriever.retrieve(query, top_k, dates=scope.range)
         if scope.recent is None or scope.recent == scope.range or \
-                not self.settings.rule_switches().on("recent_first"):
+                not self.tuning.rules.on("recent_first"):
             return full, False
         recent = self.retriever.retrieve(query, top_k, dates=scope.recent)
-        if recent.chunks and recent.best_similarity >= RECENT_SHARE * full.best_similarity:
+        if recent.chunks and \
+                recent.best_similarity >= self.tuning.recent_share * full.best_similarity:
             # Searched under the asker's own range, so a refusal names no window they didn't set.
             return replace(recent, dates=scope.range), False
         return full, True

@@ -21,13 +21,14 @@ RULES: dict[str, str] = {
     "planned_day": "refuse an outcome question whose day the articles speak of only as planned",
     "answer_type": "refuse when no sentence holds the kind of value asked (an age, a "
                    "duration, a count), after looking deeper once",
-    "sentence_floor": "refuse when the best sentence is below SENTENCE_FLOOR on both signals",
+    "sentence_floor": "refuse when the best sentence is below Tuning.sentence_floor on both "
+                      "signals",
     "newest_on_ties": "for a latest/current question, the newest of near-equal sentences leads",
     "questions_not_quoted": "a sentence that asks a question is never quoted as an answer",
     "asked_part": "a question that sets the scene first is answered by the sentences closest "
                   "to its asking sentence",
-    "recent_first": "a question about the present is answered from the last RECENT_DAYS "
-                    "first, older articles only when those don't answer",
+    "recent_first": "a question about the present is answered from the last "
+                    "Tuning.recent_days first, older articles only when those don't answer",
     "quote_fallback": "LLM: a reply no source states gives way to the rules' quotes (off: "
                       "refused)",
 }

@@ -18,6 +18,7 @@ from pydantic import BaseModel, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from bot.rules import RuleSwitches
+from bot.tuning import DEFAULTS, Tuning, parse_overrides
 from ingest.settings import (
     ChunkingSettings,
     EmbeddingSettings,
@@ -66,6 +67,9 @@ class AnsweringSettings(BaseModel):
     # Answering rules switched off by name (bot/rules.py), for an ablation.
     rules_off: Annotated[list[str], NoDecode] = Field(default_factory=list,
                                                       alias="NEWSBOT_RULES_OFF")
+    # Answering thresholds overridden by name (bot/tuning.py), for a sweep:
+    # "sentence_floor=0.25,recent_days=14"; validated here, so a typo stops the start.
+    tune: Annotated[Tuning, NoDecode] = Field(default_factory=Tuning, alias="NEWSBOT_TUNE")
     top_k: int = Field(5, alias="NEWSBOT_TOP_K", ge=1, le=50)
     relevance_floor: float = Field(0.20, alias="NEWSBOT_RELEVANCE_FLOOR")
     max_question_chars: int = Field(MAX_QUESTION_CHARS, alias="NEWSBOT_MAX_QUESTION_CHARS", ge=1)
@@ -103,8 +107,21 @@ class AnsweringSettings(BaseModel):
             return [str(n).strip() for n in names if str(n).strip()]
         return value
 
+    @field_validator("tune", mode="before")
+    @classmethod
+    def _tune_overrides(cls, value: object) -> object:
+        if isinstance(value, str):
+            return DEFAULTS.with_overrides(parse_overrides([value]))  # ValueError: one line
+        return value
+
     def rule_switches(self) -> RuleSwitches:
         return RuleSwitches.from_names(self.rules_off)
+
+    def tuning(self) -> Tuning:
+        """What answering is tuned by: ``NEWSBOT_TUNE``'s values, and the rules
+        ``NEWSBOT_RULES_OFF`` and ``NEWSBOT_TUNE``'s ``rules_off`` switch off."""
+        return self.tune.model_copy(
+            update={"rules": RuleSwitches(self.tune.rules.off | self.rule_switches().off)})
 
 
 class DiscordSettings(BaseModel):
@@ -137,8 +154,17 @@ class Settings(BaseSettings, StoreSettings, EmbeddingSettings, ChunkingSettings,
                SourceSettings, AnsweringSettings, DiscordSettings):
     """Every knob of newsbot; `.env.example` documents each one."""
 
-    model_config = SettingsConfigDict(
-        env_file=".env", env_file_encoding="utf-8", extra="ignore", populate_by_name=True
-    )
+    # No populate_by_name: with it pydantic-settings also reads each field's bare name from
+    # the environment (`LLM`, `TOP_K`), variables that belong to other programs. Only the
+    # aliases (NEWSBOT_*, and OPENAI_API_KEY, DISCORD_TOKEN… as documented) are read.
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    def __init__(self, **values: Any) -> None:
+        """Also accepts fields by name (``Settings(data_dir=…)`` in code and tests), which
+        ``populate_by_name`` would have allowed, mapped to their aliases here so the
+        environment is still read by alias alone."""
+        aliases = {name: field.alias for name, field in type(self).model_fields.items()
+                   if field.alias}
+        super().__init__(**{aliases.get(key, key): value for key, value in values.items()})
 
     log_level: str = Field("WARNING", alias="NEWSBOT_LOG_LEVEL")

@@ -16,7 +16,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from ingest.cleaning import CleanedText
-from ingest.date_numbers import DATE_NUMBER_KEY, iso_date_number
+from ingest.dates import DATE_NUMBER_KEY, iso_date_number
 from ingest.loaders.base import ARTICLE_FIELDS
 
 if TYPE_CHECKING:
@@ -26,7 +26,7 @@ TITLE_MAX_CHARS = 200
 # Bump when loading, cleaning or chunking changes meaning: stored chunks made by an older
 # version are then re-made on the next ingest, as if the file had changed.
 # 2 (issue 14): HTML main text and metadata by trafilatura; front matter is metadata, not text.
-# 3 (issue 14): a dated article's chunks also store the day as a number (``date_numbers``), which
+# 3 (issue 14): a dated article's chunks also store the day as a number (``ingest.dates``), which
 # date-filtered retrieval selects on. Re-making the chunks (rather than adding the number to the
 # stored metadata in place) changes their ids, so the keyword index and every running bot's
 # caches follow without a migration of their own; the cost is one re-embedding of the corpus.

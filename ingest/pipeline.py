@@ -223,6 +223,19 @@ def _expired(entry: Article, keep_since: date | None) -> bool:
     return keep_since is not None and bool(day) and day < keep_since.isoformat()
 
 
+@dataclass(frozen=True)
+class _Options:
+    """``run_ingest``'s settings for one run: how to chunk, what to read and what to keep."""
+
+    chunk_size: int
+    chunk_overlap: int
+    prune: bool
+    rebuild: bool
+    max_file_bytes: int
+    extra_roots: Sequence[ExtraRoot]
+    keep_since: date | None
+
+
 def run_ingest(
     corpus_dir: Path,
     store: ArticleStore,
@@ -246,19 +259,36 @@ def run_ingest(
     Raises ``IngestBusyError`` if another ingest is writing the same embedded index."""
     if not corpus_dir.is_dir():
         raise BadInputError(f"corpus folder '{corpus_dir}' does not exist or is not a folder")
+    options = _Options(chunk_size=chunk_size, chunk_overlap=chunk_overlap, prune=prune,
+                       rebuild=rebuild, max_file_bytes=max_file_bytes,
+                       extra_roots=extra_roots, keep_since=keep_since)
     coordination = store.coordination
     with coordination.single_writer() if coordination else nullcontext():
-        return _run(corpus_dir, store, encoder, keyword_dir, chunk_size=chunk_size,
-                    chunk_overlap=chunk_overlap, prune=prune, rebuild=rebuild,
-                    max_file_bytes=max_file_bytes, progress=progress,
-                    extra_roots=extra_roots, keep_since=keep_since, sentences=sentences)
+        return _run(corpus_dir, store, encoder, keyword_dir, options, progress, sentences)
 
 
-def _run(corpus_dir: Path, store: ArticleStore, encoder: Encoder, keyword_dir: Path, *,
-         chunk_size: int, chunk_overlap: int, prune: bool, rebuild: bool, max_file_bytes: int,
-         progress: IngestProgress | None, extra_roots: Sequence[ExtraRoot],
-         keep_since: date | None, sentences: SentenceVectorStore | None) -> IngestReport:
+def _run(corpus_dir: Path, store: ArticleStore, encoder: Encoder, keyword_dir: Path,
+         options: _Options, progress: IngestProgress | None,
+         sentences: SentenceVectorStore | None = None) -> IngestReport:
+    """The run's steps in order; ``_IngestRun`` holds what they share."""
     started = time.perf_counter()
+    _open_store(store, rebuild=options.rebuild, sentences=sentences)
+    run = _IngestRun(store, encoder, keyword_dir, options, progress, sentences)
+    listed = run.list_files(corpus_dir)
+    run.store_files(listed)
+    run.drop_unseen()
+    if sentences is not None:
+        _complete_sentences(store, sentences, encoder, run.report, progress)
+    run.publish()
+    run.report.chunks_total = store.count()
+    run.report.seconds = time.perf_counter() - started
+    return run.report
+
+
+def _open_store(store: ArticleStore, *, rebuild: bool,
+                sentences: SentenceVectorStore | None = None) -> None:
+    """Open (on ``rebuild``: empty, with the sentence store) the collection, up to date with
+    other writers' work."""
     with store.lock.exclusive():  # a reader never finds the collection missing mid-rebuild
         _catch_up_writer(store)
         if rebuild:
@@ -266,141 +296,186 @@ def _run(corpus_dir: Path, store: ArticleStore, encoder: Encoder, keyword_dir: P
             if sentences is not None:
                 sentences.clear()
         store.open(create=True)
-    states = store.file_states()
-    signature = chunking_signature(chunk_size, chunk_overlap)
-    # Near-duplicate stories (``ingest.near_duplicates``); a rebuild starts them afresh.
-    stories = StoryIndex(index_path(keyword_dir)) if rebuild \
-        else StoryIndex.load(index_path(keyword_dir))
-    ingested_at = int(time.time())
-    report = IngestReport()
-    listed, kept_prefixes = _list_files(corpus_dir, extra_roots, report)
-    extra_prefixes = {root.prefix for root in extra_roots}
-    if progress:
-        progress.start(len(listed))
 
-    marked_dirty = False
 
-    def mark_dirty() -> None:
-        nonlocal marked_dirty
-        if not marked_dirty:
-            store.set_keyword_fingerprint(KEYWORD_DIRTY)
-            marked_dirty = True
+class _IngestRun:
+    """One run's shared state, with a method per step: what is stored (``states``), the
+    report, the keys seen in the corpus (kept when pruning), and the deletions that
+    ``publish`` applies at the end. Nothing is deleted before then (kill-safety)."""
 
-    deletions: list[_Deletion] = []
+    def __init__(self, store: ArticleStore, encoder: Encoder, keyword_dir: Path,
+                 options: _Options, progress: IngestProgress | None,
+                 sentences: SentenceVectorStore | None = None) -> None:
+        self.store = store
+        self.sentences = sentences
+        self.keyword_dir = keyword_dir
+        self.options = options
+        self.progress = progress
+        self.states = store.file_states()
+        self.signature = chunking_signature(options.chunk_size, options.chunk_overlap)
+        # Near-duplicate stories (``ingest.near_duplicates``); a rebuild starts them afresh.
+        self.stories = StoryIndex(index_path(keyword_dir)) if options.rebuild \
+            else StoryIndex.load(index_path(keyword_dir))
+        self.ingested_at = int(time.time())
+        self.report = IngestReport()
+        self.extra_prefixes = {root.prefix for root in options.extra_roots}
+        self.keys_of_file: dict[str, list[str]] = {}
+        for key, key_state in self.states.items():
+            self.keys_of_file.setdefault(key_state.file or key, []).append(key)
+        self.deletions: list[_Deletion] = []
+        self.marked_dirty = False
+        self.seen: set[str] = set()  # stored keys that stay (the rest are pruned)
+        self.expired: set[str] = set()  # keys left out by retention
+        # No thread starts before the first batch is submitted.
+        self.writer = _Writer(store, encoder, self.report, progress, self.deletions,
+                              sentences)
 
-    def remove(key: str) -> None:
-        mark_dirty()
-        file = states[key].file if key in states else key
-        deletions.append(_Deletion(file, article_id=key) if file and file != key
-                         else _Deletion(key))
+    # -- the steps, in the order ``_run`` takes them -----------------------------------------
 
-    keys_of_file: dict[str, list[str]] = {}
-    for key, key_state in states.items():
-        keys_of_file.setdefault(key_state.file or key, []).append(key)
+    def list_files(self, corpus_dir: Path) -> list[_Listed]:
+        """Every file to read; the progress protocol's ``start`` with their number."""
+        listed, kept_prefixes = _list_files(corpus_dir, self.options.extra_roots, self.report)
+        if self.progress:
+            self.progress.start(len(listed))
+        # A missing source folder keeps its articles (an unmounted disk must not empty the
+        # index).
+        if kept_prefixes:
+            self.seen = {key for key, key_state in self.states.items()
+                         if (key_state.file or key).startswith(tuple(kept_prefixes))}
+        return listed
 
-    writer = _Writer(store, encoder, report, progress, deletions, sentences)
-    def _ingest_one(entry: Article, key: str, file: str, content_hash: str,
-                    multi: bool) -> None:
-        version = (content_hash, signature)
-        state: FileState | None = states.get(key)
+    def store_files(self, listed: Sequence[_Listed]) -> None:
+        """Read, chunk and store every listed file, one at a time (the writer embeds in the
+        background); ``file_done`` after each."""
+        try:
+            for article in _read_all(listed, self.options.max_file_bytes):
+                if isinstance(article, SkippedFile):
+                    self._skip_file(article)
+                else:
+                    self._store_file(article)
+                if self.progress:
+                    self.progress.file_done(article.name)
+        finally:
+            try:
+                self.writer.close()
+            finally:
+                # Even a failed run saves the signatures of what it stored: their chunks
+                # already name their stories.
+                self.stories.save()
+
+    def drop_unseen(self) -> None:
+        """Remove the stored articles no longer in the corpus (``prune``) or now too old
+        (retention), and forget their stories."""
+        if self.options.prune or self.options.keep_since is not None:
+            for name in sorted(set(self.states) - self.seen):
+                if name in self.expired:
+                    self._remove(name)
+                    self.report.articles_expired += 1
+                elif self.options.prune:
+                    self._remove(name)
+                    self.report.files_removed += 1
+        self.stories.keep_only(self.seen)
+        self.stories.save()
+
+    def publish(self) -> None:
+        _publish(self.store, self.keyword_dir, self.deletions, changed=self.marked_dirty,
+                 sentences=self.sentences)
+
+    # -- one file, one article ---------------------------------------------------------------
+
+    def _skip_file(self, skipped: SkippedFile) -> None:
+        """A file that cannot be read now keeps the chunks it had: a passing permission
+        problem must not lose indexed data. One read and found not to be an article (emptied,
+        binary, too large) loses them: they quote text it no longer has."""
+        self.report.skipped.append(skipped)
+        if skipped.transient:
+            self.seen.update(self.keys_of_file.get(skipped.name, []))
+        else:
+            self.seen.add(skipped.name)
+            for key in self.keys_of_file.get(skipped.name, []):
+                self._remove(key)
+
+    def _store_file(self, article: ArticleFile | StreamedFile) -> None:
+        """Each article of the file (one, or a feed's entries keyed by their ids)."""
+        multi = article.multi_article
+        ids_in_file: set[str] = set()
+        for entry in article.iter_articles():
+            self.report.warnings.extend(FileWarning(article.name, message)
+                                        for message in entry.warnings)
+            if not entry.text.strip():
+                continue  # unreadable entry: its warning says why
+            key = entry.id if multi else article.name
+            if key in ids_in_file:
+                self.report.warnings.append(FileWarning(
+                    article.name, f"duplicate article id '{entry.id}'; skipped"))
+                continue
+            ids_in_file.add(key)
+            if _expired(entry, self.options.keep_since):
+                self.expired.add(key)
+                continue
+            self.seen.add(key)
+            content_hash = article_hash(entry) if multi else article.content_hash
+            self._store_article(entry, key, article.name, content_hash, multi)
+
+    def _store_article(self, entry: Article, key: str, file: str, content_hash: str,
+                       multi: bool) -> None:
+        """Chunk a new or changed article and hand its chunks to the writer; an unchanged
+        one only counts (and gets its story signature if it had none)."""
+        version = (content_hash, self.signature)
+        state: FileState | None = self.states.get(key)
         url = entry.metadata.get("url", "")
         if state is not None and state.is_complete(version):
-            report.files_unchanged += 1
-            if not stories.knows(key, content_hash):  # stored before its signature was saved
-                stories.note(key, content_hash, clean_text(entry.text).text, url, state.story)
+            self.report.files_unchanged += 1
+            if not self.stories.knows(key, content_hash):  # stored before its signature was saved
+                self.stories.note(key, content_hash, clean_text(entry.text).text, url,
+                                  state.story)
             return
         cleaned = clean_text(entry.text)
-        chunks = chunk_article(file, entry.text, cleaned, content_hash, chunk_size,
-                               chunk_overlap, title=entry.title, metadata=entry.metadata,
+        chunks = chunk_article(file, entry.text, cleaned, content_hash,
+                               self.options.chunk_size, self.options.chunk_overlap,
+                               title=entry.title, metadata=entry.metadata,
                                article_id=key if multi else "")
         if not chunks:
             # Nothing but boilerplate: nothing to store, so it is "skipped" on every run
             # rather than "added" again each time.
-            report.skipped.append(SkippedFile(key, "no article text left after removing "
-                                              "boilerplate"))
+            self.report.skipped.append(SkippedFile(key, "no article text left after removing "
+                                                   "boilerplate"))
             if state is not None:
-                remove(key)
+                self._remove(key)
             return
-        report.lines_dropped += cleaned.lines_dropped
-        story = stories.assign(key, content_hash, cleaned.text, url)
-        chunks = [replace(chunk, story=story, ingested_at=ingested_at) for chunk in chunks]
-        if state is None:
-            report.files_added += 1
-            head = file.split("/", 1)[0] + "/"
-            prefix = head if head in extra_prefixes else ""
-            report.added_by_prefix[prefix] = report.added_by_prefix.get(prefix, 0) + 1
-        else:
-            report.files_updated += 1
-        mark_dirty()
-        if progress:
-            progress.chunks_planned(len(chunks))
-        writer.add(_PendingFile(key, version, state is not None, len(chunks), file), chunks)
+        self.report.lines_dropped += cleaned.lines_dropped
+        story = self.stories.assign(key, content_hash, cleaned.text, url)
+        chunks = [replace(chunk, story=story, ingested_at=self.ingested_at) for chunk in chunks]
+        self._count_change(file, is_new=state is None)
+        self._mark_dirty()
+        if self.progress:
+            self.progress.chunks_planned(len(chunks))
+        self.writer.add(_PendingFile(key, version, state is not None, len(chunks), file), chunks)
 
-    # A missing source folder keeps its articles (an unmounted disk must not empty the index).
-    seen: set[str] = {key for key, key_state in states.items()
-                      if (key_state.file or key).startswith(tuple(kept_prefixes))} \
-        if kept_prefixes else set()
-    expired: set[str] = set()
-    try:
-        for article in _read_all(listed, max_file_bytes):
-            if isinstance(article, SkippedFile):
-                # A file that cannot be read now keeps the chunks it had: a passing permission
-                # problem must not lose indexed data. One read and found not to be an article
-                # (emptied, binary, too large) loses them: they quote text it no longer has.
-                report.skipped.append(article)
-                if article.transient:
-                    seen.update(keys_of_file.get(article.name, []))
-                else:
-                    seen.add(article.name)
-                    for key in keys_of_file.get(article.name, []):
-                        remove(key)
-            else:
-                multi = article.multi_article
-                ids_in_file: set[str] = set()
-                for entry in article.iter_articles():
-                    report.warnings.extend(FileWarning(article.name, message)
-                                           for message in entry.warnings)
-                    if not entry.text.strip():
-                        continue  # unreadable entry: its warning says why
-                    key = entry.id if multi else article.name
-                    if key in ids_in_file:
-                        report.warnings.append(FileWarning(
-                            article.name, f"duplicate article id '{entry.id}'; skipped"))
-                        continue
-                    ids_in_file.add(key)
-                    if _expired(entry, keep_since):
-                        expired.add(key)
-                        continue
-                    seen.add(key)
-                    content_hash = article_hash(entry) if multi else article.content_hash
-                    _ingest_one(entry, key, article.name, content_hash, multi)
-            if progress:
-                progress.file_done(article.name)
-    finally:
-        try:
-            writer.close()
-        finally:
-            # Even a failed run saves the signatures of what it stored: their chunks already
-            # name their stories.
-            stories.save()
+    def _count_change(self, file: str, *, is_new: bool) -> None:
+        """An added article counts towards its source (its prefix; "" for the corpus folder)."""
+        if not is_new:
+            self.report.files_updated += 1
+            return
+        self.report.files_added += 1
+        head = file.split("/", 1)[0] + "/"
+        prefix = head if head in self.extra_prefixes else ""
+        self.report.added_by_prefix[prefix] = self.report.added_by_prefix.get(prefix, 0) + 1
 
-    if prune or keep_since is not None:
-        for name in sorted(set(states) - seen):
-            if name in expired:
-                remove(name)
-                report.articles_expired += 1
-            elif prune:
-                remove(name)
-                report.files_removed += 1
+    # -- what the run changes ------------------------------------------------------------------
 
-    stories.keep_only(seen)
-    stories.save()
-    if sentences is not None:
-        _complete_sentences(store, sentences, encoder, report, progress)
-    _publish(store, keyword_dir, deletions, changed=marked_dirty, sentences=sentences)
-    report.chunks_total = store.count()
-    report.seconds = time.perf_counter() - started
-    return report
+    def _mark_dirty(self) -> None:
+        """Before the first write: the keyword index no longer matches the collection."""
+        if not self.marked_dirty:
+            self.store.set_keyword_fingerprint(KEYWORD_DIRTY)
+            self.marked_dirty = True
+
+    def _remove(self, key: str) -> None:
+        """Delete ``key``'s chunks when the run publishes (a feed entry by its article id)."""
+        self._mark_dirty()
+        file = self.states[key].file if key in self.states else key
+        self.deletions.append(_Deletion(file, article_id=key) if file and file != key
+                              else _Deletion(key))
 
 
 def _catch_up_writer(store: ArticleStore) -> None:

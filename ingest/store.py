@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ingest.chunking import Chunk
-from ingest.date_numbers import DATE_NUMBER_KEY
+from ingest.dates import DATE_NUMBER_KEY, span_where
 from ingest.errors import EmbeddingMismatchError, ServiceUnavailableError
 from ingest.file_lock import IndexLock, NoLock
 
@@ -336,8 +336,8 @@ class ArticleStore:
     def date_numbers(self, within: AbstractSet[str] | None = None) -> set[int]:
         """The distinct ``date_number`` days of the dated chunks (none for an undated corpus);
         only of the chunks in ``within`` if given (a published generation's)."""
-        where = {DATE_NUMBER_KEY: {"$gte": 0}}
-        return {int(metadata[DATE_NUMBER_KEY]) for page in self._pages(["metadatas"], where)
+        return {int(metadata[DATE_NUMBER_KEY])
+                for page in self._pages(["metadatas"], span_where(None, None))
                 for chunk_id, metadata in zip(page["ids"], page["metadatas"], strict=True)
                 if within is None or chunk_id in within}
 

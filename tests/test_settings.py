@@ -61,6 +61,25 @@ def test_values_come_from_a_dotenv_file_and_the_environment_wins(
     assert Settings(_env_file=env_file).top_k == 3
 
 
+def test_bare_field_names_in_the_environment_are_not_settings(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``LLM`` or ``TOP_K`` belong to other programs: only the documented names are read (a
+    bare ``LLM=foo`` once failed every start with an invalid backend)."""
+    monkeypatch.setenv("LLM", "foo")
+    monkeypatch.setenv("TOP_K", "3")
+    monkeypatch.setenv("DATA_DIR", str(tmp_path))
+    env_file = tmp_path / ".env"
+    env_file.write_text("RELEVANCE_FLOOR=0.9\nlog_level=DEBUG\n")
+    settings = Settings(_env_file=env_file)
+    assert settings.llm == "auto" and settings.top_k == 5
+    assert settings.data_dir == Path(".newsbot") and settings.relevance_floor == 0.20
+    assert settings.log_level == "WARNING"
+    monkeypatch.setenv("NEWSBOT_TOP_K", "3")  # the documented name still is
+    assert Settings(_env_file=env_file).top_k == 3
+    # Code may still pass a field by name.
+    assert Settings(_env_file=None, top_k=8, data_dir=tmp_path).top_k == 8
+
+
 def test_auto_resolves_by_the_key() -> None:
     assert resolve_backend(Settings(_env_file=None, OPENAI_API_KEY="k")).name == "openai"
     assert resolve_backend(
@@ -135,9 +154,10 @@ def test_no_other_module_reads_the_environment() -> None:
 def test_settings_are_the_bottom_layer() -> None:
     """Importing the settings loads nothing from answering or the front-ends (a fresh process,
     since this one has imported them all already); only ``bot.rules``, the names of the rules
-    a setting may switch off, which imports nothing of bot either."""
+    a setting may switch off, and ``bot.tuning``, the thresholds a setting may override,
+    which import nothing of bot but each other."""
     code = ("import sys, bot.settings; print(' '.join(m for m in sys.modules "
             "if m.startswith('bot.') and m != 'bot.settings'))")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           check=True, cwd=REPO_ROOT)
-    assert done.stdout.split() == ["bot.rules"]
+    assert sorted(done.stdout.split()) == ["bot.rules", "bot.tuning"]

@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from bot.answering.retrieval import HybridRetriever
     from bot.answering.synthesizer import Synthesizer
     from bot.settings import Settings
+    from bot.tuning import Tuning
     from ingest.embedding.cache import CachingEncoder
 
 Backend = Literal["openai", "local", "llamaindex", "extractive"]
@@ -76,11 +77,13 @@ def answer_concurrency(settings: Settings) -> int | None:
 
 
 def make_synthesizer(backend: Backend, settings: Settings, retriever: HybridRetriever,
-                     sentence_encoder: Callable[[], CachingEncoder]) -> Synthesizer:
-    """The synthesizer of ``backend``, built from the settings and the engine's components."""
+                     sentence_encoder: Callable[[], CachingEncoder],
+                     tuning: Tuning) -> Synthesizer:
+    """The synthesizer of ``backend``, built from the settings and the engine's components,
+    answering by ``tuning``'s thresholds and rules."""
     from bot.answering.evidence.gatherer import EvidenceGatherer
 
-    rules = EvidenceGatherer(retriever, sentence_encoder(), settings.rule_switches())
+    rules = EvidenceGatherer(retriever, sentence_encoder(), tuning)
     if backend == EXTRACTIVE:
         from bot.answering.quoting.synthesizer import ExtractiveSynthesizer
 

@@ -20,15 +20,17 @@ from urllib.parse import urlsplit
 from bot.answering.markers import MARKER, marker_numbers, numbers_of, strip_markers
 from bot.answering.retrieval import RetrievedChunk
 from bot.models import Citation
+from bot.tuning import DEFAULTS, Tuning
 from ingest.sentences import split_sentences
 from ingest.store import StoredChunk
 from ingest.text_terms import terms
 
 log = logging.getLogger(__name__)
 
-# Share of the citing sentence's content words a quote must contain to count as support.
-SUPPORT_THRESHOLD = 0.25
-QUOTE_MAX_CHARS = 400
+# Share of the citing sentence's content words a quote must contain to count as support, as
+# the evaluator counts it (bot/evaluation/metrics.py): the default's, whatever a run is tuned
+# to, so a sweep of ``Tuning.support_threshold`` is measured with one ruler.
+SUPPORT_THRESHOLD = DEFAULTS.support_threshold
 
 
 @dataclass(frozen=True)
@@ -81,17 +83,17 @@ def _claims_by_source(text: str, valid: range) -> tuple[str, dict[int, list[str]
     return MARKER.sub(keep_valid, text), claims
 
 
-def best_quote(claims: Sequence[str], source_text: str,
-               asked: frozenset[str] = frozenset()) -> tuple[str, float]:
-    """The source sentence that best supports the claims, and its support score (``asked``:
-    see ``support``)."""
+def best_quote(claims: Sequence[str], source_text: str, asked: frozenset[str] = frozenset(),
+               max_chars: int = DEFAULTS.quote_max_chars) -> tuple[str, float]:
+    """The source sentence that best supports the claims (cut to ``max_chars``), and its
+    support score (``asked``: see ``support``)."""
     best, best_score = "", -1.0
     for sentence in split_sentences(source_text):
         score = max(support(claim, sentence.text, asked) for claim in claims)
         if score > best_score:
             best, best_score = sentence.text, score
-    if len(best) > QUOTE_MAX_CHARS:
-        best = best[: QUOTE_MAX_CHARS - 1].rstrip() + "…"
+    if len(best) > max_chars:
+        best = best[: max_chars - 1].rstrip() + "…"
     return best, max(best_score, 0.0)
 
 
@@ -110,7 +112,8 @@ def _without_weak_claims(text: str, weak: set[int]) -> str:
 
 def resolve_citations(raw: str, sources: Sequence[RetrievedChunk],
                       quotes: dict[int, str] | None = None, *,
-                      drop_unsupported: bool = False, question: str = "") -> CitedText:
+                      drop_unsupported: bool = False, question: str = "",
+                      tuning: Tuning = DEFAULTS) -> CitedText:
     """Validate, renumber and quote the ``[n]`` markers of ``raw`` (n is 1-based).
 
     Citations are numbered per *article* (for a one-article file, its file), in order of
@@ -121,10 +124,33 @@ def resolve_citations(raw: str, sources: Sequence[RetrievedChunk],
     With ``drop_unsupported`` a marker whose source has no sentence supporting the claim is
     removed (an LLM citing loosely), so every citation shown holds up; otherwise such
     citations are kept and counted in ``unsupported``. With ``question``, support counts the
-    words a claim adds to it (``support``).
+    words a claim adds to it (``support``). ``tuning``: the support bar
+    (``support_threshold``) and the quotes' length (``quote_max_chars``).
     """
     asked = frozenset(terms(question))
     text, claims = _claims_by_source(raw, range(1, len(sources) + 1))
+    quoted = _quote_sources(text, claims, sources, quotes, asked, tuning.quote_max_chars)
+    weak = _weakly_supported(quoted, sources, drop_unsupported, tuning.support_threshold)
+    if drop_unsupported and weak:
+        text = _without_weak_claims(text, weak)
+    order = list(dict.fromkeys(marker_numbers(text)))
+    file_number = _article_numbers(order, sources)
+    text = _renumbered(text, {old: file_number[sources[old - 1].chunk.article_id]
+                              for old in order})
+    citations, unsupported = _citations(order, sources, quoted, file_number,
+                                        tuning.support_threshold)
+    return CitedText(text, citations, unsupported)
+
+
+# Source numbers in the steps below are the backend's (1-based, one per retrieved chunk);
+# article numbers are the reader's (one per article, in order of first citation).
+
+
+def _quote_sources(text: str, claims: dict[int, list[str]], sources: Sequence[RetrievedChunk],
+                   quotes: dict[int, str] | None, asked: frozenset[str],
+                   max_chars: int) -> dict[int, tuple[str, float]]:
+    """Each cited source's quote and how well it supports the sentences citing it: the quote
+    the backend gave, else the source's best supporting sentence."""
     quoted: dict[int, tuple[str, float]] = {}
     for old in dict.fromkeys(marker_numbers(text)):
         if quotes and old in quotes:
@@ -132,22 +158,39 @@ def resolve_citations(raw: str, sources: Sequence[RetrievedChunk],
             quoted[old] = quote, max(support(claim, quote, asked)
                                      for claim in claims.get(old, [quote]))
         else:
-            quoted[old] = best_quote(claims.get(old, [""]), sources[old - 1].chunk.text, asked)
-    weak = {old for old, (_, score) in quoted.items() if score < SUPPORT_THRESHOLD}
+            quoted[old] = best_quote(claims.get(old, [""]), sources[old - 1].chunk.text, asked,
+                                     max_chars)
+    return quoted
+
+
+def _weakly_supported(quoted: dict[int, tuple[str, float]], sources: Sequence[RetrievedChunk],
+                      dropping: bool, threshold: float) -> set[int]:
+    """The sources whose quote supports their claims less than ``threshold``, each logged."""
+    weak = {old for old, (_, score) in quoted.items() if score < threshold}
     for old in sorted(weak):
         log.warning("citation to %s is weakly supported (%.2f)%s", sources[old - 1].chunk.file,
-                    quoted[old][1], ": dropped" if drop_unsupported else "")
-    if drop_unsupported and weak:
-        text = _without_weak_claims(text, weak)
+                    quoted[old][1], ": dropped" if dropping else "")
+    return weak
 
-    order = list(dict.fromkeys(marker_numbers(text)))
+
+def _article_numbers(order: Sequence[int], sources: Sequence[RetrievedChunk]) -> dict[str, int]:
+    """Article id → its number, in order of first citation (``order``: source numbers)."""
     files = list(dict.fromkeys(sources[n - 1].chunk.article_id for n in order))
-    file_number = {file: n for n, file in enumerate(files, start=1)}
-    renumber = {old: file_number[sources[old - 1].chunk.article_id] for old in order}
+    return {file: n for n, file in enumerate(files, start=1)}
+
+
+def _renumbered(text: str, renumber: dict[int, int]) -> str:
+    """``text`` with source numbers replaced by article numbers, repeats merged and the
+    spacing markers leave behind tidied."""
     text = MARKER.sub(lambda m: "".join(f"[{renumber[n]}]" for n in numbers_of(m)), text)
     text = re.sub(r"(\[\d+\])(?:\s*\1)+", r"\1", text)  # "[1] [1]" → "[1]"
-    text = re.sub(r"\s+([.,;:!?])", r"\1", re.sub(r"[ \t]{2,}", " ", text)).strip()
+    return re.sub(r"\s+([.,;:!?])", r"\1", re.sub(r"[ \t]{2,}", " ", text)).strip()
 
+
+def _citations(order: Sequence[int], sources: Sequence[RetrievedChunk],
+               quoted: dict[int, tuple[str, float]],
+               file_number: dict[str, int], threshold: float) -> tuple[tuple[Citation, ...], int]:
+    """One ``Citation`` per cited article, and how many of them no quote supports."""
     by_file: dict[str, list[tuple[RetrievedChunk, str, float]]] = {}
     for old in order:
         source = sources[old - 1]
@@ -155,17 +198,23 @@ def resolve_citations(raw: str, sources: Sequence[RetrievedChunk],
     citations: list[Citation] = []
     unsupported = 0
     for article_id, cited in by_file.items():
-        if max(score for _, _, score in cited) < SUPPORT_THRESHOLD:
+        if max(score for _, _, score in cited) < threshold:
             unsupported += 1
-        first = cited[0][0]
-        joined = " … ".join(dict.fromkeys(quote for _, quote, _ in cited if quote))
-        chunk = first.chunk
-        citations.append(Citation(
-            n=file_number[article_id], file=chunk.file, title=chunk.title, quote=joined,
-            score=max(source.similarity for source, _, _ in cited), chunk_id=chunk.id,
-            date=chunk.article_field("date"), url=chunk.article_field("url"),
-            site=chunk.article_field("site"), author=chunk.article_field("author"),
-            title_given=chunk.title_given,
-            article_id=chunk.article_id,
-            also_in=also_in((source for source, _, _ in cited), copy_label(chunk))))
-    return CitedText(text, tuple(citations), unsupported)
+        citations.append(_citation(file_number[article_id], cited))
+    return tuple(citations), unsupported
+
+
+def _citation(n: int, cited: Sequence[tuple[RetrievedChunk, str, float]]) -> Citation:
+    """Article ``n`` as the reader sees it: its first cited chunk's details, the quotes of
+    all its cited chunks, and the best similarity among them."""
+    first = cited[0][0]
+    joined = " … ".join(dict.fromkeys(quote for _, quote, _ in cited if quote))
+    chunk = first.chunk
+    return Citation(
+        n=n, file=chunk.file, title=chunk.title, quote=joined,
+        score=max(source.similarity for source, _, _ in cited), chunk_id=chunk.id,
+        date=chunk.article_field("date"), url=chunk.article_field("url"),
+        site=chunk.article_field("site"), author=chunk.article_field("author"),
+        title_given=chunk.title_given,
+        article_id=chunk.article_id,
+        also_in=also_in((source for source, _, _ in cited), copy_label(chunk)))

@@ -15,7 +15,8 @@ date (the newest within the range the asker set, if they set one):
 Any other question is taken to be about the present, as a news reader means it ("Which storm
 is churning in the Caribbean?", "Who recently won…?", "What is the latest on…?"), unless it
 names a past time (an earlier year, "last year", "ago", "in the past", "history"): it is
-answered from the articles of the ``RECENT_DAYS`` ending on that newest day when they answer
+answered from the articles of the ``recent_days`` (``bot.tuning.Tuning``; 30) ending on that
+newest day when they answer
 it about as well as the whole range does (``recent_window``; the engine compares), and from
 older ones only when they don't, with a note saying how old the answer is.
 
@@ -23,6 +24,10 @@ older ones only when they don't, with a note saying how old the answer is.
 equally well, the newer article's wins (the extractive rules' near-tie rule). Only the first
 span phrase of a question counts. When no article has a date, no word changes anything: the
 question is answered exactly as it would be without it.
+
+This is the answering side's one date module. The days it reads the words against are the
+stored day numbers (``ingest/dates.py``, through ``HybridRetriever.corpus_days``); the asker's
+own range arrives as a ``DateRange``, typed into a front-end (``bot/frontends/common/dates.py``).
 """
 
 from __future__ import annotations
@@ -33,6 +38,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from bot.models import DateRange
+from bot.tuning import DEFAULTS
 
 _DAY = timedelta(days=1)
 
@@ -76,11 +82,6 @@ _SPANS: tuple[tuple[re.Pattern[str], Callable[[date], DateRange]], ...] = (
     (re.compile(r"\bthis year(?:'s|’s)?\b"), _this_year),
     (re.compile(r"\blast year(?:'s|’s)?\b"), _last_year),
 )
-#: How far back "the present" reaches for a question with no span phrase: a month of news.
-RECENT_DAYS = 30
-#: The recent articles answer "about as well" when their best passage is at least this share
-#: of the whole range's best similarity (a ratio, so it means the same on any embedding scale).
-RECENT_SHARE = 0.9
 # A question that names its own time (a month, an earlier year) or asks how things changed
 # over time ("since it closed", "between May and June", "first reported … revised") is not
 # about the present alone: it reads every article in its range.
@@ -122,15 +123,18 @@ class QuestionDates:
 
 
 def question_dates(question: str, asked: DateRange | None,
-                   corpus_days: Callable[[], Iterable[date]]) -> QuestionDates:
+                   corpus_days: Callable[[], Iterable[date]],
+                   recent_days: int = DEFAULTS.recent_days) -> QuestionDates:
     """The range to answer ``question`` from. ``corpus_days`` gives the days articles are
-    dated (asked only when the question has a span phrase: it may read the whole store)."""
+    dated (asked only when the question has a span phrase: it may read the whole store);
+    ``recent_days``: how far back the present reaches (``recent_window``)."""
     found = span_phrase(question)
     if found is None:
         newest_day = _newest(asked, corpus_days)
         if newest_day is None:
             return QuestionDates(asked)
-        return QuestionDates(asked, recent=recent_window(question, newest_day, asked))
+        return QuestionDates(asked, recent=recent_window(question, newest_day, asked,
+                                                         recent_days))
     phrase, span_of = found
     newest = _newest(asked, corpus_days)
     if newest is None:
@@ -147,18 +151,20 @@ def _newest(asked: DateRange | None, corpus_days: Callable[[], Iterable[date]]) 
                default=None)
 
 
-def recent_window(question: str, newest: date, asked: DateRange | None) -> DateRange | None:
-    """The ``RECENT_DAYS`` ending on ``newest`` for a question about the present, or None for
-    one that names a past time (an earlier year than ``newest``'s, "ago", "history")."""
+def recent_window(question: str, newest: date, asked: DateRange | None,
+                  days: int = DEFAULTS.recent_days) -> DateRange | None:
+    """The ``days`` ending on ``newest`` for a question about the present, or None for one
+    that names a past time (an earlier year than ``newest``'s, "ago", "history")."""
     lowered = question.lower()
     if _PAST.search(lowered) or any(int(y) < newest.year for y in _YEAR.findall(lowered)):
         return None
-    return DateRange(newest - (RECENT_DAYS - 1) * _DAY, newest).within(asked)
+    return DateRange(newest - (days - 1) * _DAY, newest).within(asked)
 
 
-def as_of_note(newest_cited: str) -> str:
-    """The note of a present-tense answer that only older articles give."""
-    return (f"No article of the last {RECENT_DAYS} days answers it; this is as of "
+def as_of_note(newest_cited: str, days: int = DEFAULTS.recent_days) -> str:
+    """The note of a present-tense answer that only older articles give (``days``: how far
+    back the present reached)."""
+    return (f"No article of the last {days} days answers it; this is as of "
             f"{newest_cited}, the newest article that does.")
 
 

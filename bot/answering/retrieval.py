@@ -19,7 +19,8 @@ import numpy as np
 from bot.answering.question_parts import question_parts
 from bot.answering.stories import Distinct, one_copy_per_story
 from bot.models import DateRange
-from ingest.date_numbers import number_date, span_where
+from bot.tuning import DEFAULTS, Tuning
+from ingest.dates import number_date, span_where
 from ingest.errors import IndexFaultError, ServiceUnavailableError
 from ingest.index_reader import IndexReader
 from ingest.keyword_index import KeywordIndex
@@ -28,13 +29,13 @@ from ingest.store import ArticleStore, StoredChunk
 if TYPE_CHECKING:
     from ingest.embedding import Encoder
 
-RRF_K = 60
+# Its fusion constant and candidate counts are ``bot.tuning.Tuning``'s (rrf_k,
+# candidates_per_slot, min_candidates).
+RRF_K = DEFAULTS.rrf_k  # Cormack et al. (2009), as llama-index uses
 # A date span matching more chunks than this is asked as a Chroma filter rather than as a list
 # of ids (SQLite caps the values in one statement). The filter fails only on a vector index
 # older than the chunks it matches; the retry after a reopen then succeeds.
 MAX_IDS_IN_QUERY = 5000
-# How many candidates each retriever contributes to the fusion, per answer slot.
-CANDIDATES_PER_SLOT = 4
 
 
 @dataclass(frozen=True)
@@ -62,10 +63,10 @@ class Retrieval:
         return max((c.similarity for c in self.chunks), default=0.0)
 
 
-def _fused(dense: list[tuple[StoredChunk, float]],
-           keyword: list[tuple[str, float]]) -> dict[str, float]:
-    """The dense and keyword hits of one query fused by reciprocal rank."""
-    return reciprocal_rank_fusion([[c.id for c, _ in dense], [i for i, _ in keyword]])
+def _fused(dense: list[tuple[StoredChunk, float]], keyword: list[tuple[str, float]],
+           k: int) -> dict[str, float]:
+    """The dense and keyword hits of one query fused by reciprocal rank (constant ``k``)."""
+    return reciprocal_rank_fusion([[c.id for c, _ in dense], [i for i, _ in keyword]], k)
 
 
 def _best_first(scores: dict[str, float]) -> list[str]:
@@ -98,10 +99,12 @@ class HybridRetriever:
     Every retrieval runs inside ``IndexReader.reading()``: one published generation of the
     index, both halves, held steady while it runs (``ingest/index_reader.py``)."""
 
-    def __init__(self, store: ArticleStore, encoder: Encoder, keyword_dir: Path) -> None:
+    def __init__(self, store: ArticleStore, encoder: Encoder, keyword_dir: Path,
+                 tuning: Tuning = DEFAULTS) -> None:
         self.store = store
         self.encoder = encoder
         self.keyword_dir = keyword_dir
+        self.tuning = tuning
         self.index = IndexReader(store, keyword_dir)
         self._days: tuple[str, list[date]] | None = None  # (keyword fingerprint, days)
         self._lock = threading.Lock()
@@ -153,7 +156,8 @@ class HybridRetriever:
 
     def _search(self, query: str, vector: np.ndarray, top_k: int, keyword_index: KeywordIndex,
                 dates: DateRange | None) -> Retrieval:
-        candidates = max(top_k * CANDIDATES_PER_SLOT, 10)
+        tuning = self.tuning
+        candidates = max(top_k * tuning.candidates_per_slot, tuning.min_candidates)
         # The keyword index's ids are the published generation: a dense hit outside them is a
         # chunk an unfinished ingest has written, not yet part of the index, and is left out.
         published = keyword_index.ids
@@ -174,14 +178,15 @@ class HybridRetriever:
                     keyword_index.search(text, candidates, only=allowed))
 
         dense, keyword = search(query, vector)
-        fused = _fused(dense, keyword)
+        fused = _fused(dense, keyword, tuning.rrf_k)
         order = _best_first(fused)
-        parts = question_parts(query)
+        parts = question_parts(query, tuning.max_question_parts)
         if parts:
             # A compound question: its parts take turns at the slots, each ranked on its own.
             # (Fusing the parts' rankings with the whole question's instead favoured the
             # chunks every ranking half-matches over the one each part needs.)
-            by_part = [_fused(*search(part, self.encoder.encode([part])[0])) for part in parts]
+            by_part = [_fused(*search(part, self.encoder.encode([part])[0]), tuning.rrf_k)
+                       for part in parts]
             every = {i for ranking in by_part for i in ranking}
             order = take_turns([_best_first(ranking) for ranking in by_part], len(every))
             fused = {i: max(ranking.get(i, 0.0) for ranking in by_part) for i in order}

@@ -36,7 +36,7 @@ from bot.answering.backends import OPENAI, resolve_backend
 from bot.answering.markers import marker_numbers
 from bot.models import Answer, Citation, DateRange, Timings
 from bot.settings import Settings
-from ingest.date_numbers import date_number
+from ingest.dates import date_number
 from ingest.sentences import split_sentences
 
 if TYPE_CHECKING:

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from datetime import date
 from urllib.parse import urlsplit
 
+from ingest.dates import iso_date
 from ingest.loaders.base import ARTICLE_FIELDS
-from ingest.loaders.dates import iso_date
 
 # Our field name → the keys formats use for it, preferred first: one table for front matter and
 # scraper/news-API exports alike, so an article reads the same whichever way it was saved.

@@ -3,12 +3,9 @@ index, and the fetched ones deleted from disk, so a followed feed does not grow 
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 
-
-def today() -> date:
-    """Today in UTC: article dates carry no time zone, and every host must agree on the day."""
-    return datetime.now(UTC).date()
+from ingest.dates import today
 
 
 def keep_since(keep_days: int | None, now: date | None = None) -> date | None:

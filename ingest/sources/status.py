@@ -10,8 +10,8 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
+from ingest.dates import iso_day, today
 from ingest.sources.config import Source
-from ingest.sources.retention import today
 from ingest.sources.state import StateStore
 
 
@@ -44,10 +44,10 @@ def age_text(newest_day: str, now: date | None = None) -> str:
     """``today``, ``1 day``, ``12 days``: how old the newest article is ("" with no date)."""
     if not newest_day:
         return ""
-    try:
-        days = ((now or today()) - date.fromisoformat(newest_day[:10])).days
-    except ValueError:
+    day = iso_day(newest_day[:10])
+    if day is None:
         return ""
+    days = ((now or today()) - day).days
     if days <= 0:
         return "today"
     return "1 day" if days == 1 else f"{days} days"

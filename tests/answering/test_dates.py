@@ -8,10 +8,11 @@ from datetime import date
 import pytest
 
 from bot.answering.dates import asks_for_latest, question_dates, span_phrase
-from bot.answering.evidence.selection import NEAR_TIE_MARGIN, Candidate, newest_on_near_ties
+from bot.answering.evidence.selection import Candidate, newest_on_near_ties
 from bot.frontends.common.dates import date_range
 from bot.models import DateRange
-from ingest.date_numbers import date_number, iso_date_number, number_date, span_where
+from bot.tuning import DEFAULTS
+from ingest.dates import date_number, iso_date_number, number_date, span_where
 from ingest.errors import BadInputError
 
 NEWEST = date(2025, 3, 14)
@@ -112,11 +113,13 @@ def test_user_dates_are_iso_days() -> None:
 
 
 def _candidate(text: str, dense: float, day: str) -> Candidate:
-    return Candidate(source=1, text=text, terms=frozenset(), keyword=0.0, dense=dense, date=day)
+    return Candidate(source=1, text=text, terms=frozenset(), keyword=0.0, dense=dense, date=day,
+                     score=DEFAULTS.dense_weight * dense)
 
 
 def test_the_newest_of_near_ties_leads_and_the_rest_keep_their_order() -> None:
-    just_under = (NEAR_TIE_MARGIN / 0.65) * 0.9  # a dense gap whose score gap is in the margin
+    # a dense gap whose score gap is in the margin
+    just_under = (DEFAULTS.near_tie_margin / DEFAULTS.dense_weight) * 0.9
     older = _candidate("Former President Marsh …", 0.80, "2025-02-10")
     newer = _candidate("President Marsh …", 0.80 - just_under, "2025-03-12")
     undated = _candidate("Marsh …", 0.80 - just_under / 2, "")

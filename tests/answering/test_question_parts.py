@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.answering.question_parts import MAX_PARTS, question_parts
+from bot.answering.question_parts import question_parts
+from bot.tuning import DEFAULTS
 
 
 @pytest.mark.parametrize(("question", "parts"), [
@@ -34,7 +35,8 @@ def test_a_question_asking_one_thing_has_no_parts(question: str) -> None:
 
 def test_parts_are_capped() -> None:
     question = ", and ".join(["who"] + ["what"] * 5)
-    assert len(question_parts(question)) == MAX_PARTS
+    assert len(question_parts(question)) == DEFAULTS.max_question_parts
+    assert len(question_parts(question, 2)) == 2
 
 
 def test_a_part_pointing_back_carries_the_part_before_it() -> None:

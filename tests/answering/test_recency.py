@@ -9,10 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from bot.answering.dates import RECENT_DAYS, question_dates, recent_window
+from bot.answering.dates import question_dates, recent_window
 from bot.engine import NewsBot
 from bot.models import DateRange
 from bot.rules import RULES, RuleSwitches
+from bot.tuning import DEFAULTS
 from ingest.embedding.cache import CachingEncoder
 from tests.core_fixtures import make_settings
 
@@ -27,7 +28,7 @@ NEWEST = date(2025, 10, 28)
 def test_a_question_about_the_present_reads_the_recent_days_first(question: str) -> None:
     window = recent_window(question, NEWEST, None)
     assert window == DateRange(date(2025, 9, 29), NEWEST)
-    assert (NEWEST - window.since).days == RECENT_DAYS - 1  # type: ignore[operator]
+    assert (NEWEST - window.since).days == DEFAULTS.recent_days - 1  # type: ignore[operator]
 
 
 @pytest.mark.parametrize("question", [
@@ -90,7 +91,8 @@ def test_an_older_article_answers_when_nothing_newer_does_and_says_as_of_when(
         storms: Path, local_encoder: CachingEncoder) -> None:
     answer = _bot(storms, local_encoder).answer("Which island closed its schools?")
     assert "Barvala" in answer.text
-    assert f"No article of the last {RECENT_DAYS} days answers it; this is as of 2024-10-05" \
+    days = DEFAULTS.recent_days
+    assert f"No article of the last {days} days answers it; this is as of 2024-10-05" \
         in answer.note
 
 
@@ -122,3 +124,15 @@ def test_a_question_about_change_over_time_reads_everything(question: str) -> No
 
 def test_may_the_verb_is_no_month() -> None:
     assert recent_window("Which city may soon see federal agents?", NEWEST, None) is not None
+
+
+def test_how_far_back_the_present_reaches_is_tuned(
+        storms: Path, local_encoder: CachingEncoder) -> None:
+    """``recent_days`` reaches the engine: a present reaching back past the older article
+    (387 days before the newest) answers from it without the "as of" note."""
+    answer = _bot(storms, local_encoder, NEWSBOT_TUNE="recent_days=400").answer(
+        "Which island closed its schools?")
+    assert "Barvala" in answer.text and "as of" not in answer.note
+    answer = _bot(storms, local_encoder, NEWSBOT_TUNE="recent_days=3").answer(
+        "Which island closed its schools?")
+    assert "No article of the last 3 days answers it; this is as of 2024-10-05" in answer.note

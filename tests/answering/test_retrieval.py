@@ -19,13 +19,13 @@ from numpy.typing import NDArray
 
 from bot.answering.question_parts import question_parts
 from bot.answering.retrieval import (
-    CANDIDATES_PER_SLOT,
     RRF_K,
     HybridRetriever,
     reciprocal_rank_fusion,
     take_turns,
 )
 from bot.engine import NewsBot
+from bot.tuning import DEFAULTS
 from ingest.keyword_index import KeywordIndex
 from tests.core_fixtures import SAUDI_QUESTION, IndexedCorpus, RecordingEncoder, make_settings
 
@@ -88,7 +88,7 @@ def test_retrieve_returns_top_k_best_fused_first_with_cosine_similarity(
     # The ranking is the fusion of the two retrievers' own candidate lists.
     vector = indexed_corpus.encoder.encode([SAUDI_QUESTION])[0]
     np.testing.assert_allclose(retrieval.query_vector, vector, rtol=1e-6)
-    candidates = max(top_k * CANDIDATES_PER_SLOT, 10)
+    candidates = max(top_k * DEFAULTS.candidates_per_slot, DEFAULTS.min_candidates)
     dense = [chunk.id for chunk, _ in retriever.store.query(vector, candidates)]
     keyword = retriever.keyword_index().search(SAUDI_QUESTION, candidates)
     fused = reciprocal_rank_fusion([dense, [i for i, _ in keyword]])
@@ -191,7 +191,8 @@ def test_a_keyword_only_hit_gets_its_similarity_from_its_stored_vector(tmp_path:
     retriever = bot.retriever
     retrieval = retriever.retrieve(QUERY, 3)
     vector = retrieval.query_vector
-    dense_ids = {chunk.id for chunk, _ in retriever.store.query(vector, 3 * CANDIDATES_PER_SLOT)}
+    dense_ids = {chunk.id for chunk, _ in
+                 retriever.store.query(vector, 3 * DEFAULTS.candidates_per_slot)}
     [hit] = [c for c in retrieval.chunks if c.chunk.file == "quokka.txt"]
     assert hit.chunk.id not in dense_ids, "the setup must make it a keyword-only hit"
     assert hit.keyword_score > 0

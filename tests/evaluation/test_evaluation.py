@@ -477,6 +477,39 @@ def test_no_judges_skips_them_for_the_baseline_too(eval_home: Path,
     assert data["baseline"]["judges"] == {"status": "not run"}
 
 
+@pytest.mark.slow
+def test_cli_tune_overrides_a_threshold_for_the_run(eval_home: Path) -> None:
+    """``--tune`` changes what is answered (a floor above every sentence refuses the questions
+    the defaults answer), and the report says how the run was tuned."""
+    args = ("--set", "tiny.yaml", "--corpus", str(CORPUS), "--json", "--llm", "extractive")
+    default = json.loads(run_eval(eval_home, *args).stdout)
+    assert default["tuning"] == {} and not default["newsbot"]["cases"][0]["refused"]
+    done = run_eval(eval_home, *args, "--tune", "sentence_floor=0.99", "--tune",
+                    "max_sentences=1")
+    assert done.returncode == 0, done.stderr
+    tuned = json.loads(done.stdout)
+    assert tuned["tuning"] == {"max_sentences": 1, "sentence_floor": 0.99}
+    assert all(case["refused"] for case in tuned["newsbot"]["cases"])
+    # NEWSBOT_TUNE is the same override for every command; --tune adds to it.
+    done = run_eval(eval_home, *args, "--tune", "max_sentences=1",
+                    env={"NEWSBOT_TUNE": "sentence_floor=0.99"})
+    assert json.loads(done.stdout)["tuning"] == {"max_sentences": 1, "sentence_floor": 0.99}
+
+
+@pytest.mark.parametrize(("args", "env", "message"), [
+    (("--tune", "sentence_flor=0.2"), {}, "error: --tune unknown tuning 'sentence_flor'; "),
+    (("--tune", "recent_days=soon"), {}, "error: --tune recent_days='soon': Input should be "),
+    (("--tune", "sentence_floor"), {}, "error: --tune expected name=value, not "),
+    ((), {"NEWSBOT_TUNE": "rules_off=typo"}, "error: invalid setting NEWSBOT_TUNE: "),
+])
+def test_cli_a_bad_tuning_is_one_line_before_the_run(
+        tmp_path: Path, args: tuple[str, ...], env: dict[str, str], message: str) -> None:
+    done = run_eval(tmp_path, "--corpus", str(CORPUS), *args, env=env)
+    assert done.returncode == 2
+    assert done.stderr.startswith(message) and done.stderr.count("\n") == 1, done.stderr
+    assert not (tmp_path / "data").exists()  # nothing ingested, nothing run
+
+
 def test_cli_missing_set_is_one_line(tmp_path: Path) -> None:
     done = run_eval(tmp_path, "--set", "nope.yaml")
     assert done.returncode == 2

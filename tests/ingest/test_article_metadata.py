@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from ingest.dates import iso_date
 from ingest.loaders.base import Article
-from ingest.loaders.dates import iso_date
 from ingest.loaders.fields import article_fields, is_web_url
 from ingest.loaders.files import ArticleFile, read_article
 from ingest.loaders.html import HtmlLoader

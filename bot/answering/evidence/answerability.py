@@ -20,6 +20,7 @@ import re
 from collections.abc import Callable, Iterable
 
 from bot.answering.evidence.answer_types import MONTH_NAME, WEEKDAY
+from bot.tuning import DEFAULTS
 from ingest.sentences import split_sentences
 from ingest.text_terms import STOP_WORDS, terms
 
@@ -117,13 +118,14 @@ _PLANNED = re.compile(
     r"\b(?:will|’ll|'ll|shall|plans?|planned|planning|set to|scheduled|expected to|due to|"
     r"to be held|upcoming|ahead of|prepares?|preparing|look(?:s|ing)? (?:very much )?forward|"
     r"going to|intends?|is to|are to)\b", re.IGNORECASE)
-# Share of the sentences naming the day that must speak of it as still to come.
-PLANNED_SHARE = 0.75
 
 
-def only_planned(question: str, passages: Iterable[str]) -> str | None:
-    """The day an outcome question asks about, if the passages' sentences naming it only plan
-    for it."""
+def only_planned(question: str, passages: Iterable[str],
+                 share: float = DEFAULTS.planned_share,
+                 min_sentences: int = DEFAULTS.planned_min_sentences) -> str | None:
+    """The day an outcome question asks about, if the passages' sentences naming it (at least
+    ``min_sentences``) only plan for it: at least ``share`` of them (``Tuning.planned_share``)
+    speak of it as to come."""
     if not _ASKS_OUTCOME.search(question) or not _WEEKDAY_OR_DATE.search(question):
         return None  # most questions: no need to split the passages
     sentences = [s.text for passage in passages for s in split_sentences(passage)]
@@ -131,6 +133,6 @@ def only_planned(question: str, passages: Iterable[str]) -> str | None:
         day = match.group(0)
         naming = {s for s in sentences if day.lower() in s.lower()}
         planned = [s for s in naming if _PLANNED.search(s)]
-        if len(naming) >= 2 and len(planned) >= PLANNED_SHARE * len(naming):
+        if len(naming) >= min_sentences and len(planned) >= share * len(naming):
             return day
     return None

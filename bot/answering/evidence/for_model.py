@@ -26,6 +26,7 @@ import numpy as np
 
 from bot.answering.evidence.selection import Candidate
 from bot.answering.retrieval import RetrievedChunk
+from bot.tuning import DEFAULTS, Tuning
 from ingest.sentences import split_sentences
 from ingest.text_terms import terms
 
@@ -61,16 +62,9 @@ def newest_article_only(sentences: Sequence[Candidate]) -> tuple[Candidate, ...]
     return tuple(c for c in sentences if c.date == newest)
 
 
-#: Rough tokens per word of English news for Qwen/GPT tokenizers: a budget in tokens without
-#: loading a tokenizer on the answer path.
-TOKENS_PER_WORD = 1.4
-#: Sentences on each side of a chosen one that come with it: the sentence before often names
-#: who or what the chosen one speaks of ("He said…"), the one after finishes its thought.
-WINDOW_RADIUS = 1
-
-
 def passage_windows(question: str, query_vector: np.ndarray, chunks: Sequence[RetrievedChunk],
-                    encoder: Encoder, budget_tokens: int) -> list[RetrievedChunk]:
+                    encoder: Encoder, budget_tokens: int,
+                    tuning: Tuning = DEFAULTS) -> list[RetrievedChunk]:
     """What a model reads to answer and to judge whether the articles answer at all: the
     retrieved passages, best sentences first with a sentence either side, within a token
     budget.
@@ -78,10 +72,13 @@ def passage_windows(question: str, query_vector: np.ndarray, chunks: Sequence[Re
     Every sentence of every retrieved chunk is scored as the extractive rules score a
     candidate (embedding similarity blended with IDF keyword overlap); the best sentence
     brings its window, then the next best, until ``budget_tokens`` is spent. A sentence an
-    earlier chunk already holds (a syndicated copy) is left out. Each source keeps its chosen
-    sentences in the article's order, "…" marking a gap, and sources come best first.
-    Whole chunks would spend the budget on the parts of a passage that do not answer (on CPU
-    every prompt token costs prefill time); the sentences alone lose who said it and when.
+    earlier chunk already holds (a syndicated copy) is left out. A window is
+    ``tuning.window_radius`` sentences either side; words are counted as
+    ``tuning.tokens_per_word`` tokens each (no tokenizer loaded on the answer path). Each
+    source keeps its chosen sentences in the article's order, "…" marking a gap, and sources
+    come best first. Whole chunks would spend the budget on the parts of a passage that do
+    not answer (on CPU every prompt token costs prefill time); the sentences alone lose who
+    said it and when.
     """
     split = [[s.text for s in split_sentences(c.chunk.text)] for c in chunks]
     seen: set[str] = set()
@@ -98,15 +95,16 @@ def passage_windows(question: str, query_vector: np.ndarray, chunks: Sequence[Re
     if not positions:
         return []
     scores = _sentence_scores(question, query_vector,
-                              [split[i][j] for i, j in positions], encoder)
+                              [split[i][j] for i, j in positions], encoder, tuning)
     ranked = sorted(zip(scores, positions, strict=True), key=lambda item: -item[0])
     kept: dict[int, set[int]] = {}
     best_of: dict[int, float] = {}
     spent = 0.0
     for score, (i, j) in ranked:
-        window = [k for k in range(j - WINDOW_RADIUS, j + WINDOW_RADIUS + 1)
+        radius = tuning.window_radius
+        window = [k for k in range(j - radius, j + radius + 1)
                   if 0 <= k < len(split[i]) and fresh[i][k] and k not in kept.get(i, set())]
-        cost = sum(len(split[i][k].split()) for k in window) * TOKENS_PER_WORD
+        cost = sum(len(split[i][k].split()) for k in window) * tuning.tokens_per_word
         if spent + cost > budget_tokens and spent > 0:
             continue  # a smaller window further down may still fit
         spent += cost
@@ -121,9 +119,9 @@ def passage_windows(question: str, query_vector: np.ndarray, chunks: Sequence[Re
 
 
 def _sentence_scores(question: str, query_vector: np.ndarray, sentences: list[str],
-                     encoder: Encoder) -> list[float]:
+                     encoder: Encoder, tuning: Tuning) -> list[float]:
     """Each sentence's score as an extractive candidate's: similarity and keyword overlap."""
-    from bot.answering.evidence.selection import DENSE_WEIGHT, KEYWORD_WEIGHT, question_terms
+    from bot.answering.evidence.selection import question_terms
 
     wanted = set(question_terms(question))
     words = [frozenset(terms(s)) for s in sentences]
@@ -131,7 +129,8 @@ def _sentence_scores(question: str, query_vector: np.ndarray, sentences: list[st
     idf = {t: math.log(1 + len(sentences) / df) for t, df in frequency.items()}
     total = sum(idf.get(t, math.log(1 + len(sentences))) for t in wanted) or 1.0
     similarity = encoder.encode(sentences) @ query_vector
-    return [DENSE_WEIGHT * float(dense) + KEYWORD_WEIGHT * sum(idf[t] for t in wanted & w) / total
+    return [tuning.dense_weight * float(dense)
+            + tuning.keyword_weight * sum(idf[t] for t in wanted & w) / total
             for dense, w in zip(similarity, words, strict=True)]
 
 

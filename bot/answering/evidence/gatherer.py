@@ -23,20 +23,19 @@ from bot.answering.evidence.answerability import (
 from bot.answering.retrieval import HybridRetriever, Retrieval
 from bot.answering.synthesizer import Synthesis, refusal
 from bot.models import Answer
-from bot.rules import ALL_ON, RuleSwitches
+from bot.rules import RuleSwitches
+from bot.tuning import DEFAULTS, Tuning
 from ingest.embedding.cache import CachingEncoder
 
 #: The backend name of an answer made of the rules' quotes.
 LABEL = "extractive"
-# The best extractive sentence is not an answer when both its embedding similarity to the
-# question and its score (similarity blended with keyword overlap) are below this. Measured on
-# the golden set (docs/evaluation.md): off-topic questions peak at 0.23 similarity and 0.25
-# score; answerable ones reach at least 0.29 and 0.34 on one or the other. Either signal alone
-# refused a paraphrase ("club of wealthy nations" → G7) or a meta question ("described as the
-# current or the former president?").
-SENTENCE_FLOOR = 0.30
-# How much deeper to look for a narrow answer type (see answer_types).
-DEEPER_FACTOR = 3
+# Its thresholds are ``bot.tuning.Tuning``'s: the best sentence is not an answer when both its
+# embedding similarity to the question and its score are below ``sentence_floor`` (0.30,
+# measured on the golden set: off-topic questions peak at 0.23 similarity and 0.25 score;
+# answerable ones reach at least 0.29 and 0.34 on one or the other; either signal alone
+# refused a paraphrase, "club of wealthy nations" → G7, or a meta question, "described as the
+# current or the former president?"); a narrow answer type nobody gives is looked for once
+# ``deeper_factor`` times deeper; ``planned_share`` is the planned-day rule's bar.
 
 
 @dataclass(frozen=True)
@@ -59,11 +58,16 @@ class EvidenceGatherer:
     label = LABEL
 
     def __init__(self, retriever: HybridRetriever, sentence_encoder: CachingEncoder,
-                 rules: RuleSwitches = ALL_ON) -> None:
+                 tuning: Tuning = DEFAULTS) -> None:
         self.retriever = retriever
         # Remembers sentences already embedded: in a running bot most candidates repeat.
         self.sentence_encoder = sentence_encoder
-        self.rules = rules
+        self.tuning = tuning
+
+    @property
+    def rules(self) -> RuleSwitches:
+        """Which rules are on (the tuning's switches)."""
+        return self.tuning.rules
 
     def gather(self, question: str, standalone: str, retrieval: Retrieval) -> Evidence:
         """The quoted answer (or refusal) and the sentences it quotes; the retrieval in it is
@@ -78,7 +82,8 @@ class EvidenceGatherer:
         if unnamed:
             return self._refuse(question, retrieval, unnamed)
         planned_day = rules.on("planned_day") and \
-            only_planned(question, (c.chunk.text for c in retrieval.chunks))
+            only_planned(question, (c.chunk.text for c in retrieval.chunks),
+                         self.tuning.planned_share, self.tuning.planned_min_sentences)
         if planned_day:
             return self._refuse(question, retrieval, (
                 f"They speak of {planned_day} only as planned, written before it; "
@@ -88,17 +93,18 @@ class EvidenceGatherer:
         if result.missing_type is not None:
             # "How long…" retrieves chunks about the subject; the one giving the duration may
             # rank a little lower. Look deeper once before concluding the articles lack it.
-            retrieval = self.retriever.retrieve(standalone, retrieval.top_k * DEEPER_FACTOR,
-                                                again=retrieval)
+            retrieval = self.retriever.retrieve(
+                standalone, retrieval.top_k * self.tuning.deeper_factor, again=retrieval)
             result = self._extract(standalone, retrieval, newest_first)
         if result.missing_type is not None:
             return self._refuse(
                 question, retrieval,
                 f"No article gives the {result.missing_type.value} it asks for.")
-        below_floor = max(result.best_dense, result.best_score) < SENTENCE_FLOOR
+        below_floor = max(result.best_dense, result.best_score) < self.tuning.sentence_floor
         if not result.raw_text or (below_floor and rules.on("sentence_floor")):
             return self._refuse(question, retrieval)
-        cited = resolve_citations(result.raw_text, retrieval.chunks, quotes=result.quotes)
+        cited = resolve_citations(result.raw_text, retrieval.chunks, quotes=result.quotes,
+                                  tuning=self.tuning)
         answer = Answer(question=question, text=cited.text, note=selection.NOTE,
                         citations=cited.citations, backend=self.label,
                         unsupported_citations=cited.unsupported)
@@ -119,7 +125,7 @@ class EvidenceGatherer:
                  newest_first: bool) -> selection.ExtractiveResult:
         return selection.extract(standalone, retrieval.query_vector, retrieval.chunks,
                                  self.sentence_encoder, newest_first=newest_first,
-                                 require_type=self.rules.on("answer_type"), rules=self.rules)
+                                 require_type=self.rules.on("answer_type"), tuning=self.tuning)
 
     def _refuse(self, question: str, retrieval: Retrieval,
                 reason: str | None = None) -> Evidence:

@@ -14,11 +14,12 @@ So each sentence is checked against the sources the model was shown, with the su
 the resolver and the evaluator use (``citations.support``: the share of the sentence's content
 words in one source sentence). A marker whose source supports the sentence stays. A sentence
 none of whose markers hold up, or that has none, cites the source that supports it best, if
-that one clearly does (``ATTACH_THRESHOLD``, stricter than the resolver's bar, because then the
-source is our choice, not the model's); otherwise the sentence is not shown. A sentence that
-says the articles don't cover something is dropped from a reply that answers. And a sentence
-is shown only if every name and number in it (a capitalised word past its first, a figure) is
-in the sources it cites or in the question: word overlap alone lets a wrong name through.
+that one clearly does (``Tuning.attach_threshold``, stricter than the resolver's bar, because
+then the source is our choice, not the model's); otherwise the sentence is not shown. A
+sentence that says the articles don't cover something is dropped from a reply that answers.
+And a sentence is shown only if every name and number in it (a capitalised word past its
+first, a figure) is in the sources it cites or in the question: word overlap alone lets a
+wrong name through.
 When another source names them all and states the sentence at least as well, it is cited
 instead (the model wrote the wrong number); when only two sources together name them, the
 sentence joins their facts and cites both. A day the model added that no source gives ("…
@@ -31,7 +32,7 @@ import logging
 import re
 from collections.abc import Iterable, Sequence
 
-from bot.answering.citations import SUPPORT_THRESHOLD, best_quote
+from bot.answering.citations import best_quote
 from bot.answering.evidence.answer_types import (
     MONTH_NAME,
     WEEKDAY,
@@ -43,15 +44,16 @@ from bot.answering.llm.reply import attach_markers, is_refusal
 from bot.answering.markers import marker_numbers, strip_markers
 from bot.answering.question_parts import question_parts
 from bot.answering.retrieval import RetrievedChunk
+from bot.tuning import DEFAULTS, Tuning
 from ingest.sentences import split_sentences
 from ingest.text_terms import terms
 
 log = logging.getLogger(__name__)
 
-# A sentence the model left uncited (or cited wrongly) is shown only if one source sentence
-# holds at least half of its content words.
-ATTACH_THRESHOLD = 0.5
-STEM_CHARS = 5
+# Its thresholds are ``bot.tuning.Tuning``'s: ``support_threshold`` (a cited source supports
+# a sentence), ``attach_threshold`` (a sentence the model left uncited, or cited wrongly, is
+# shown only if one source sentence holds at least half of its content words) and
+# ``stem_chars`` (how names are compared).
 _WORD = re.compile(r"[^\W_]+(?:[.,’'][^\W_]+)*")
 _ENDED = re.compile(r"[.!?…][\"'”’)]+$")
 # A phrase of time the model may add to a sentence: "on May 9", "in March 2025", "on Tuesday",
@@ -66,15 +68,17 @@ _LEFT_BY_MARKERS = re.compile(
     r"(?:,?\s*according to(?:\s+the)?(?:\s+(?:sources?|articles?))?)?[\s,]*$", re.IGNORECASE)
 
 
-def ground(reply: str, sources: Sequence[RetrievedChunk], question: str = "") -> str:
+def ground(reply: str, sources: Sequence[RetrievedChunk], question: str = "",
+           tuning: Tuning = DEFAULTS) -> str:
     """``reply`` with each sentence citing the sources that support it (see the module)."""
-    asked = _stems(terms(question))
+    stem_chars = tuning.stem_chars
+    asked = _stems(terms(question), stem_chars)
     question_words = frozenset(terms(question))
     asks_when = any(question_type(q) is AnswerType.TIME
-                    for q in (question, *question_parts(question)))
+                    for q in (question, *question_parts(question, tuning.max_question_parts)))
     # What each source names, worked out once per reply. The headline counts: the model is
     # shown it and attributes to it ("according to Normans, part 1 of 13").
-    named = {n: _stems(terms(f"{source.chunk.title} {source.chunk.text}"))
+    named = {n: _stems(terms(f"{source.chunk.title} {source.chunk.text}"), stem_chars)
              for n, source in enumerate(sources, start=1)}
     kept: list[str] = []
     for sentence in split_sentences(reply):
@@ -88,21 +92,24 @@ def ground(reply: str, sources: Sequence[RetrievedChunk], question: str = "") ->
         if any(is_title(claim, source.chunk.title, given=False) for source in sources):
             log.info("dropped a source's headline said back as a sentence: %r", claim[:120])
             continue
-        scores = {n: best_quote([claim], source.chunk.text, question_words)[1]
+        scores = {n: best_quote([claim], source.chunk.text, question_words,
+                                tuning.quote_max_chars)[1]
                   for n, source in enumerate(sources, start=1)}
-        numbers = _supporting(marker_numbers(sentence.text), scores)
+        numbers = _supporting(marker_numbers(sentence.text), scores, tuning)
         if not numbers:
             log.info("dropped a sentence no source supports: %r", claim[:120])
             continue
-        naming = _naming_sources(_specifics(claim) - asked, numbers, named, scores)
+        naming = _naming_sources(_specifics(claim, stem_chars) - asked, numbers, named, scores,
+                                 tuning.support_threshold)
         if not naming and not asks_when:
             # "It was revised to 6.8 percent on May 9 [2]": the day is the model's own, the
             # rest the source's. Without the day the sentence may stand (not when the day is
             # what was asked: "took over the Kursk region in August 2021" without it answers
             # nothing).
             known = asked.union(*(named[n] for n in numbers))
-            claim = _without_unnamed_days(claim, known)
-            naming = _naming_sources(_specifics(claim) - asked, numbers, named, scores)
+            claim = _without_unnamed_days(claim, known, stem_chars)
+            naming = _naming_sources(_specifics(claim, stem_chars) - asked, numbers, named,
+                                     scores, tuning.support_threshold)
         numbers = naming
         if not numbers:
             log.info("dropped a sentence naming what no source it was shown names: %r",
@@ -112,18 +119,18 @@ def ground(reply: str, sources: Sequence[RetrievedChunk], question: str = "") ->
     return " ".join(kept)
 
 
-def _supporting(cited: Sequence[int], scores: dict[int, float]) -> list[int]:
+def _supporting(cited: Sequence[int], scores: dict[int, float], tuning: Tuning) -> list[int]:
     """The cited sources that support the claim (``scores``: source number → support);
     else the one that supports it best, if it clearly does; else none."""
-    held = [n for n in dict.fromkeys(cited) if scores.get(n, 0.0) >= SUPPORT_THRESHOLD]
+    held = [n for n in dict.fromkeys(cited) if scores.get(n, 0.0) >= tuning.support_threshold]
     if held:
         return held
     best = max(scores, key=lambda n: scores[n], default=None)
-    return [best] if best is not None and scores[best] >= ATTACH_THRESHOLD else []
+    return [best] if best is not None and scores[best] >= tuning.attach_threshold else []
 
 
 def _naming_sources(specifics: set[str], numbers: list[int], named: dict[int, set[str]],
-                    scores: dict[int, float]) -> list[int]:
+                    scores: dict[int, float], support_threshold: float) -> list[int]:
     """The sources a claim should cite so that they name every one of its ``specifics``, or
     [] when the sources shown do not name them all. ``numbers``: the sources found to support
     it; ``named``: source number → what it names; ``scores``: source number → support.
@@ -135,7 +142,7 @@ def _naming_sources(specifics: set[str], numbers: list[int], named: dict[int, se
     missing = specifics - set().union(*(named[n] for n in numbers))
     if not missing:
         return list(numbers)
-    floor = max(SUPPORT_THRESHOLD, *(scores[n] for n in numbers))
+    floor = max(support_threshold, *(scores[n] for n in numbers))
     whole = [n for n in named if specifics <= named[n] and scores[n] >= floor]
     if whole:
         return [max(whole, key=lambda n: scores[n])]
@@ -147,27 +154,27 @@ def _naming_sources(specifics: set[str], numbers: list[int], named: dict[int, se
     return [] if missing else cited
 
 
-def _without_unnamed_days(claim: str, known: set[str]) -> str:
+def _without_unnamed_days(claim: str, known: set[str], stem_chars: int) -> str:
     """``claim`` without its phrases of time ("on May 9", ", on Tuesday") that name a day,
     month or year not in ``known`` (stems of what the sources and question name)."""
     def unnamed(match: re.Match[str]) -> str:
-        return "" if _specifics(f"At {match.group()}") - known else match.group()
+        return "" if _specifics(f"At {match.group()}", stem_chars) - known else match.group()
 
     return _DAY_PHRASE.sub(unnamed, claim)
 
 
-def _specifics(claim: str) -> set[str]:
+def _specifics(claim: str, stem_chars: int) -> set[str]:
     """The names and figures of ``claim``: capitalised words after its first word, and
     numbers, as stems (see ``_stems``)."""
     words = _WORD.findall(claim)[1:]
-    return _stems(t for word in words if word[0].isupper() or word[0].isdigit()
-                  for t in terms(word))
+    return _stems((t for word in words if word[0].isupper() or word[0].isdigit()
+                   for t in terms(word)), stem_chars)
 
 
-def _stems(words: Iterable[str]) -> set[str]:
-    """Words cut to their first ``STEM_CHARS`` letters, so "Russian" finds "Russia" and
+def _stems(words: Iterable[str], stem_chars: int) -> set[str]:
+    """Words cut to their first ``stem_chars`` letters, so "Russian" finds "Russia" and
     "Ukrainian" "Ukraine" (the Snowball stemmer keeps such pairs apart)."""
-    return {word[:STEM_CHARS] for word in words}
+    return {word[:stem_chars] for word in words}
 
 
 def _tidy(claim: str) -> str:

@@ -98,7 +98,8 @@ class LLMSynthesizer:
         if unnamed:
             return Synthesis(refusal(question, self.label, unnamed), retrieval)
         sources = passage_windows(standalone, retrieval.query_vector, retrieval.chunks,
-                                  self.rules.sentence_encoder, self.evidence_tokens)
+                                  self.rules.sentence_encoder, self.evidence_tokens,
+                                  self.rules.tuning)
         if not sources:
             return Synthesis(refusal(question, self.label), retrieval)
         raw = self.chat_model.chat(answer_messages(standalone, sources),
@@ -136,7 +137,7 @@ class LLMSynthesizer:
             # whole retrieved passages. Slower, but only for these questions.
             sources = passage_windows(standalone, quoted.retrieval.query_vector,
                                       quoted.retrieval.chunks, self.rules.sentence_encoder,
-                                      self.evidence_tokens)
+                                      self.evidence_tokens, self.rules.tuning)
             raw = self.chat_model.chat(answer_messages(standalone, sources), streamed)
         if _says_not_covered(raw):
             # The two disagree: say so, and let the reader judge the closest passages.
@@ -161,11 +162,12 @@ class LLMSynthesizer:
             # "[1] [2][3]" or the question said back: nothing to show, whatever it cites.
             log.warning("LLM reply without substance replaced by the quotes: %r", raw[:200])
             return None
-        reply = ground(reply, sources, standalone)
+        reply = ground(reply, sources, standalone, self.rules.tuning)
         if lacks_substance(reply, standalone):
             log.warning("no sentence of the LLM reply is supported by a source: %r", raw[:200])
             return None
-        cited = resolve_citations(reply, sources, drop_unsupported=True, question=standalone)
+        cited = resolve_citations(reply, sources, drop_unsupported=True, question=standalone,
+                                  tuning=self.rules.tuning)
         if not cited.citations:
             # An answer that cites nothing, or whose every citation fails the support check
             # (e.g. "PWNED [1]" obeying an injected instruction), is not grounded: never show it.

@@ -10,9 +10,6 @@ from bot.answering.retrieval import Retrieval
 from bot.answering.synthesizer import Synthesis
 from bot.models import Turn
 
-# Words carried over from the previous question when there is no LLM to rewrite a follow-up.
-CARRIED_TOPIC_TURNS = 1
-
 
 class ExtractiveSynthesizer:
     """Quotes the retrieved sentences that best answer the question, each cited."""
@@ -23,9 +20,12 @@ class ExtractiveSynthesizer:
         self.rules = rules
 
     def standalone(self, question: str, history: Sequence[Turn]) -> str:
-        if not history:
+        # Words carried over from the previous questions (``Tuning.carried_topic_turns``):
+        # there is no LLM to rewrite a follow-up.
+        turns = self.rules.tuning.carried_topic_turns
+        if not history or not turns:
             return question
-        previous = " ".join(turn.question for turn in history[-CARRIED_TOPIC_TURNS:])
+        previous = " ".join(turn.question for turn in history[-turns:])
         return f"{question} ({previous})"
 
     def synthesize(self, question: str, standalone: str, retrieval: Retrieval,

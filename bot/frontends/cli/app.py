@@ -2,8 +2,9 @@
 
 Only typer, rich and the settings are imported at start-up; the engine (numpy, onnxruntime,
 chromadb) loads inside the commands that need it, so ``newsbot --help`` is instant.
-Expected errors print one line on stderr and exit 2 (bad input) or 1 (a fault); nothing an
-operator does by mistake shows a traceback.
+Expected errors print one line on stderr and exit 2 (bad input) or 1 (a fault), through
+``console.report_error`` (the codes are ``ingest/errors.py``'s); nothing an operator does by
+mistake shows a traceback.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from bot.frontends.cli.console import (
     load_settings,
     make_bot,
     out,
+    report_error,
 )
 from bot.frontends.cli.ingest_progress import (
     ensure_index,
@@ -190,7 +192,7 @@ def _chat_turn(bot: NewsBot, question: str, history: list[Turn],
     try:
         answer = bot.answer(question, history, on_token=printer, dates=dates)
     except BadInputError as exc:
-        err.print(f"error: {exc}", markup=False)
+        report_error(exc)  # the chat goes on: the line, not the exit
         return history
     if printer.shown:
         out.print("\n")
@@ -235,5 +237,4 @@ def main() -> None:
     try:
         app()
     except NewsbotError as exc:  # raised outside a command's own handler
-        err.print(f"error: {exc}", markup=False)
-        sys.exit(exc.exit_code)
+        sys.exit(report_error(exc))

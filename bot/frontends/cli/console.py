@@ -14,7 +14,7 @@ from rich.console import Console
 
 from bot.answering.backends import LLM_CHOICES
 from bot.settings import Settings
-from ingest.errors import BadInputError, NewsbotError
+from ingest.errors import EXIT_INTERRUPTED, BadInputError, NewsbotError
 
 if TYPE_CHECKING:
     from bot.engine import NewsBot
@@ -30,8 +30,9 @@ LlmOption = Annotated[str | None, typer.Option(
 JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON object.")]
 
 
-def load_settings(**overrides: Any) -> Settings:
-    """Settings from env and .env; a bad value is a one-line usage error."""
+def load_settings(*, tune: list[str] | None = None, **overrides: Any) -> Settings:
+    """Settings from env and .env; a bad value is a one-line usage error. ``tune``: the
+    ``--tune name=value`` items, applied over ``NEWSBOT_TUNE``'s."""
     from pydantic import ValidationError
 
     try:
@@ -41,6 +42,13 @@ def load_settings(**overrides: Any) -> Settings:
         name = first.get("loc", ("?",))[0]
         raise BadInputError(f"invalid setting {name}: {first.get('msg')}") from None
     updates = {k: v for k, v in overrides.items() if v is not None}
+    if tune:
+        from bot.tuning import parse_overrides
+
+        try:
+            updates["tune"] = settings.tune.with_overrides(parse_overrides(tune))
+        except ValueError as exc:
+            raise BadInputError(f"--tune {exc}") from None
     if "llm" in updates and updates["llm"] not in LLM_CHOICES:
         raise BadInputError(
             f"--llm must be {', '.join(LLM_CHOICES[:-1])} or {LLM_CHOICES[-1]}, "
@@ -56,14 +64,20 @@ def make_bot(settings: Settings) -> NewsBot:
     return NewsBot(settings)
 
 
+def report_error(exc: NewsbotError) -> int:
+    """Show an expected failure as one line on stderr; its exit code (``ingest/errors.py``).
+    Every command's handler goes through here, so the line and the code are decided once."""
+    err.print(f"error: {exc}", markup=False, soft_wrap=True)  # one line, however long
+    return exc.exit_code
+
+
 @contextmanager
 def expected_errors() -> Iterator[None]:
     """Turn expected failures into one line on stderr and an exit code."""
     try:
         yield
     except NewsbotError as exc:
-        err.print(f"error: {exc}", markup=False, soft_wrap=True)  # one line, however long
-        raise typer.Exit(exc.exit_code) from None
+        raise typer.Exit(report_error(exc)) from None
     except KeyboardInterrupt:
         err.print("interrupted")
-        raise typer.Exit(130) from None
+        raise typer.Exit(EXIT_INTERRUPTED) from None

@@ -12,9 +12,9 @@ from typing import Annotated
 import typer
 
 from bot.feedback.store import FeedbackSummary, read_summary
-from bot.frontends.cli.console import load_settings
+from bot.frontends.cli.console import load_settings, report_error
 from bot.frontends.discord.token import bot_token
-from ingest.errors import NewsbotError
+from ingest.errors import EXIT_FAILURE, EXIT_INTERRUPTED, NewsbotError
 
 
 def discord_command() -> None:
@@ -26,10 +26,9 @@ def discord_command() -> None:
         typer.echo("Starting the Discord bot (Ctrl+C to stop)…", err=True)
         run_discord(settings)
     except NewsbotError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(exc.exit_code) from None
+        raise typer.Exit(report_error(exc)) from None
     except KeyboardInterrupt:
-        raise typer.Exit(130) from None
+        raise typer.Exit(EXIT_INTERRUPTED) from None
 
 
 def _shorten(text: str, limit: int) -> str:
@@ -68,11 +67,10 @@ def feedback_command(
         data_dir = load_settings().data_dir
         summary = read_summary(data_dir, worst_limit=limit)
     except NewsbotError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(exc.exit_code) from None
+        raise typer.Exit(report_error(exc)) from None
     except sqlite3.Error as exc:
         typer.echo(f"error: cannot read the feedback store in {data_dir}: {exc}", err=True)
-        raise typer.Exit(1) from None
+        raise typer.Exit(EXIT_FAILURE) from None
     if as_json:
         typer.echo(json.dumps(summary.to_json(), ensure_ascii=False))
     else:

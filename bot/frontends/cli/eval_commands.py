@@ -51,55 +51,102 @@ def eval_command(
     every: Annotated[int, typer.Option(
         "--every", min=1, help="Ask only every N-th question (a quicker, smaller sample).")
     ] = 1,
+    tune: Annotated[list[str] | None, typer.Option(
+        "--tune", metavar="NAME=VALUE",
+        help="Override an answering threshold for this run (bot/tuning.py lists them), e.g. "
+             "--tune sentence_floor=0.25; repeatable, over NEWSBOT_TUNE. "
+             "rules_off=name+name switches rules off.")] = None,
 ) -> None:
     """Score answers on a golden question set (facts, retrieval, citations, refusals), or on a
     news-quiz set (RealTimeQA's questions.json; its corpus is the folder beside it)."""
-    from bot.frontends.cli.console import err, expected_errors, load_settings, out
+    from bot.frontends.cli.console import expected_errors, load_settings
 
     with expected_errors():
-        from bot.evaluation.golden import load_golden, resolve_corpus_path, resolve_set_path
+        from bot.evaluation.golden import resolve_set_path
         from bot.evaluation.news_quiz import is_quiz_set
-        from bot.evaluation.report import print_report, report_json, save_plot
-        from bot.evaluation.runner import bot_answer_fn
-        from bot.evaluation.thresholds import gate_failures
 
         set_path = resolve_set_path(golden_set)
         if is_quiz_set(set_path):
             from bot.frontends.cli.quiz_eval import eval_quiz
 
-            settings = load_settings(llm=llm, top_k=top_k)
+            settings = load_settings(llm=llm, top_k=top_k, tune=tune)
             eval_quiz(settings, set_path, corpus, as_json=as_json, baseline=baseline,
                       every=every, strict=strict)
             return
-        gated = _gated(set_path, strict)
-        cases = load_golden(set_path)[::every]
-        if corpus is not None:
-            corpus = resolve_corpus_path(corpus)
-        settings = load_settings(llm=llm, top_k=top_k)
-        if baseline:
-            _check_baseline_llm(settings)  # before the (long) newsbot run, not after it
-        bot = prepare_bot(settings, corpus, show_progress=err.is_terminal)
-        k = bot.settings.top_k
-        ours = _run_system("newsbot", bot.backend, bot_answer_fn(bot, k), cases, k, err)
-        if judges:
-            _judge(ours, bot.settings)
-        theirs = None
-        if baseline:
-            theirs = _run_baseline(bot, corpus or bot.settings.corpus_dir, cases, k, err)
-            if judges:
-                _judge(theirs, bot.settings)
-        if as_json:
-            data = report_json(ours, theirs, gated=gated, set=str(set_path),
-                               corpus=str(bot.settings.corpus_dir),
-                               data_dir=str(bot.settings.data_dir), k=k)
-            out.print(json.dumps(data, ensure_ascii=False), markup=False)
-        else:
-            print_report(out, ours, theirs, gated=gated)
-        if plot is not None:
-            chart = save_plot(plot, ours, theirs, gated=gated)
-            err.print(f"chart written to {chart}", markup=False)
-        if strict and gate_failures(ours.metrics.scores()):
-            raise typer.Exit(1)
+        _eval_golden(set_path, corpus, llm=llm, top_k=top_k, tune=tune, as_json=as_json,
+                     plot=plot, baseline=baseline, judges=judges, strict=strict, every=every)
+
+
+def _eval_golden(set_path: Path, corpus: Path | None, *, llm: str | None, top_k: int | None,
+                 tune: list[str] | None, as_json: bool, plot: Path | None, baseline: bool,
+                 judges: bool, strict: bool, every: int) -> None:
+    """A golden set, read top to bottom: check the request, build the bot, run newsbot (and
+    the baseline), show the results, and with ``--strict`` exit 1 on a missed gate."""
+    from bot.evaluation.golden import load_golden, resolve_corpus_path
+    from bot.evaluation.thresholds import gate_failures
+    from bot.frontends.cli.console import err, load_settings
+    from ingest.errors import EXIT_FAILURE
+
+    gated = _gated(set_path, strict)
+    cases = load_golden(set_path)[::every]
+    if corpus is not None:
+        corpus = resolve_corpus_path(corpus)
+    settings = load_settings(llm=llm, top_k=top_k, tune=tune)
+    if baseline:
+        _check_baseline_llm(settings)  # before the (long) newsbot run, not after it
+    bot = prepare_bot(settings, corpus, show_progress=err.is_terminal)
+    ours, theirs = _run_systems(bot, cases, corpus, baseline=baseline, judges=judges)
+    _show_results(bot, ours, theirs, set_path, gated=gated, as_json=as_json, plot=plot)
+    if strict and gate_failures(ours.metrics.scores()):
+        raise typer.Exit(EXIT_FAILURE)
+
+
+def _run_systems(bot: NewsBot, cases: Sequence[GoldenCase], corpus: Path | None, *,
+                 baseline: bool, judges: bool) -> tuple[EvalRun, EvalRun | None]:
+    """newsbot's run and, with ``--baseline``, vanilla LlamaIndex's; each judged by LLM
+    judges with ``--judges``."""
+    from bot.evaluation.runner import bot_answer_fn
+    from bot.frontends.cli.console import err
+
+    k = bot.settings.top_k
+    ours = _run_system("newsbot", bot.backend, bot_answer_fn(bot, k), cases, k, err)
+    if judges:
+        _judge(ours, bot.settings)
+    if not baseline:
+        return ours, None
+    theirs = _run_baseline(bot, corpus or bot.settings.corpus_dir, cases, k, err)
+    if judges:
+        _judge(theirs, bot.settings)
+    return ours, theirs
+
+
+def _show_results(bot: NewsBot, ours: EvalRun, theirs: EvalRun | None, set_path: Path, *,
+                  gated: bool, as_json: bool, plot: Path | None) -> None:
+    """The report (a table, or one JSON object on stdout), and the chart with ``--plot``."""
+    from bot.evaluation.report import print_report, report_json, save_plot
+    from bot.frontends.cli.console import err, out
+
+    if as_json:
+        data = report_json(ours, theirs, gated=gated, set=str(set_path),
+                           corpus=str(bot.settings.corpus_dir),
+                           data_dir=str(bot.settings.data_dir), k=bot.settings.top_k,
+                           tuning=bot.tuning.changes())
+        out.print(json.dumps(data, ensure_ascii=False), markup=False)
+    else:
+        print_report(out, ours, theirs, gated=gated)
+        _print_tuning(bot.tuning.changes())
+    if plot is not None:
+        chart = save_plot(plot, ours, theirs, gated=gated)
+        err.print(f"chart written to {chart}", markup=False)
+
+
+def _print_tuning(changes: dict[str, object]) -> None:
+    """Say what a run was tuned by, so a sweep's reports cannot be mistaken for the defaults'."""
+    from bot.frontends.cli.console import out
+
+    if changes:
+        out.print("tuned: " + ", ".join(f"{name}={value}" for name, value in changes.items()),
+                  markup=False)
 
 
 def _gated(set_path: Path, strict: bool) -> bool:

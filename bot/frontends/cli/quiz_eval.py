@@ -28,7 +28,7 @@ def eval_quiz(settings: Settings, set_path: Path, corpus: Path | None, *, as_jso
     from bot.frontends.cli.console import err, out
     from bot.frontends.cli.eval_commands import CaseProgress, prepare_bot
     from bot.models import Answer, DateRange
-    from ingest.errors import BadInputError
+    from ingest.errors import EXIT_FAILURE, BadInputError
 
     cases = load_quiz(set_path)[::every]
     corpus = resolve_corpus_path(corpus if corpus is not None else set_path.parent / "corpus")
@@ -53,7 +53,7 @@ def eval_quiz(settings: Settings, set_path: Path, corpus: Path | None, *, as_jso
         runs["baseline"] = (vanilla.backend, quiz_metrics(theirs), theirs)
     if as_json:
         out.print(json.dumps({"set": str(set_path), "corpus": str(corpus), "k": k,
-                              "every": every, **{
+                              "every": every, "tuning": bot.tuning.changes(), **{
                                   name: {"backend": backend, "metrics": m.to_json(),
                                          "cases": [s.to_json() for s in run]}
                                   for name, (backend, m, run) in runs.items()}},
@@ -68,7 +68,7 @@ def eval_quiz(settings: Settings, set_path: Path, corpus: Path | None, *, as_jso
     if strict and failures:
         for name, (measured, floor) in failures.items():
             err.print(f"below the floor: {name} {measured:.3f} < {floor}", markup=False)
-        raise typer.Exit(1)
+        raise typer.Exit(EXIT_FAILURE)
 
 
 def _ignore(_text: str) -> None:

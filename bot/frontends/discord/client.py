@@ -145,6 +145,17 @@ class NewsbotClient(discord.Client):
     async def on_raw_message_edit(self, payload: discord.RawMessageUpdateEvent) -> None:
         # Raw: also for messages from before a restart, which discord.py has not cached.
         self.ctx.openings.forget(payload.message_id)
+        if self.ctx.session_messages is not None:
+            self.ctx.session_messages.forget(payload.channel_id, payload.message_id)
+
+    async def on_raw_message_delete(self, payload: discord.RawMessageDeleteEvent) -> None:
+        if self.ctx.session_messages is not None:
+            self.ctx.session_messages.forget(payload.channel_id, payload.message_id)
+
+    async def on_raw_bulk_message_delete(self,
+                                         payload: discord.RawBulkMessageDeleteEvent) -> None:
+        if self.ctx.session_messages is not None and payload.message_ids:
+            self.ctx.session_messages.forget(payload.channel_id, min(payload.message_ids))
 
     async def on_message_edit(self, before: discord.Message, after: discord.Message) -> None:
         # Discord also sends an edit when it adds a link preview: only a changed text counts.

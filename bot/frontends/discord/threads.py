@@ -10,7 +10,8 @@ message drops the entry (``OpeningCache.forget``), so a re-answered question is 
 
 The thread's own recent messages come from discord.py's message cache when it provably holds
 all of them (``SessionMessages``: a thread opened this session, nothing of it evicted), which
-is the usual case for a conversation going on now; otherwise from a REST read as before.
+is the usual case for a conversation going on now. A thread from before a restart is read
+from Discord once; the next follow-ups add the messages delivered since to that read.
 """
 
 from __future__ import annotations
@@ -111,19 +112,39 @@ async def opening(thread: discord.Thread, me_id: int, cache: OpeningCache) -> Op
     return found
 
 
+@dataclass(frozen=True)
+class _ThreadRead:
+    """A thread's last messages before ``before_id``, oldest first, as read for a follow-up
+    in the session that began at ``since``."""
+
+    since: int
+    before_id: int
+    messages: tuple[discord.Message, ...]
+
+
 class SessionMessages:
     """The messages the gateway delivered this session, as discord.py caches them (edits
-    applied in place, deleted ones removed), read as a thread's history when the cache
-    provably holds every message of the thread: the thread began after the session did
-    (a new session starts with an empty cache, and events while disconnected are lost), and
-    the cache, which drops its oldest messages beyond ``size``, still reaches back before it.
+    applied in place, deleted ones removed), read as a thread's history when they provably
+    hold every message of it that is needed:
+
+    - a thread begun after the session did (a new session starts with an empty cache, and
+      events while disconnected are lost): all its messages were delivered;
+    - an older thread (from before a restart) whose history was read for a follow-up ``B``
+      posted this session: that read (kept, as llmcord keeps the messages it parsed, for the
+      most recent ``threads``), then the messages delivered from ``B`` on. An edit or delete
+      of a message older than ``B`` drops the read (``forget``): it may have that message's
+      old text.
+
+    Either way the cache, which drops its oldest messages beyond ``size``, must still reach
+    back to where the delivered part begins.
     """
 
     def __init__(self, cached: Callable[[], Sequence[discord.Message]],
-                 size: int | None) -> None:
+                 size: int | None, threads: int = 256) -> None:
         self._cached = cached
         self._size = size
         self._since: int | None = None  # snowflake of the session's start
+        self._reads: BoundedMap[int, _ThreadRead] = BoundedMap(threads)
 
     def session_started(self) -> None:
         """A new gateway session (``on_ready``): only later threads are wholly cached."""
@@ -133,13 +154,33 @@ class SessionMessages:
                         limit: int) -> list[discord.Message] | None:
         """The thread's last ``limit`` messages before ``before_id``, oldest first; ``None``
         when the cache may be missing some. (A thread started on a message has its id.)"""
-        if not self._size or self._since is None or thread_id <= self._since:
+        if not self._size or self._since is None:
             return None
+        earlier: list[discord.Message] = []
+        delivered_from = thread_id  # the first id whose messages all came by the gateway
+        if thread_id <= self._since:
+            read = self._reads.get(thread_id)
+            if read is None or read.since != self._since or read.before_id > before_id:
+                return None
+            earlier, delivered_from = list(read.messages), read.before_id
         cached = self._cached()
-        if len(cached) >= self._size and cached[0].id >= thread_id:
+        if len(cached) >= self._size and cached[0].id > delivered_from:
             return None  # full, and it has dropped messages from the thread's time
-        found = [m for m in cached if m.channel.id == thread_id and m.id < before_id]
+        found = earlier + [m for m in cached if m.channel.id == thread_id
+                           and delivered_from <= m.id < before_id]
         return found[-limit:] if limit > 0 else []
+
+    def remember(self, thread_id: int, before_id: int,
+                 messages: Sequence[discord.Message]) -> None:
+        """Keep an older thread's history read for the follow-up ``before_id``, when that
+        follow-up was posted this session (so it and every later message are delivered)."""
+        if self._since is not None and thread_id <= self._since < before_id:
+            self._reads.put(thread_id, _ThreadRead(self._since, before_id, tuple(messages)))
+
+    def forget(self, channel_id: int, message_id: int) -> None:
+        """Message ``message_id`` of ``channel_id`` was edited or deleted."""
+        self._reads.discard_where(lambda thread_id, read: thread_id == channel_id
+                                  and message_id < read.before_id)
 
 
 async def thread_history(thread: discord.Thread, before: discord.Message, me_id: int,
@@ -152,6 +193,8 @@ async def thread_history(thread: discord.Thread, before: discord.Message, me_id:
     recent = session.thread_messages(thread.id, before.id, limit) if session else None
     if recent is None:
         recent = [m async for m in thread.history(limit=limit, before=before)][::-1]
+    if session:
+        session.remember(thread.id, before.id, recent)
     turns.extend(_exchanges(recent, me_id))
     return turns[-MAX_TURNS:]
 

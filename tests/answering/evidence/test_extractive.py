@@ -20,6 +20,7 @@ from bot.answering.synthesizer import REFUSAL
 from bot.engine import NewsBot
 from bot.evaluation.golden import normalize, phrase_pattern
 from bot.models import Answer, Turn
+from bot.tuning import DEFAULTS
 from ingest.errors import BadInputError
 from tests.core_fixtures import (
     CORPUS_DIR,
@@ -114,7 +115,7 @@ def test_follow_up_carries_the_previous_topic(extractive_bot: NewsBot) -> None:
 def test_the_answer_is_short_and_has_no_repeated_sentence(extractive_bot: NewsBot) -> None:
     answer = extractive_bot.answer("What will Trump and Putin discuss?")
     sentences = [s.strip() for s in _MARKER.split(_body(answer)) if s.strip()]
-    assert 1 <= len(sentences) <= extractive.MAX_SENTENCES
+    assert 1 <= len(sentences) <= DEFAULTS.max_sentences
     assert len(set(sentences)) == len(sentences)
     assert_grounded(answer)
 
@@ -172,7 +173,7 @@ def test_each_part_of_a_compound_question_gets_its_own_sentence() -> None:
     picked = [c.text for c in result.chosen]
     assert picked[:2] == ["The ceasefire delegates negotiated in Riyadh for hours.",
                           "The envoy met officials in Oslo."]
-    assert len(picked) <= extractive.MAX_SENTENCES
+    assert len(picked) <= DEFAULTS.max_sentences
     assert result.quotes[2] == "The envoy met officials in Oslo."
 
 

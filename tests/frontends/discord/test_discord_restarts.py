@@ -220,3 +220,63 @@ async def test_a_follow_up_missed_in_the_bots_thread_is_answered_in_context(
     assert [t.question for t in history] == ["what did Trump say?"]
     assert "[1]" in history[0].answer
     assert fake_discord.calls_to("GET", rf"/channels/{CHANNEL_ID}/messages/{thread_id}")
+
+
+async def test_follow_ups_in_a_thread_from_before_the_restart_read_it_from_discord_once(
+        start_bot: StartBot, fake_discord: FakeDiscord) -> None:
+    client = await start_bot(FakeService())
+    await fake_discord.user_message("what did Trump say?", mention_bot=True)
+    thread_id = int((await fake_discord.wait_for_call("POST", THREADS)).match["mid"])
+    await fake_discord.wait_for_call("POST", rf"/channels/{thread_id}/messages")  # the hint
+    await client.close()
+
+    # A new session starts with an empty message cache: the opening (our reply the thread was
+    # started on, in the parent channel) must be read from Discord, and only once however
+    # many follow-ups need it ("is this the asker?", the history's first exchange).
+    again = FakeService()
+    await start_bot(again)
+    for asked, text in enumerate(("and Putin?", "and the ceasefire?", "and Kyiv?"), start=1):
+        await fake_discord.user_message(text, channel_id=thread_id)
+        await fake_discord.wait_until(lambda asked=asked: len(
+            [c for c in fake_discord.calls_to("POST", rf"/channels/{thread_id}/messages")
+             if has_citation_embed(c)]) == asked)  # answered, so the next one reads it
+    assert [[t.question for t in history] for _, history in again.calls] == [
+        ["what did Trump say?"],
+        ["what did Trump say?", "and Putin?"],
+        ["what did Trump say?", "and Putin?", "and the ceasefire?"]]
+    assert all("[1]" in t.answer for t in again.calls[2][1])
+    assert len(fake_discord.calls_to("GET", rf"/channels/{CHANNEL_ID}/messages/{thread_id}")) == 1
+    # The thread's messages too: read once, then what the gateway delivered since is added.
+    reads = [c for c in fake_discord.calls_to("GET", rf"/channels/{thread_id}/messages")
+             if c.query["limit"] != str(SCAN_MESSAGES)]  # not the start-up scan's
+    assert len(reads) == 1
+
+
+async def test_an_edit_in_a_thread_from_before_the_restart_makes_the_next_follow_up_reread_it(
+        start_bot: StartBot, fake_discord: FakeDiscord) -> None:
+    client = await start_bot(FakeService())
+    await fake_discord.user_message("what did Trump say?", mention_bot=True)
+    thread_id = int((await fake_discord.wait_for_call("POST", THREADS)).match["mid"])
+    await fake_discord.wait_for_call("POST", rf"/channels/{thread_id}/messages")  # the hint
+    await client.close()
+    chatter = fake_discord.offline_message("Putin is next", channel_id=thread_id, author=ADMIN)
+
+    again = FakeService()
+    await start_bot(again)
+
+    async def follow_up(text: str, asked: int) -> None:
+        await fake_discord.user_message(text, channel_id=thread_id)
+        await fake_discord.wait_until(lambda: len(
+            [c for c in fake_discord.calls_to("POST", rf"/channels/{thread_id}/messages")
+             if has_citation_embed(c)]) == asked)
+
+    def reads() -> int:
+        return len([c for c in fake_discord.calls_to("GET", rf"/channels/{thread_id}/messages")
+                    if c.query["limit"] != str(SCAN_MESSAGES)])
+
+    await follow_up("and Putin?", 1)
+    await fake_discord.user_edit(int(chatter["id"]), "Zelensky is next")
+    await follow_up("and the ceasefire?", 2)
+    # The read held the old text of the edited message: read again, and the new text is used.
+    assert reads() == 2
+    assert "Zelensky is next" in [t.question for t in again.calls[1][1]]

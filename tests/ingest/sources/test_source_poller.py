@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from bot.engine import NewsBot
-from ingest.sources.retention import today
+from ingest.dates import today
 from ingest.sources.setup import make_poller
 from ingest.sources.state import StateStore
 from tests.core_fixtures import HashEncoder, make_settings
