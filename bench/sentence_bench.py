@@ -3,7 +3,7 @@ quiz corpus (RealTimeQA) at its own size and grown to 100,000 chunks.
 
     python -m bench.sentence_bench fill DATA_DIR --quiz QUESTIONS.json
     python -m bench.sentence_bench grow DATA_DIR --quiz QUESTIONS.json --chunks 100000
-    python -m bench.sentence_bench measure DATA_DIR --quiz QUESTIONS.json [--repeat 1]
+    python -m bench.sentence_bench measure DATA_DIR --quiz QUESTIONS.json [--repeat 1] [--answers OUT]
 
 ``DATA_DIR`` is a data dir holding the quiz corpus's eval index (``newsbot eval --set
 QUESTIONS.json`` builds it under ``<data dir>/eval/<digest>``; copy it rather than write to
@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import json
 import sys
 import time
 from collections.abc import Sequence
@@ -175,7 +176,8 @@ def grow(data_dir: Path, quiz: Path, target_chunks: int) -> dict[str, Any]:
             "keyword_build_seconds": round(time.perf_counter() - written, 1)}
 
 
-def measure(data_dir: Path, quiz: Path, repeat: int = 1) -> dict[str, Any]:
+def measure(data_dir: Path, quiz: Path, repeat: int = 1,
+            answers_out: Path | None = None) -> dict[str, Any]:
     from bot.evaluation.news_quiz import load_quiz
     from bot.models import DateRange
     from ingest.embedding import make_encoder
@@ -186,8 +188,11 @@ def measure(data_dir: Path, quiz: Path, repeat: int = 1) -> dict[str, Any]:
     chunks = bot.store.count() if bot.store.open(create=False) else 0
     stored = bot.sentence_vectors.count()
 
+    texts: list[str] = []
+
     def ask(case: Any) -> None:
-        bot.answer(case.question, top_k=bot.settings.top_k, dates=DateRange(until=case.day))
+        texts.append(bot.answer(case.question, top_k=bot.settings.top_k,
+                                dates=DateRange(until=case.day)).text)
 
     for case in cases[:WARM_UP]:
         ask(case)
@@ -201,6 +206,8 @@ def measure(data_dir: Path, quiz: Path, repeat: int = 1) -> dict[str, Any]:
             ask(case)
             wall.append((time.perf_counter() - started) * 1000)
             cpu.append((time.process_time() - cpu_started) * 1000)
+    if answers_out is not None:  # the measured answers' texts, to compare two runs
+        answers_out.write_text(json.dumps(texts[WARM_UP:WARM_UP + len(cases)], indent=1))
     return {
         "mode": "measure", "chunks": chunks, "sentence_vectors": stored,
         "answers": len(wall),
@@ -225,6 +232,8 @@ def main(argv: list[str] | None = None) -> int:
             command.add_argument("--chunks", type=int, required=True)
         if name == "measure":
             command.add_argument("--repeat", type=int, default=1)
+            command.add_argument("--answers", type=Path,
+                                 help="write the answers' texts here (JSON list)")
     args = parser.parse_args(argv)
     data_dir, quiz = args.data_dir.resolve(), args.quiz.resolve()
     if args.command == "fill":
@@ -232,7 +241,7 @@ def main(argv: list[str] | None = None) -> int:
     elif args.command == "grow":
         emit(grow(data_dir, quiz, args.chunks))
     else:
-        emit(measure(data_dir, quiz, args.repeat))
+        emit(measure(data_dir, quiz, args.repeat, args.answers))
     return 0
 
 
