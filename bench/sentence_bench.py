@@ -3,7 +3,7 @@ quiz corpus (RealTimeQA) at its own size and grown to 100,000 chunks.
 
     python -m bench.sentence_bench fill DATA_DIR --quiz QUESTIONS.json
     python -m bench.sentence_bench grow DATA_DIR --quiz QUESTIONS.json --chunks 100000
-    python -m bench.sentence_bench measure DATA_DIR --quiz QUESTIONS.json [--repeat 1] [--answers OUT]
+    python -m bench.sentence_bench measure DATA_DIR --quiz QUESTIONS.json [--answers OUT]
 
 ``DATA_DIR`` is a data dir holding the quiz corpus's eval index (``newsbot eval --set
 QUESTIONS.json`` builds it under ``<data dir>/eval/<digest>``; copy it rather than write to

@@ -190,6 +190,20 @@ class SentenceVectorStore:
             except sqlite3.OperationalError:
                 return set()
 
+    def chunk_count(self) -> int:
+        """How many chunks have their sentences recorded (0 without a file)."""
+        with self._lock:
+            connection = self._connect(create=False)
+            if connection is None:
+                return 0
+            try:
+                row = connection.execute(
+                    "SELECT COUNT(*) FROM (SELECT DISTINCT chunk_id FROM chunk_sentences)"
+                ).fetchone()
+            except sqlite3.Error:
+                return 0
+        return int(row[0])
+
     def missing(self, hashes: Sequence[bytes]) -> set[bytes]:
         """Those of ``hashes`` without a vector of this model."""
         have: set[bytes] = set()

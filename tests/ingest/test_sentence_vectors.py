@@ -147,3 +147,30 @@ def test_a_running_reader_reads_what_another_process_ingests(tmp_path: Path) -> 
     assert recorder.texts == [], "the reader embedded sentences the other process stored"
     assert vectors.shape == (len(old_sentences), recorder.dim)
     assert (vectors[0] == HashEncoder().encode([new])[0]).all()
+
+
+def test_a_chunk_stored_without_its_sentences_gets_them_on_the_next_run(
+        tmp_path: Path) -> None:
+    corpus = copy_corpus(tmp_path / "articles")
+    bot = NewsBot(make_settings(tmp_path / "data", corpus), encoder=HashEncoder())
+    bot.ingest()
+    vectors = bot.sentence_vectors
+    total = vectors.count()
+    # As a run killed between storing a chunk and recording its sentences leaves it.
+    chunk = bot.store.get([sorted(bot.store.ids())[0]])[0]
+    vectors.remove_chunks([chunk.id])
+    own = set(chunk_sentences(chunk.text)) - _shared(bot, chunk.id)  # no other chunk's
+    assert own and vectors.count() == total - len(own)
+    assert vectors.chunk_count() == bot.store.count() - 1
+
+    report = bot.ingest()
+
+    assert (report.chunks_embedded, report.sentences_embedded) == (0, len(own))
+    assert vectors.count() == total
+    assert vectors.chunk_ids() == bot.store.ids()
+
+
+def _shared(bot: NewsBot, chunk_id: str) -> set[str]:
+    """The sentences of every chunk but ``chunk_id``."""
+    others = sorted(bot.store.ids() - {chunk_id})
+    return {s for c in bot.store.get(others) for s in chunk_sentences(c.text)}
