@@ -132,6 +132,10 @@ def pipeline(corpus: Path, data_dir: Path, stub: bool = False) -> dict[str, Any]
             "files_unchanged": report.files_unchanged, "files_added": report.files_added,
             "seconds": round(seconds, 3), "cpu_seconds": round(time.process_time() - cpu, 3),
             "chunks_per_s": round(embedded / seconds, 2) if embedded else None,
+            # The sentence vectors for the answer path (``ingest.sentence_vectors``); absent
+            # from a run of a checkout before them.
+            "sentences_embedded": getattr(report, "sentences_embedded", None),
+            "sentence_seconds": round(getattr(report, "sentence_seconds", 0.0), 3),
             "maxrss_mb": self_maxrss_mb(), "loadavg_start": load_start,
             "loadavg_end": load_average()}
 

@@ -36,10 +36,12 @@ from bot.service import SourceInfo, StatusInfo
 from bot.settings import Settings
 from bot.tuning import Tuning
 from ingest.embedding.cache import CachingEncoder
+from ingest.embedding.stored import StoredSentenceEncoder
 from ingest.errors import BadInputError
 from ingest.generation import IndexCoordination
 from ingest.keyword_index import index_dir_for
 from ingest.report import TextProgress
+from ingest.sentence_vectors import SentenceVectorStore, sentence_store_path
 from ingest.store import ArticleStore, make_chroma_client
 
 if TYPE_CHECKING:
@@ -85,13 +87,23 @@ class NewsBot:
 
     @property
     def sentence_encoder(self) -> CachingEncoder:
-        """The encoder the extractive backend scores candidate sentences with: remembers
-        sentences already embedded, which in a running bot are most of them."""
+        """The encoder the extractive backend scores candidate sentences with: reads the
+        vectors ingest stored for them (``sentence_vectors``), embeds only the rest, and
+        remembers what it read or embedded (in a running bot most sentences come up again)."""
         encoder = self.encoder
+        sentences = self.sentence_vectors
         with self._lock:
             if self._sentence_encoder is None:
-                self._sentence_encoder = CachingEncoder(encoder)
+                self._sentence_encoder = CachingEncoder(StoredSentenceEncoder(encoder, sentences))
             return self._sentence_encoder
+
+    @cached_property
+    def sentence_vectors(self) -> SentenceVectorStore:
+        """The sentence vectors ingest computes for this collection (beside its keyword index,
+        local even in server mode)."""
+        encoder = self.encoder
+        return SentenceVectorStore(sentence_store_path(self.keyword_dir), encoder.name,
+                                   encoder.dim)
 
     @cached_property
     def store(self) -> ArticleStore:
@@ -150,7 +162,7 @@ class NewsBot:
                 chunk_size=s.chunk_size, chunk_overlap=s.chunk_overlap, prune=prune,
                 rebuild=rebuild, progress=progress,
                 extra_roots=ingest_roots(parse_sources(s.sources, s.sources_file), s.data_dir),
-                keep_since=keep_since(s.keep_days))
+                keep_since=keep_since(s.keep_days), sentences=self.sentence_vectors)
 
     def reindex(self, on_progress: Callable[[str], None] | None = None) -> IngestReport:
         return self.ingest(progress=TextProgress(on_progress) if on_progress else None)
@@ -176,7 +188,8 @@ class NewsBot:
             collection_exists=exists,
             files=len({state.file or key for key, state in states.items()}),
             chunks=sum(state.chunk_total for state in states.values()),
-            embedding_model=self.encoder.name, backend=self.backend, llm_setting=s.llm,
+            embedding_model=self.encoder.name, sentence_vectors=self.sentence_vectors.count(),
+            backend=self.backend, llm_setting=s.llm,
             backend_reason=self.resolved_backend.reason, dated_files=len(dates),
             oldest_date=dates[0] if dates else "", newest_date=dates[-1] if dates else "",
             newest_article_age=age_text(dates[-1] if dates else ""),

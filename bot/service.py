@@ -40,6 +40,9 @@ class StatusInfo:
     backend: str
     llm_setting: str
     backend_reason: str = ""  # why NEWSBOT_LLM resolved to this backend
+    # Sentence vectors stored at ingest for the answer path (0: an index from before them,
+    # whose sentences are embedded per question until the next ingest fills the store).
+    sentence_vectors: int = 0
     # How many files have a date, and the span of those dates (ISO YYYY-MM-DD; "" when no
     # file has one): what `--since`/`--until` and "this week" can select from.
     dated_files: int = 0

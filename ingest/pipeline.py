@@ -13,6 +13,12 @@ Publishing is the last step (``_publish``): the keyword index of the chunks that
 built and staged while readers keep answering, then one exclusive commit step deletes the
 replaced and pruned chunks, puts the keyword index in place and bumps the generation
 (``ingest.generation``), so a reader in any process sees the old index or the new one whole.
+
+With a sentence store (``ingest.sentence_vectors``) every stored chunk's sentences are embedded
+too, right after the chunk, so the answer path need not embed them per question; the commit
+step forgets the deleted chunks' sentences, and a run finding chunks without recorded
+sentences (a data dir from before the store, a run killed between the two writes) embeds
+theirs.
 """
 
 from __future__ import annotations
@@ -46,6 +52,7 @@ from ingest.loaders.files import (
 )
 from ingest.near_duplicates import StoryIndex, index_path
 from ingest.report import IngestProgress, IngestReport
+from ingest.sentence_vectors import SentenceVectorStore, store_sentences
 from ingest.sources.config import ExtraRoot
 from ingest.store import KEYWORD_DIRTY, ArticleStore, FileState, deletion_where
 
@@ -96,8 +103,10 @@ class _Writer:
     next files, so the model is kept busy; finishes files once all their chunks are stored."""
 
     def __init__(self, store: ArticleStore, encoder: Encoder, report: IngestReport,
-                 progress: IngestProgress | None, deletions: list[_Deletion]) -> None:
+                 progress: IngestProgress | None, deletions: list[_Deletion],
+                 sentences: SentenceVectorStore | None = None) -> None:
         self.store = store
+        self.sentences = sentences
         self.deletions = deletions
         self.encoder = encoder
         self.report = report
@@ -105,7 +114,7 @@ class _Writer:
         self.buffer: list[Chunk] = []
         self.files: dict[str, _PendingFile] = {}
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="newsbot-embed")
-        self._in_flight: tuple[Future[None], list[Chunk]] | None = None
+        self._in_flight: tuple[Future[tuple[int, float]], list[Chunk]] | None = None
 
     def add(self, pending: _PendingFile, chunks: list[Chunk]) -> None:
         self.files[pending.name] = pending
@@ -118,19 +127,32 @@ class _Writer:
         self._wait()
         self._in_flight = (self._pool.submit(self._write, batch), batch)
 
-    def _write(self, batch: Sequence[Chunk]) -> None:
+    def _write(self, batch: Sequence[Chunk]) -> tuple[int, float]:
+        """Embed and store a batch; the sentences embedded for it, and the seconds that took."""
         vectors = self.encoder.encode([embedding_text(c) for c in batch])
         self.store.upsert(batch, vectors)
+        if self.sentences is None:
+            return 0, 0.0
+        # After the upsert: a chunk stored without its sentences is found and completed by
+        # the next run (``_complete_sentences``), never the other way round.
+        started = time.perf_counter()
+        embedded = store_sentences(self.sentences, self.encoder,
+                                   [(c.id, c.text) for c in batch])
+        return embedded, time.perf_counter() - started
 
     def _wait(self) -> None:
         if self._in_flight is None:
             return
         future, batch = self._in_flight
         self._in_flight = None
-        future.result()  # re-raises a failure of the worker here, in the caller's thread
+        # re-raises a failure of the worker here, in the caller's thread
+        sentences, seconds = future.result()
         self.report.chunks_embedded += len(batch)
+        self.report.sentences_embedded += sentences
+        self.report.sentence_seconds += seconds
         if self.progress:
             self.progress.chunks_embedded(len(batch))
+            self.progress.sentences_embedded(sentences)
         for chunk in batch:
             pending = self.files[chunk.key]
             pending.chunks_left -= 1
@@ -228,10 +250,12 @@ def run_ingest(
     progress: IngestProgress | None = None,
     extra_roots: Sequence[ExtraRoot] = (),
     keep_since: date | None = None,
+    sentences: SentenceVectorStore | None = None,
 ) -> IngestReport:
     """Bring the store in line with ``corpus_dir`` and the ``extra_roots`` (their files keyed
     ``<prefix><name>``); see the module docstring for guarantees. With ``keep_since``,
-    articles dated before that day are left out, and pruned if stored (retention).
+    articles dated before that day are left out, and pruned if stored (retention). With
+    ``sentences``, the stored chunks' sentence vectors are kept there.
     Raises ``IngestBusyError`` if another ingest is writing the same embedded index."""
     if not corpus_dir.is_dir():
         raise BadInputError(f"corpus folder '{corpus_dir}' does not exist or is not a folder")
@@ -240,30 +264,37 @@ def run_ingest(
                        extra_roots=extra_roots, keep_since=keep_since)
     coordination = store.coordination
     with coordination.single_writer() if coordination else nullcontext():
-        return _run(corpus_dir, store, encoder, keyword_dir, options, progress)
+        return _run(corpus_dir, store, encoder, keyword_dir, options, progress, sentences)
 
 
 def _run(corpus_dir: Path, store: ArticleStore, encoder: Encoder, keyword_dir: Path,
-         options: _Options, progress: IngestProgress | None) -> IngestReport:
+         options: _Options, progress: IngestProgress | None,
+         sentences: SentenceVectorStore | None = None) -> IngestReport:
     """The run's steps in order; ``_IngestRun`` holds what they share."""
     started = time.perf_counter()
-    _open_store(store, rebuild=options.rebuild)
-    run = _IngestRun(store, encoder, keyword_dir, options, progress)
+    _open_store(store, rebuild=options.rebuild, sentences=sentences)
+    run = _IngestRun(store, encoder, keyword_dir, options, progress, sentences)
     listed = run.list_files(corpus_dir)
     run.store_files(listed)
     run.drop_unseen()
+    if sentences is not None:
+        _complete_sentences(store, sentences, encoder, run.report, progress)
     run.publish()
     run.report.chunks_total = store.count()
     run.report.seconds = time.perf_counter() - started
     return run.report
 
 
-def _open_store(store: ArticleStore, *, rebuild: bool) -> None:
-    """Open (on ``rebuild``: empty) the collection, up to date with other writers' work."""
+def _open_store(store: ArticleStore, *, rebuild: bool,
+                sentences: SentenceVectorStore | None = None) -> None:
+    """Open (on ``rebuild``: empty, with the sentence store) the collection, up to date with
+    other writers' work."""
     with store.lock.exclusive():  # a reader never finds the collection missing mid-rebuild
         _catch_up_writer(store)
         if rebuild:
             store.drop()
+            if sentences is not None:
+                sentences.clear()
         store.open(create=True)
 
 
@@ -273,8 +304,10 @@ class _IngestRun:
     ``publish`` applies at the end. Nothing is deleted before then (kill-safety)."""
 
     def __init__(self, store: ArticleStore, encoder: Encoder, keyword_dir: Path,
-                 options: _Options, progress: IngestProgress | None) -> None:
+                 options: _Options, progress: IngestProgress | None,
+                 sentences: SentenceVectorStore | None = None) -> None:
         self.store = store
+        self.sentences = sentences
         self.keyword_dir = keyword_dir
         self.options = options
         self.progress = progress
@@ -294,7 +327,8 @@ class _IngestRun:
         self.seen: set[str] = set()  # stored keys that stay (the rest are pruned)
         self.expired: set[str] = set()  # keys left out by retention
         # No thread starts before the first batch is submitted.
-        self.writer = _Writer(store, encoder, self.report, progress, self.deletions)
+        self.writer = _Writer(store, encoder, self.report, progress, self.deletions,
+                              sentences)
 
     # -- the steps, in the order ``_run`` takes them -----------------------------------------
 
@@ -344,7 +378,8 @@ class _IngestRun:
         self.stories.save()
 
     def publish(self) -> None:
-        _publish(self.store, self.keyword_dir, self.deletions, changed=self.marked_dirty)
+        _publish(self.store, self.keyword_dir, self.deletions, changed=self.marked_dirty,
+                 sentences=self.sentences)
 
     # -- one file, one article ---------------------------------------------------------------
 
@@ -455,8 +490,34 @@ def _catch_up_writer(store: ArticleStore) -> None:
         store.reopen()
 
 
+def _complete_sentences(store: ArticleStore, sentences: SentenceVectorStore, encoder: Encoder,
+                        report: IngestReport, progress: IngestProgress | None) -> None:
+    """Embed the sentences of the stored chunks that have none recorded: every chunk of a data
+    dir from before the sentence store (so its first run fills the store), or one a killed run
+    stored without them. Cheap when nothing is missing: two counts (listing every id takes
+    ~5 s at 100,000 chunks, too much for every poll of a feed)."""
+    if sentences.chunk_count() == store.count():
+        # Every run records a chunk's sentences right after storing it, and forgets them in
+        # the step that deletes it: equal counts mean the same chunks (a killed run leaves
+        # one side larger, which the listing below then repairs).
+        return
+    stored = store.ids()
+    recorded = sentences.chunk_ids()
+    # Chunks gone without their sentences forgotten (a run killed inside its commit step).
+    sentences.remove_chunks(recorded - stored)
+    missing = sorted(stored - recorded)
+    started = time.perf_counter()
+    for start in range(0, len(missing), EMBED_BATCH):
+        chunks = store.get(missing[start:start + EMBED_BATCH])
+        embedded = store_sentences(sentences, encoder, [(c.id, c.text) for c in chunks])
+        report.sentences_embedded += embedded
+        if progress:
+            progress.sentences_embedded(embedded)
+    report.sentence_seconds += time.perf_counter() - started
+
+
 def _publish(store: ArticleStore, keyword_dir: Path, deletions: Sequence[_Deletion], *,
-             changed: bool) -> None:
+             changed: bool, sentences: SentenceVectorStore | None = None) -> None:
     """Make the run's work visible at once: see the module docstring."""
     coordination = store.coordination
     stored = store.keyword_fingerprint()
@@ -478,6 +539,8 @@ def _publish(store: ArticleStore, keyword_dir: Path, deletions: Sequence[_Deleti
             for deletion in deletions:
                 store.delete_file(deletion.file, keep=deletion.keep,
                                   article_id=deletion.article_id)
+            if sentences is not None:
+                sentences.remove_chunks(doomed)
             KeywordIndex.install(staged, keyword_dir)
             if index.fingerprint != stored:
                 store.set_keyword_fingerprint(index.fingerprint)

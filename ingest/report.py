@@ -20,6 +20,7 @@ class IngestProgress(Protocol):
     def file_done(self, name: str) -> None: ...
     def chunks_planned(self, count: int) -> None: ...
     def chunks_embedded(self, count: int) -> None: ...
+    def sentences_embedded(self, count: int) -> None: ...
 
 
 @dataclass
@@ -30,6 +31,10 @@ class IngestReport:
     files_removed: int = 0
     chunks_embedded: int = 0
     chunks_total: int = 0
+    # Sentences embedded for the answer path (``ingest.sentence_vectors``), and the seconds
+    # that took (part of ``seconds``).
+    sentences_embedded: int = 0
+    sentence_seconds: float = 0.0
     lines_dropped: int = 0
     # Articles pruned because they are dated before NEWSBOT_KEEP_DAYS allows.
     articles_expired: int = 0
@@ -58,6 +63,8 @@ class IngestReport:
             "lines_dropped": self.lines_dropped,
             "articles_expired": self.articles_expired,
             "seconds": round(self.seconds, 3),
+            "sentences_embedded": self.sentences_embedded,
+            "sentence_seconds": round(self.sentence_seconds, 3),
         }
 
 
@@ -71,6 +78,7 @@ class TextProgress:
         self.files_done = 0
         self.chunks_planned_total = 0
         self.chunks_done = 0
+        self.sentences_done = 0
 
     def start(self, files_total: int) -> None:
         self.files_total = files_total
@@ -79,10 +87,14 @@ class TextProgress:
     def file_done(self, name: str) -> None:
         self.files_done += 1
         self.emit(f"Files {self.files_done}/{self.files_total}, "
-                  f"chunks embedded {self.chunks_done}/{self.chunks_planned_total}")
+                  f"chunks embedded {self.chunks_done}/{self.chunks_planned_total}"
+                  + (f", sentences {self.sentences_done}" if self.sentences_done else ""))
 
     def chunks_planned(self, count: int) -> None:
         self.chunks_planned_total += count
 
     def chunks_embedded(self, count: int) -> None:
         self.chunks_done += count
+
+    def sentences_embedded(self, count: int) -> None:
+        self.sentences_done += count

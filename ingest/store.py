@@ -325,6 +325,10 @@ class ArticleStore:
         for page in self._pages(["documents"]):
             yield list(page["ids"]), [doc or "" for doc in page["documents"]]
 
+    def ids(self) -> set[str]:
+        """The ids of all stored chunks."""
+        return {chunk_id for page in self._pages([]) for chunk_id in page["ids"]}
+
     def ids_where(self, where: dict[str, Any]) -> set[str]:
         """The ids of the chunks whose metadata match ``where`` (a Chroma filter)."""
         return {chunk_id for page in self._pages([], where) for chunk_id in page["ids"]}

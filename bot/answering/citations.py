@@ -19,9 +19,9 @@ from urllib.parse import urlsplit
 
 from bot.answering.markers import MARKER, marker_numbers, numbers_of, strip_markers
 from bot.answering.retrieval import RetrievedChunk
-from bot.answering.sentences import split_sentences
 from bot.models import Citation
 from bot.tuning import DEFAULTS, Tuning
+from ingest.sentences import split_sentences
 from ingest.store import StoredChunk
 from ingest.text_terms import terms
 

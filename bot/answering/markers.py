@@ -8,8 +8,12 @@ from __future__ import annotations
 
 import re
 
-# Non-capturing, for embedding in larger patterns (the sentence splitter's).
-MARKER_PATTERN = r"\[(?:[Ss]ources?\s*)?\d+(?:\s*,\s*\d+)*\]"
+# Non-capturing, for embedding in larger patterns; defined beside the sentence splitter, which
+# ingest shares and which may not import bot.
+from ingest.sentences import MARKER_PATTERN
+
+__all__ = ["MARKER", "MARKER_PATTERN", "marker_numbers", "numbers_of", "strip_markers"]
+
 # Group 1 holds the numbers ("1, 2").
 MARKER = re.compile(r"\[(?:sources?\s*)?(\d+(?:\s*,\s*\d+)*)\]", re.IGNORECASE)
 

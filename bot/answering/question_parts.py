@@ -55,7 +55,7 @@ def asked_part(question: str, min_words: int = DEFAULTS.min_asking_words) -> str
     sentence that answers is the one closest to what is asked (if it has at least
     ``min_words`` words). The whole question otherwise.
     """
-    from bot.answering.sentences import split_sentences  # a leaf module; keeps imports light
+    from ingest.sentences import split_sentences  # a leaf module; keeps imports light
 
     sentences = [s.text.strip() for s in split_sentences(question) if s.text.strip()]
     if len(sentences) > 1 and sentences[-1].endswith("?") and \

@@ -34,10 +34,10 @@ from llama_index.core.llms.custom import CustomLLM
 
 from bot.answering.backends import OPENAI, resolve_backend
 from bot.answering.markers import marker_numbers
-from bot.answering.sentences import split_sentences
 from bot.models import Answer, Citation, DateRange, Timings
 from bot.settings import Settings
 from ingest.dates import date_number
+from ingest.sentences import split_sentences
 
 if TYPE_CHECKING:
     from llama_index.core import Document

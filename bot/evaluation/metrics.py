@@ -13,10 +13,10 @@ from typing import Any
 
 from bot.answering.citations import SUPPORT_THRESHOLD, support
 from bot.answering.markers import marker_numbers, strip_markers
-from bot.answering.sentences import split_sentences
 from bot.evaluation.golden import GoldenCase, contains_phrase, matches_source
 from bot.evaluation.key_facts import check_key_facts
 from bot.models import Answer, Citation
+from ingest.sentences import split_sentences
 
 #: Scores in [0, 1] where higher is better, in the order tables and charts show them.
 #: ``citation_links`` is measured only on sets whose cases list ``links`` (absent otherwise).

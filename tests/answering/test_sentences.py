@@ -6,7 +6,7 @@ import itertools
 
 import pytest
 
-from bot.answering.sentences import split_sentences
+from ingest.sentences import split_sentences
 from tests.core_fixtures import CORPUS_DIR, SAMPLE_FILES
 
 

@@ -98,8 +98,10 @@ def test_json_report_schema(indexed_corpus: IndexedCorpus) -> None:
     data = indexed_corpus.first.to_json()
     assert list(data) == ["files_added", "files_updated", "files_unchanged", "files_removed",
                           "files_skipped", "chunks_embedded", "chunks_total", "lines_dropped",
-                          "articles_expired", "seconds"]
-    assert all(isinstance(v, int) for k, v in data.items() if k != "seconds")
+                          "articles_expired", "seconds", "sentences_embedded",
+                          "sentence_seconds"]
+    assert all(isinstance(v, int) for k, v in data.items()
+               if k not in ("seconds", "sentence_seconds"))
     assert isinstance(data["seconds"], float) and data["seconds"] > 0
 
 
@@ -132,12 +134,15 @@ def test_a_changed_file_alone_is_re_embedded_and_its_old_chunks_go(
     report = bot.ingest()
     assert (report.files_updated, report.files_unchanged, report.files_added) == (1, 4, 0)
     after = assert_consistent(bot.store)
-    assert report.chunks_embedded == len(after[CHANGED]) == len(recorder.texts)
+    assert report.chunks_embedded == len(after[CHANGED])
+    # Its chunks, then those of their sentences the sentence store did not have yet.
+    assert len(recorder.texts) == report.chunks_embedded + report.sentences_embedded
+    assert 0 < report.sentences_embedded < len(recorder.texts)
     assert any("Quokkaville" in text for text in recorder.texts)
-    # Every text sent to the model is one of the changed file's new chunks.
+    # Every text sent to the model is one of the changed file's new chunks or their sentences.
     new_chunks = bot.store.get(sorted(after[CHANGED]))
     for text in recorder.texts:
-        assert any(chunk.text in text for chunk in new_chunks)
+        assert any(chunk.text in text or text in chunk.text for chunk in new_chunks)
     assert not before[CHANGED] & after[CHANGED], "old chunks of the changed file remain"
     for other in SAMPLE_FILES:
         if other != CHANGED:
@@ -223,7 +228,10 @@ def test_rebuild_embeds_everything_again_with_the_same_ids(private_index: Indexe
     bot = _bot(private_index, recorder)
     report = bot.ingest(rebuild=True)
     assert report.files_added == 5 and report.files_unchanged == 0
-    assert report.chunks_embedded == report.chunks_total == len(recorder.texts)
+    assert report.chunks_embedded == report.chunks_total
+    # A rebuild starts the sentence store afresh too.
+    assert len(recorder.texts) == report.chunks_embedded + report.sentences_embedded
+    assert report.sentences_embedded > report.chunks_total
     assert assert_consistent(bot.store) == before
 
 
@@ -288,6 +296,7 @@ class _Progress:
         self.files: list[str] = []
         self.planned = 0
         self.embedded = 0
+        self.sentences = 0
 
     def start(self, files_total: int) -> None:
         self.started.append(files_total)
@@ -300,6 +309,9 @@ class _Progress:
 
     def chunks_embedded(self, count: int) -> None:
         self.embedded += count
+
+    def sentences_embedded(self, count: int) -> None:
+        self.sentences += count
 
 
 def test_progress_reports_files_and_chunks(tmp_path: Path, local_encoder: object) -> None:

@@ -82,7 +82,9 @@ def test_only_the_edited_entry_is_re_embedded_and_a_deleted_one_is_pruned(
     report = bot.ingest()
     assert (report.files_updated, report.files_unchanged, report.files_removed) == (1, 3, 1)
     # (the text starts with its title already, so it is embedded as it is)
-    assert recorder.texts == ["Story 2 was corrected: the wind blew from the north."]
+    # Its one chunk, then the chunk's one sentence for the sentence store.
+    assert report.chunks_embedded == report.sentences_embedded == 1
+    assert recorder.texts == ["Story 2 was corrected: the wind blew from the north."] * 2
     after = _stored(bot)
     assert set(after) == {f"export.jsonl#n{i}" for i in range(4)}
     for i in (0, 1, 3):  # untouched entries keep their very chunks

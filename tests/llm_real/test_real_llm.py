@@ -14,13 +14,13 @@ import pytest
 from bench.loop_watch import watch_slow_callbacks
 from bot.answering.citations import SUPPORT_THRESHOLD, support
 from bot.answering.markers import marker_numbers, strip_markers
-from bot.answering.sentences import split_sentences
 from bot.answering.synthesizer import REFUSAL
 from bot.engine import NewsBot
 from bot.frontends.discord.context import DiscordConfig
 from bot.local_model.server import LlamaServer
 from bot.models import Answer, Turn
 from ingest.errors import ServiceUnavailableError
+from ingest.sentences import split_sentences
 from ingest.text_terms import terms
 from tests.core_fixtures import IndexedCorpus, copy_corpus, make_settings
 from tests.fakes.discord_gateway import CHANNEL_ID, FakeDiscord

@@ -66,6 +66,9 @@ class EventProgress:
     def chunks_embedded(self, count: int) -> None:
         self.emit(f"embedded {count}")
 
+    def sentences_embedded(self, count: int) -> None:
+        pass
+
 
 def instrument(emit: Emit, pause_after: tuple[str, ...]) -> None:
     """Announce (and optionally linger at) the steps that progress does not report.

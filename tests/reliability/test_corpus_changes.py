@@ -49,6 +49,9 @@ class HookProgress:
     def chunks_embedded(self, count: int) -> None:
         pass
 
+    def sentences_embedded(self, count: int) -> None:
+        pass
+
 
 def bot_for(data_dir: Path, delay: float = 0.0) -> NewsBot:
     return NewsBot(make_settings(data_dir), encoder=HashEncoder(delay=delay))

@@ -20,8 +20,8 @@ import re
 from collections.abc import Callable, Iterable
 
 from bot.answering.evidence.answer_types import MONTH_NAME, WEEKDAY
-from bot.answering.sentences import split_sentences
 from bot.tuning import DEFAULTS
+from ingest.sentences import split_sentences
 from ingest.text_terms import STOP_WORDS, terms
 
 # Capitals that news writes for their governments → the words the country goes by.

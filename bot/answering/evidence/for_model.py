@@ -26,8 +26,8 @@ import numpy as np
 
 from bot.answering.evidence.selection import Candidate
 from bot.answering.retrieval import RetrievedChunk
-from bot.answering.sentences import split_sentences
 from bot.tuning import DEFAULTS, Tuning
+from ingest.sentences import split_sentences
 from ingest.text_terms import terms
 
 if TYPE_CHECKING:

@@ -21,8 +21,8 @@ from bot.answering.evidence.answer_types import NARROW, AnswerType, holds_answer
 from bot.answering.headlines import is_title
 from bot.answering.question_parts import asked_part, question_parts
 from bot.answering.retrieval import RetrievedChunk
-from bot.answering.sentences import split_sentences
 from bot.tuning import DEFAULTS, Tuning
+from ingest.sentences import split_sentences
 from ingest.text_terms import terms
 
 if TYPE_CHECKING:

@@ -44,8 +44,8 @@ from bot.answering.llm.reply import attach_markers, is_refusal
 from bot.answering.markers import marker_numbers, strip_markers
 from bot.answering.question_parts import question_parts
 from bot.answering.retrieval import RetrievedChunk
-from bot.answering.sentences import split_sentences
 from bot.tuning import DEFAULTS, Tuning
+from ingest.sentences import split_sentences
 from ingest.text_terms import terms
 
 log = logging.getLogger(__name__)

@@ -14,7 +14,7 @@ import re
 from collections.abc import Sequence
 
 from bot.answering.markers import MARKER, marker_numbers, strip_markers
-from bot.answering.sentences import split_sentences
+from ingest.sentences import split_sentences
 from ingest.text_terms import terms
 
 # "(1)", "(1, 2)", "(Source 1)", "【1】", a bare "Source 2": markers in another dress (only

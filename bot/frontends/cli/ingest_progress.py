@@ -18,7 +18,9 @@ if TYPE_CHECKING:
 
 
 class RichIngestProgress:
-    """Two bars: files read and chunks embedded (its total grows as files are chunked)."""
+    """Bars for files read and chunks embedded (its total grows as files are chunked), and a
+    count of the sentences embedded for the answer path (no total: it is known only as each
+    batch is split)."""
 
     def __init__(self, console: Console) -> None:
         from rich.progress import (
@@ -34,6 +36,7 @@ class RichIngestProgress:
                                  transient=False)
         self.files = self.progress.add_task("files", total=None)
         self.chunks = self.progress.add_task("chunks", total=0)
+        self.sentences = self.progress.add_task("sentences", total=None)
 
     def __enter__(self) -> RichIngestProgress:
         return self
@@ -55,6 +58,9 @@ class RichIngestProgress:
 
     def chunks_embedded(self, count: int) -> None:
         self.progress.advance(self.chunks, count)
+
+    def sentences_embedded(self, count: int) -> None:
+        self.progress.advance(self.sentences, count)
 
 
 def run_ingest_with_progress(bot: NewsBot, corpus: Path | None, rebuild: bool, prune: bool,
@@ -78,7 +84,8 @@ def print_ingest_summary(report: IngestReport) -> None:
     err.print(
         f"{report.files_added} added, {report.files_updated} updated, "
         f"{report.files_unchanged} unchanged, {report.files_removed} removed, "
-        f"{report.files_skipped} skipped; {report.chunks_embedded} chunks embedded, "
+        f"{report.files_skipped} skipped; {report.chunks_embedded} chunks and "
+        f"{report.sentences_embedded} sentences ({report.sentence_seconds:.1f} s) embedded, "
         f"{report.chunks_total} in the index; {report.lines_dropped} boilerplate or repeated "
         f"lines dropped; {report.seconds:.1f} s", markup=False)
 

@@ -18,11 +18,11 @@ import pytest
 from bot.answering.evidence.selection import NOTE as QUOTES_NOTE
 from bot.answering.llm.messages import NOT_COVERED
 from bot.answering.llm.synthesizer import NO_DIRECT_ANSWER
-from bot.answering.sentences import split_sentences
 from bot.answering.synthesizer import REFUSAL
 from bot.engine import NewsBot
 from bot.models import Answer, Turn
 from ingest.errors import ServiceUnavailableError
+from ingest.sentences import split_sentences
 from prompts import load_prompt
 from tests.core_fixtures import (
     CORPUS_DIR,

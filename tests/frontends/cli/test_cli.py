@@ -41,7 +41,7 @@ CITATION_KEYS = ["n", "file", "article_id", "title", "date", "url", "site", "aut
 TIMING_KEYS = ["retrieve", "generate", "total", "first_token"]
 INGEST_KEYS = ["files_added", "files_updated", "files_unchanged", "files_removed",
                "files_skipped", "chunks_embedded", "chunks_total", "lines_dropped",
-               "articles_expired", "seconds"]
+               "articles_expired", "seconds", "sentences_embedded", "sentence_seconds"]
 
 
 @dataclass(frozen=True)
@@ -121,7 +121,7 @@ def test_ask_json_schema(workspace: Workspace) -> None:
 def test_second_ingest_embeds_nothing(workspace: Workspace) -> None:
     data = _json(workspace.run("ingest", "--json"))
     assert list(data) == INGEST_KEYS
-    assert data["chunks_embedded"] == 0
+    assert data["chunks_embedded"] == data["sentences_embedded"] == 0
     assert data["files_unchanged"] == 5
     assert data["files_added"] == data["files_updated"] == data["files_removed"] == 0
     assert data["chunks_total"] > 0

@@ -294,7 +294,7 @@ async def test_reindex_shows_progress_then_the_summary(outbox: Outbox, ctx: BotC
     assert message.edit.await_args.kwargs["content"] == (
         "✅ Re-indexed. files added: 1, files updated: 0, files unchanged: 0, files removed: 0, "
         "files skipped: 0, chunks embedded: 4, chunks total: 4, lines dropped: 0, "
-        "articles expired: 0, seconds: 0.0")
+        "articles expired: 0, seconds: 0.0, sentences embedded: 0, sentence seconds: 0.0")
     outbox.assert_no_pings()
 
 
