@@ -15,6 +15,11 @@ disagreement. So a pair counts only when it is the same statement with one slot 
 - **title**: the same titled name ("President Donald Trump") with a role word before it in
   one sentence and not in the other, however the rest is worded.
 
+A disagreement is told only when it **bears on the question**: its kind of value is one the
+question asks for (a "when" question is not told that two articles title a man differently;
+an open question may be answered by any kind), and a title's disagreement only when the
+question names the titled person or the title.
+
 The detector reads only sentences; which ones to compare (the evidence's near-top
 candidates, from different articles) is the gatherer's call.
 """
@@ -27,6 +32,7 @@ from dataclasses import dataclass
 from difflib import SequenceMatcher
 from itertools import combinations
 
+from bot.answering.evidence.answer_types import AnswerType, question_type
 from ingest.text_terms import STOP_WORDS
 
 # Share of the two sentences' tokens in aligned blocks (SequenceMatcher.ratio) for them to be
@@ -47,6 +53,17 @@ _SCALE = frozenset("hundred thousand million billion trillion percent per cent".
 # Words that change a title's tense: "former President X" was, "President X" is.
 ROLE_WORDS = frozenset("former ex late acting interim outgoing incoming then".split())
 _YEAR = re.compile(r"(?:1[89]|20)\d\d")
+# The kinds of value that can answer each kind of question; an open question takes any.
+_KINDS_ASKED: dict[AnswerType, frozenset[str]] = {
+    AnswerType.AGE: frozenset({"number"}),
+    AnswerType.COUNT: frozenset({"number"}),
+    AnswerType.MONEY: frozenset({"number"}),
+    AnswerType.SIZE: frozenset({"number"}),
+    AnswerType.DURATION: frozenset({"number", "date"}),
+    AnswerType.TIME: frozenset({"date"}),
+    AnswerType.PERSON: frozenset({"name", "title"}),
+    AnswerType.PLACE: frozenset({"name"}),
+}
 
 
 @dataclass(frozen=True)
@@ -107,16 +124,17 @@ def tokens(sentence: str) -> list[Token]:
     return [Token(m.group(0), m.start(), m.end()) for m in _TOKEN.finditer(sentence)]
 
 
-def find_conflict(anchors: Sequence[Statement],
-                  others: Sequence[Statement]) -> Conflict | None:
+def find_conflict(anchors: Sequence[Statement], others: Sequence[Statement],
+                  question: str = "") -> Conflict | None:
     """The first disagreement between an ``anchors`` sentence (what the answer quotes) and
-    another sentence of ``anchors`` or ``others`` (near-top candidates) from another article."""
+    another sentence of ``anchors`` or ``others`` (near-top candidates) from another article
+    that bears on ``question`` (every one, without a question)."""
     pool = list(dict.fromkeys([*anchors, *others]))
     for a, b in combinations(pool, 2):
         if a.article == b.article or (a not in anchors and b not in anchors):
             continue
         found = disagreement(a.text, b.text)
-        if found is not None:
+        if found is not None and (not question or bears_on(*found, question)):
             kind, value_a, value_b = found
             first = Side(a.source, a.text, value_a, a.date)
             second = Side(b.source, b.text, value_b, b.date)
@@ -124,6 +142,22 @@ def find_conflict(anchors: Sequence[Statement],
                 first, second = second, first
             return Conflict(kind, first, second)
     return None
+
+
+def bears_on(kind: str, value_a: str, value_b: str, question: str) -> bool:
+    """Whether a disagreement of ``kind`` between ``value_a`` and ``value_b`` answers part of
+    ``question``: a kind of value it asks for, and for a title, the titled person named in
+    the question (a word of the name, not of the title: "the presidency" is not "President
+    Donald Trump")."""
+    asked = question_type(question)
+    if asked is not None and kind not in _KINDS_ASKED[asked]:
+        return False
+    if kind != "title":
+        return True
+    named = {t.key for value in (value_a, value_b)
+             for t in [t for t in tokens(value) if t.is_capitalised and len(t.key) > 1][-2:]}
+    asked_words = {t.key.split("'")[0] for t in tokens(question)}  # "Trump's" → "trump"
+    return bool(named & asked_words)
 
 
 def disagreement(a: str, b: str) -> tuple[str, str, str] | None:

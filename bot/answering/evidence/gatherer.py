@@ -113,7 +113,7 @@ class EvidenceGatherer:
         answer = Answer(question=question, text=cited.text, note=selection.NOTE,
                         citations=cited.citations, backend=self.label,
                         unsupported_citations=cited.unsupported)
-        conflict = self._conflict(result, retrieval)
+        conflict = self._conflict(question, result, retrieval)
         answer = with_conflict(answer, conflict, retrieval.chunks)
         return Evidence(Synthesis(answer, retrieval), result.chosen, conflict)
 
@@ -123,9 +123,10 @@ class EvidenceGatherer:
         if not self.rules.on("conflicts") or not retrieval.chunks:
             return None
         newest_first = self.rules.on("newest_on_ties") and asks_for_latest(standalone)
-        return self._conflict(self._extract(standalone, retrieval, newest_first), retrieval)
+        return self._conflict(standalone, self._extract(standalone, retrieval, newest_first),
+                              retrieval)
 
-    def _conflict(self, result: selection.ExtractiveResult,
+    def _conflict(self, question: str, result: selection.ExtractiveResult,
                   retrieval: Retrieval) -> Conflict | None:
         if not self.rules.on("conflicts"):
             return None
@@ -136,7 +137,7 @@ class EvidenceGatherer:
                              candidate.date)
 
         return find_conflict([statement(c) for c in result.chosen],
-                             [statement(c) for c in result.near_top])
+                             [statement(c) for c in result.near_top], question)
 
     def unnamed_in_passages(self, question: str, retrieval: Retrieval) -> str | None:
         """Why the retrieved passages cannot answer a question naming something none of them

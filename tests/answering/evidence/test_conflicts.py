@@ -9,6 +9,7 @@ from bot.answering.evidence.conflicts import (
     Conflict,
     Side,
     Statement,
+    bears_on,
     disagreement,
     find_conflict,
 )
@@ -127,3 +128,31 @@ def test_no_sentence_for_a_refusal_or_a_side_its_source_does_not_state() -> None
                         Side(2, GRAIN.replace("2.1", "9.9"), "record 9.9 million tonnes"))
     assert with_conflict(answer_citing_a(), unstated, CHUNKS) == answer_citing_a()
     assert with_conflict(answer_citing_a(), None, CHUNKS) == answer_citing_a()
+
+
+TITLED = ("Former President Donald Trump and Russian President Vladimir Putin are due to speak "
+          "by phone on Tuesday.")
+UNTITLED = "US President Donald Trump said on Monday that he would speak with Putin on Tuesday."
+
+
+@pytest.mark.parametrize(("question", "told"), [
+    ("Is Donald Trump described as the current or the former US president?", True),
+    ("What did Trump say about the call?", True),  # an open question takes any kind
+    ("On which day were Trump and Putin due to speak by phone?", False),  # asks for a day
+    ("Who speaks on behalf of the Russian presidency?", False),  # names no titled person
+])
+def test_a_disagreement_is_told_only_when_it_bears_on_the_question(question: str,
+                                                                    told: bool) -> None:
+    found = disagreement(TITLED, UNTITLED)
+    assert found is not None and found[0] == "title"
+    assert bears_on(*found, question) is told
+    conflict = find_conflict([Statement(1, TITLED, "a.txt")], [Statement(2, UNTITLED, "b.txt")],
+                             question)
+    assert (conflict is not None) is told
+
+
+def test_a_figure_disagreement_is_told_to_a_how_many_question_not_a_where_one() -> None:
+    found = disagreement(GRAIN, GRAIN.replace("2.1", "2.6"))
+    assert found is not None
+    assert bears_on(*found, "How many tonnes of grain did Velmora ship in January?")
+    assert not bears_on(*found, "Where did the grain ship from?")
