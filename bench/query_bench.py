@@ -24,6 +24,7 @@ import hashlib
 import json
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -43,6 +44,7 @@ if TYPE_CHECKING:
     from numpy.typing import NDArray
 
     from bot.engine import NewsBot
+    from ingest.chunking import Chunk
 
 WRITE_BATCH = 2000
 # Per-dimension noise on unit vectors of 384 dims: cosine to the base vector ≈ 0.85, so
@@ -67,12 +69,40 @@ def base_vectors(source_data_dir: Path, limit: int = 5000) -> NDArray[np.float32
     return np.asarray(got["embeddings"], dtype=np.float32)
 
 
+def synthetic_batches(first: int, have: int, target_chunks: int, settings: Any,
+                      base: NDArray[np.float32], rng: np.random.Generator,
+                      prefix: str = "") -> Iterator[tuple[list[Chunk], NDArray[np.float32], int]]:
+    """Batches of synthetic articles' chunks (articles numbered from ``first``, files named
+    ``prefix + name``) until a store holding ``have`` chunks holds ``target_chunks``: each
+    batch with its vectors (``base``'s real ones plus noise, renormalised) and the number of
+    the next article."""
+    import numpy as np
+
+    from ingest.chunking import chunk_article
+    from ingest.cleaning import clean_text
+
+    pending: list[Chunk] = []
+    number, count = first, have
+    while count < target_chunks:
+        article = make_article(number)
+        number += 1
+        content_hash = hashlib.sha256(article.text.encode()).hexdigest()
+        chunks = chunk_article(prefix + article.name, article.text, clean_text(article.text),
+                               content_hash, settings.chunk_size, settings.chunk_overlap)
+        pending.extend(chunks)
+        count += len(chunks)
+        if len(pending) >= WRITE_BATCH or count >= target_chunks:
+            picks = base[rng.integers(0, len(base), len(pending))]
+            vectors = picks + rng.normal(0.0, NOISE, picks.shape).astype(np.float32)
+            vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+            yield pending, vectors, number
+            pending = []
+
+
 def build(data_dir: Path, target_chunks: int, base: NDArray[np.float32]) -> dict[str, Any]:
     import numpy as np
 
     from bot.engine import NewsBot
-    from ingest.chunking import chunk_article
-    from ingest.cleaning import clean_text
     from ingest.keyword_index import refresh_keyword_index
     from ingest.store import KEYWORD_DIRTY
 
@@ -88,21 +118,10 @@ def build(data_dir: Path, target_chunks: int, base: NDArray[np.float32]) -> dict
     count = store.count()
     if count < target_chunks:
         store.set_keyword_fingerprint(KEYWORD_DIRTY)
-    pending: list[Any] = []
-    while count < target_chunks:
-        article = make_article(FIRST_ARTICLE + state["next"])
-        state["next"] += 1
-        content_hash = hashlib.sha256(article.text.encode()).hexdigest()
-        chunks = chunk_article(article.name, article.text, clean_text(article.text),
-                               content_hash, settings.chunk_size, settings.chunk_overlap)
-        pending.extend(chunks)
-        count += len(chunks)
-        if len(pending) >= WRITE_BATCH or count >= target_chunks:
-            picks = base[rng.integers(0, len(base), len(pending))]
-            vectors = picks + rng.normal(0.0, NOISE, picks.shape).astype(np.float32)
-            vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
-            store.upsert(pending, vectors)
-            pending = []
+    for chunks, vectors, after in synthetic_batches(FIRST_ARTICLE + state["next"], count,
+                                                    target_chunks, settings, base, rng):
+        store.upsert(chunks, vectors)
+        state["next"] = after - FIRST_ARTICLE
     written = time.perf_counter()
     keyword_started = time.perf_counter()
     index = refresh_keyword_index(store, bot.keyword_dir)

@@ -42,7 +42,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from bench.common import emit, load_average, percentile, self_maxrss_mb
-from bench.synthetic_corpus import make_article
+from bench.query_bench import synthetic_batches
 
 if TYPE_CHECKING:
     import numpy as np
@@ -51,8 +51,6 @@ if TYPE_CHECKING:
     from bot.engine import NewsBot
     from ingest.embedding import Encoder
 
-WRITE_BATCH = 2000
-NOISE = 0.032  # as bench/query_bench.py: cosine to the base vector ≈ 0.85
 # Synthetic article numbers start here, far from the other benchmarks' corpora.
 FIRST_ARTICLE = 500_000
 WARM_UP = 3
@@ -121,8 +119,6 @@ def fill(data_dir: Path, quiz: Path) -> dict[str, Any]:
 def grow(data_dir: Path, quiz: Path, target_chunks: int) -> dict[str, Any]:
     import numpy as np
 
-    from ingest.chunking import chunk_article
-    from ingest.cleaning import clean_text
     from ingest.keyword_index import KeywordIndex
     from ingest.sentence_vectors import store_sentences
     from ingest.store import KEYWORD_DIRTY
@@ -137,29 +133,17 @@ def grow(data_dir: Path, quiz: Path, target_chunks: int) -> dict[str, Any]:
     hashing = HashingEncoder(bot.encoder.name, bot.encoder.dim)
     rng = np.random.default_rng(7)
     started = time.perf_counter()
-    count, number, sentence_seconds, synthetic_sentences = store.count(), 0, 0.0, 0
+    count, number, sentence_seconds, synthetic_sentences = store.count(), FIRST_ARTICLE, 0.0, 0
     with store.coordination.single_writer() if store.coordination else nullcontext():
         store.set_keyword_fingerprint(KEYWORD_DIRTY)
-        pending: list[Any] = []
-        while count < target_chunks:
-            article = make_article(FIRST_ARTICLE + number)
-            number += 1
-            content_hash = hashlib.sha256(article.text.encode()).hexdigest()
-            chunks = chunk_article(f"synthetic/{article.name}", article.text,
-                                   clean_text(article.text), content_hash,
-                                   settings.chunk_size, settings.chunk_overlap)
-            pending.extend(chunks)
-            count += len(chunks)
-            if len(pending) >= WRITE_BATCH or count >= target_chunks:
-                picks = base[rng.integers(0, len(base), len(pending))]
-                vectors = picks + rng.normal(0.0, NOISE, picks.shape).astype(np.float32)
-                vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
-                store.upsert(pending, vectors)
-                sentence_started = time.perf_counter()
-                synthetic_sentences += store_sentences(sentences, hashing,
-                                                       [(c.id, c.text) for c in pending])
-                sentence_seconds += time.perf_counter() - sentence_started
-                pending = []
+        for chunks, vectors, after in synthetic_batches(
+                FIRST_ARTICLE, count, target_chunks, settings, base, rng, prefix="synthetic/"):
+            number = after
+            store.upsert(chunks, vectors)
+            sentence_started = time.perf_counter()
+            synthetic_sentences += store_sentences(sentences, hashing,
+                                                   [(c.id, c.text) for c in chunks])
+            sentence_seconds += time.perf_counter() - sentence_started
         written = time.perf_counter()
         index = KeywordIndex.build(store.iter_texts())
         staged = index.stage(bot.keyword_dir)
@@ -168,7 +152,7 @@ def grow(data_dir: Path, quiz: Path, target_chunks: int) -> dict[str, Any]:
             store.set_keyword_fingerprint(index.fingerprint)
             if store.coordination:
                 store.coordination.publish(index.fingerprint)
-    return {"mode": "grow", "chunks": store.count(), "synthetic_articles": number,
+    return {"mode": "grow", "chunks": store.count(), "synthetic_articles": number - FIRST_ARTICLE,
             "synthetic_sentences": synthetic_sentences,
             "sentence_vectors": sentences.count(),
             "write_seconds": round(written - started, 1),
