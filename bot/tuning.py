@@ -108,6 +108,15 @@ class Tuning(BaseModel):
         "the planned-day refusal needs at least this many sentences naming the day: one "
         "sentence is too little to say the articles only plan for it"))
 
+    # -- sources that disagree (bot/answering/evidence/conflicts.py) ----------------------------
+    conflict_min_similarity: float = Field(0.6, ge=0, le=1, description=(
+        "share of two sentences' tokens in aligned blocks (difflib's ratio) for them to be one "
+        "statement with a value changed: syndicated copies and corrections keep nearly every "
+        "word; two articles telling a fact in their own words rarely reach 0.5"))
+    conflict_max_other_words: int = Field(2, ge=0, description=(
+        "content words two such sentences may differ in besides the value (\"said\" / "
+        "\"told reporters\")"))
+
     # -- citations (bot/answering/citations.py) -------------------------------------------------
     support_threshold: float = Field(0.25, ge=0, le=1, description=(
         "share of a citing sentence's content words its quote must contain for the citation "

@@ -7,11 +7,12 @@ disagreement. So a pair counts only when it is the same statement with one slot 
 
 - **aligned**: the two sentences, word by word (``difflib.SequenceMatcher``, the standard
   library's longest-matching-block alignment; no dependency does this better for two short
-  token lists), share most of their words (``MIN_SIMILARITY``), differ in exactly one value
-  slot — numbers against numbers, dates against dates, capitalised names against names, or a
-  role word ("former", "acting") before the same title — and in at most ``MAX_OTHER_WORDS``
-  other content words. Two slots changed (who *and* when) is another event, not a
-  disagreement: "Trump spoke with Putin on Tuesday" / "… with Zelensky on Wednesday".
+  token lists), share most of their words (``Tuning.conflict_min_similarity``), differ in
+  exactly one value slot — numbers against numbers, dates against dates, capitalised names
+  against names, or a role word ("former", "acting") before the same title — and in at most
+  ``Tuning.conflict_max_other_words`` other content words. Two slots changed (who *and*
+  when) is another event, not a disagreement: "Trump spoke with Putin on Tuesday" / "… with
+  Zelensky on Wednesday".
 - **title**: the same titled name ("President Donald Trump") with a role word before it in
   one sentence and not in the other, however the rest is worded.
 
@@ -33,14 +34,11 @@ from difflib import SequenceMatcher
 from itertools import combinations
 
 from bot.answering.evidence.answer_types import AnswerType, question_type
+from bot.tuning import DEFAULTS, Tuning
 from ingest.text_terms import STOP_WORDS
 
-# Share of the two sentences' tokens in aligned blocks (SequenceMatcher.ratio) for them to be
-# one statement. Syndicated copies and corrections keep nearly every word; two articles
-# telling the same fact in their own words rarely reach 0.5.
-MIN_SIMILARITY = 0.6
-# Content words that may differ besides the value slot ("said" / "told reporters").
-MAX_OTHER_WORDS = 2
+# The alignment's thresholds are ``Tuning.conflict_min_similarity`` (one statement) and
+# ``Tuning.conflict_max_other_words`` (wording that may differ besides the value).
 # Tokens of shared context shown either side of a value ("record 2.1 million tonnes of").
 CONTEXT_BEFORE = 1
 CONTEXT_AFTER = 2
@@ -125,7 +123,7 @@ def tokens(sentence: str) -> list[Token]:
 
 
 def find_conflict(anchors: Sequence[Statement], others: Sequence[Statement],
-                  question: str = "") -> Conflict | None:
+                  question: str = "", tuning: Tuning = DEFAULTS) -> Conflict | None:
     """The first disagreement between an ``anchors`` sentence (what the answer quotes) and
     another sentence of ``anchors`` or ``others`` (near-top candidates) from another article
     that bears on ``question`` (every one, without a question)."""
@@ -133,7 +131,7 @@ def find_conflict(anchors: Sequence[Statement], others: Sequence[Statement],
     for a, b in combinations(pool, 2):
         if a.article == b.article or (a not in anchors and b not in anchors):
             continue
-        found = disagreement(a.text, b.text)
+        found = disagreement(a.text, b.text, tuning)
         if found is not None and (not question or bears_on(*found, question)):
             kind, value_a, value_b = found
             first = Side(a.source, a.text, value_a, a.date)
@@ -160,17 +158,18 @@ def bears_on(kind: str, value_a: str, value_b: str, question: str) -> bool:
     return bool(named & asked_words)
 
 
-def disagreement(a: str, b: str) -> tuple[str, str, str] | None:
+def disagreement(a: str, b: str,
+                 tuning: Tuning = DEFAULTS) -> tuple[str, str, str] | None:
     """``(kind, value in a, value in b)`` when ``a`` and ``b`` state different values for the
     same slot, else None."""
-    return _aligned(a, b) or _title(a, b)
+    return _aligned(a, b, tuning) or _title(a, b)
 
 
-def _aligned(a: str, b: str) -> tuple[str, str, str] | None:
+def _aligned(a: str, b: str, tuning: Tuning) -> tuple[str, str, str] | None:
     ta, tb = tokens(a), tokens(b)
     ka, kb = [t.key for t in ta], [t.key for t in tb]
     matcher = SequenceMatcher(None, ka, kb, autojunk=False)
-    if not ta or not tb or matcher.ratio() < MIN_SIMILARITY:
+    if not ta or not tb or matcher.ratio() < tuning.conflict_min_similarity:
         return None
     slots: list[tuple[str, int, int, int, int]] = []
     other_words = 0
@@ -182,7 +181,7 @@ def _aligned(a: str, b: str) -> tuple[str, str, str] | None:
             other_words += sum(_is_content(t) for t in [*ta[i1:i2], *tb[j1:j2]])
         else:
             slots.append((kind, i1, i2, j1, j2))
-    if len(slots) != 1 or other_words > MAX_OTHER_WORDS:
+    if len(slots) != 1 or other_words > tuning.conflict_max_other_words:
         return None
     kind, i1, i2, j1, j2 = slots[0]
     return kind, _shown(a, ta, i1, i2), _shown(b, tb, j1, j2)

@@ -137,7 +137,7 @@ class EvidenceGatherer:
                              candidate.date)
 
         return find_conflict([statement(c) for c in result.chosen],
-                             [statement(c) for c in result.near_top], question)
+                             [statement(c) for c in result.near_top], question, self.tuning)
 
     def unnamed_in_passages(self, question: str, retrieval: Retrieval) -> str | None:
         """Why the retrieved passages cannot answer a question naming something none of them

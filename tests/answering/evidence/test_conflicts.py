@@ -156,3 +156,16 @@ def test_a_figure_disagreement_is_told_to_a_how_many_question_not_a_where_one() 
     assert found is not None
     assert bears_on(*found, "How many tonnes of grain did Velmora ship in January?")
     assert not bears_on(*found, "Where did the grain ship from?")
+
+
+def test_the_alignment_thresholds_come_from_the_tuning() -> None:
+    from bot.tuning import DEFAULTS
+
+    changed = GRAIN.replace("2.1", "2.6")
+    assert disagreement(GRAIN, changed) is not None
+    strict = DEFAULTS.model_copy(update={"conflict_min_similarity": 1.0})
+    assert disagreement(GRAIN, changed, strict) is None  # one word differs: not identical
+    reworded = changed.replace("harbour officials said", "port authorities reported")
+    assert disagreement(GRAIN, reworded) is None  # six other words differ, three each side
+    loose = DEFAULTS.model_copy(update={"conflict_max_other_words": 6})
+    assert disagreement(GRAIN, reworded, loose) is not None
