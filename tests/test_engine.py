@@ -195,8 +195,8 @@ def test_a_question_at_the_limit_is_answered(indexed_corpus: IndexedCorpus) -> N
 # The keys (and their order) of `newsbot status --json`, which prints StatusInfo.to_json().
 STATUS_JSON_KEYS = ["corpus_dir", "store", "collection", "collection_exists", "files", "chunks",
                     "embedding_model", "backend", "llm_setting", "backend_reason",
-                    "sentence_vectors", "dated_files", "oldest_date", "newest_date", "newest_article_age",
-                    "sources"]
+                    "sentence_vectors", "dated_files", "oldest_date", "newest_date",
+                    "newest_article_age", "sources"]
 
 
 def test_status_of_the_indexed_corpus(indexed_corpus: IndexedCorpus) -> None:
