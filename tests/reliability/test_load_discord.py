@@ -17,12 +17,15 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
+import numpy as np
 import pytest
+from numpy.typing import NDArray
 
 from bench.loop_watch import warm_default_executor, watch_slow_callbacks
 from bot.engine import NewsBot
 from bot.models import Answer, Citation, DateRange, Turn
 from bot.service import StatusInfo
+from ingest.embedding import Encoder
 from ingest.report import IngestReport
 from tests.fakes.discord_gateway import BOT_ID, CHANNEL_ID, FakeDiscord
 from tests.frontends.discord.conftest import StartBot, settle
@@ -74,10 +77,32 @@ def replies_to(fake: FakeDiscord, question_id: str) -> dict[str, Any] | None:
                 None)
 
 
+class SlowerEncoder:
+    """The shared encoder, ``delay`` seconds slower a call: the engine as on a slower machine.
+    With sentence vectors read from the store, an answer over the small shared index takes a
+    few tens of ms — less than the gap between two mentions — so on a fast machine no mention
+    would find every slot taken and the queue would go untested."""
+
+    def __init__(self, inner: Encoder, delay: float) -> None:
+        self.inner, self.delay = inner, delay
+
+    @property
+    def name(self) -> str:
+        return self.inner.name
+
+    @property
+    def dim(self) -> int:
+        return self.inner.dim
+
+    def encode(self, texts: Sequence[str]) -> NDArray[np.float32]:
+        time.sleep(self.delay)
+        return self.inner.encode(texts)
+
+
 async def test_50_concurrent_mentions_are_answered_or_queued(
         start_bot: StartBot, fake_discord: FakeDiscord, shared_index: SharedIndex) -> None:
     engine = NewsBot(make_settings(shared_index.data_dir, NEWSBOT_LLM="extractive"),
-                     encoder=shared_index.encoder)
+                     encoder=SlowerEncoder(shared_index.encoder, 0.3))
     await warm_default_executor()
     await start_bot(engine, cooldown_seconds=10.0, max_concurrent=MAX_CONCURRENT)
     questions = golden_questions(CONCURRENT)

@@ -7,7 +7,10 @@ Nothing slow at import: the engine, httpx and feedparser load inside the command
 from __future__ import annotations
 
 import json
+import signal
 import threading
+from collections.abc import Callable
+from types import FrameType
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -88,14 +91,32 @@ def watch_command(
                       f"{_count(folders, 'more folder')} every {settings.poll_minutes:g} min"
                       f"{'' if once else ' (Ctrl+C to stop)'}…", markup=False)
         stop = threading.Event()
+        previous = signal.signal(signal.SIGINT, _stop_on_interrupt(stop))
         try:
             if once:
                 _print_poll(poller.poll_once(), as_json)
             else:
                 poller.run(stop, lambda report: _print_poll(report, as_json))
         finally:
+            signal.signal(signal.SIGINT, previous)
+            interrupted = stop.is_set()
             stop.set()
             poller.fetcher.close()
+        if interrupted:
+            # Ctrl+C landed where a library turned the KeyboardInterrupt into an error of its
+            # own (Chroma's native code does), which the loop outlives: stop all the same.
+            raise KeyboardInterrupt
+
+
+def _stop_on_interrupt(stop: threading.Event) -> Callable[[int, FrameType | None], None]:
+    """A SIGINT handler that marks the loop stopped before raising KeyboardInterrupt, so a
+    Ctrl+C is never lost, even when the interrupt itself is swallowed mid-ingest."""
+
+    def handler(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+        raise KeyboardInterrupt
+
+    return handler
 
 
 def register(app: typer.Typer) -> None:

@@ -149,3 +149,25 @@ def test_watch_runs_until_interrupted(server: FeedServer, tmp_path: Path) -> Non
     lines = [line for line in out.splitlines() if "polled 1 sources" in line]
     assert len(lines) >= 3
     assert "(1 new)" in lines[0] and "(1 not modified); nothing new to ingest" in lines[2]
+
+
+def test_watch_stops_on_ctrl_c_during_its_first_ingest(tmp_path: Path) -> None:
+    """Ctrl+C while the first poll ingests the sample articles stops the loop with exit 130.
+    (The hang this guards against — the interrupt swallowed mid-ingest and the loop polling on,
+    seen in two full-suite runs and by hand — depends on where the signal lands; this timing
+    does not hit it every time, so it checks the behaviour, not that one spot.)"""
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for article in sorted((Path(__file__).parents[3] / "data" / "articles").glob("*.txt")):
+        (corpus / article.name).write_text(article.read_text(encoding="utf-8"), encoding="utf-8")
+    env = clean_env(NEWSBOT_DATA_DIR=str(tmp_path / "data"), NEWSBOT_CORPUS_DIR=str(corpus))
+    process = subprocess.Popen([str(newsbot_executable()), "watch", "--minutes", "0.02"],
+                               cwd=tmp_path, env=env, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True)
+    assert process.stderr is not None
+    assert process.stderr.readline().startswith("Watching")  # the first poll starts now
+    time.sleep(1.5)  # into the ingest (embedding the five articles takes ~2 s)
+    process.send_signal(signal.SIGINT)
+    out, err = process.communicate(timeout=60)
+    assert process.returncode == 130, (out, err)
+    assert "interrupted" in err
