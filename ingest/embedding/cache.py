@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ingest.embedding.vectors import reject_bare_string
+from ingest.embedding.vectors import WrappedEncoder, reject_bare_string
 
 if TYPE_CHECKING:
     from numpy.typing import NDArray
@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 DEFAULT_MAX_BYTES = 64 * 2**20
 
 
-class CachingEncoder:
+class CachingEncoder(WrappedEncoder):
     """Wraps ``inner`` (same ``name`` and ``dim``) and memoises its vectors by exact text.
 
     Thread-safe; the inner encoder runs outside the lock, so a slow miss does not hold up
@@ -38,20 +38,12 @@ class CachingEncoder:
     def __init__(self, inner: Encoder, max_bytes: int = DEFAULT_MAX_BYTES) -> None:
         if max_bytes <= 0:
             raise ValueError("max_bytes must be positive")
-        self.inner = inner
+        super().__init__(inner)
         self.max_entries = max(1, max_bytes // (inner.dim * np.dtype(np.float32).itemsize))
         self._vectors: OrderedDict[str, NDArray[np.float32]] = OrderedDict()
         self._lock = threading.Lock()
         self.hits = 0
         self.misses = 0
-
-    @property
-    def name(self) -> str:
-        return self.inner.name
-
-    @property
-    def dim(self) -> int:
-        return self.inner.dim
 
     def __len__(self) -> int:
         return len(self._vectors)

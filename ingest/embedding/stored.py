@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ingest.embedding.vectors import reject_bare_string
+from ingest.embedding.vectors import WrappedEncoder, reject_bare_string
 
 if TYPE_CHECKING:
     from numpy.typing import NDArray
@@ -22,23 +22,15 @@ if TYPE_CHECKING:
     from ingest.sentence_vectors import SentenceVectorStore
 
 
-class StoredSentenceEncoder:
+class StoredSentenceEncoder(WrappedEncoder):
     """Wraps ``inner`` (same ``name`` and ``dim``): vectors from ``store`` where it has them."""
 
     def __init__(self, inner: Encoder, store: SentenceVectorStore) -> None:
         if store.model != inner.name or store.dim != inner.dim:
             raise ValueError(f"sentence store of {store.model!r} ({store.dim} dims) cannot "
                              f"stand in for encoder {inner.name!r} ({inner.dim} dims)")
-        self.inner = inner
+        super().__init__(inner)
         self.store = store
-
-    @property
-    def name(self) -> str:
-        return self.inner.name
-
-    @property
-    def dim(self) -> int:
-        return self.inner.dim
 
     def encode(self, texts: Sequence[str]) -> NDArray[np.float32]:
         reject_bare_string(texts)

@@ -26,6 +26,7 @@ from bot.engine import NewsBot
 from bot.models import Answer, Citation, DateRange, Turn
 from bot.service import StatusInfo
 from ingest.embedding import Encoder
+from ingest.embedding.vectors import WrappedEncoder
 from ingest.report import IngestReport
 from tests.fakes.discord_gateway import BOT_ID, CHANNEL_ID, FakeDiscord
 from tests.frontends.discord.conftest import StartBot, settle
@@ -77,22 +78,15 @@ def replies_to(fake: FakeDiscord, question_id: str) -> dict[str, Any] | None:
                 None)
 
 
-class SlowerEncoder:
+class SlowerEncoder(WrappedEncoder):
     """The shared encoder, ``delay`` seconds slower a call: the engine as on a slower machine.
     With sentence vectors read from the store, an answer over the small shared index takes a
     few tens of ms — less than the gap between two mentions — so on a fast machine no mention
     would find every slot taken and the queue would go untested."""
 
     def __init__(self, inner: Encoder, delay: float) -> None:
-        self.inner, self.delay = inner, delay
-
-    @property
-    def name(self) -> str:
-        return self.inner.name
-
-    @property
-    def dim(self) -> int:
-        return self.inner.dim
+        super().__init__(inner)
+        self.delay = delay
 
     def encode(self, texts: Sequence[str]) -> NDArray[np.float32]:
         time.sleep(self.delay)
