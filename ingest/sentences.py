@@ -32,6 +32,9 @@ _BOUNDARY = re.compile(
 _ABBREVIATIONS = re.compile(
     r"(\b(?:Mr|Mrs|Ms|Dr|Prof|Sr|Jr|St|Gen|Sen|Rep|Gov|Lt|Col|Sgt|Capt|No|vs|etc|Inc|Ltd|Co)"
     r"|\b[A-Z](?:\.[A-Z])*)\.$")
+# News style abbreviates a month before a day ("Sept. 17", "Nov. 4, 2025"): the period ends
+# neither the date nor the sentence. Only before a digit, since "in Jan. Then" may end one.
+_MONTH_BEFORE_DAY = re.compile(r"\b(?:Jan|Feb|Mar|Apr|Aug|Sept?|Oct|Nov|Dec)\.$")
 
 
 @dataclass(frozen=True)
@@ -50,8 +53,10 @@ def split_sentences(text: str) -> list[Sentence]:
         closing = _CLOSING.match(text, candidate_end)
         end = candidate_end + (len(closing.group(0)) if closing else 0)
         piece = text[start:end]
+        before = text[start:candidate_end].rstrip("\"'”’)]")
         if "\n" not in match.group(0) and (
-            _ABBREVIATIONS.search(text[start:candidate_end].rstrip("\"'”’)]"))
+            _ABBREVIATIONS.search(before)
+            or (_MONTH_BEFORE_DAY.search(before) and text[match.end():][:1].isdigit())
             or _inside_quote(piece)
         ):
             continue  # "U.S. President", "Mr. Putin", or mid-quotation: not a boundary

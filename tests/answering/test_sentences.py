@@ -34,9 +34,19 @@ def test_plain_sentence_ends(text: str, expected: list[str]) -> None:
     ("The U.K. and France agreed. The E.U. did too.",
      ["The U.K. and France agreed.", "The E.U. did too."]),
     ("Sen. Graham said so. It was late.", ["Sen. Graham said so.", "It was late."]),
+    # News style abbreviates a month before its day.
+    ("ABC said Sept. 17, that it would stop. Viewers left.",
+     ["ABC said Sept. 17, that it would stop.", "Viewers left."]),
+    ("He died Nov. 3 at home. Dec. 1 was the funeral.",
+     ["He died Nov. 3 at home.", "Dec. 1 was the funeral."]),
 ])
 def test_abbreviations_do_not_end_sentences(text: str, expected: list[str]) -> None:
     assert _texts(text) == expected
+
+
+def test_a_month_abbreviation_before_a_word_may_end_a_sentence() -> None:
+    assert _texts("It closed in Jan. Then it reopened.") == ["It closed in Jan.",
+                                                             "Then it reopened."]
 
 
 @pytest.mark.parametrize(("text", "expected"), [
