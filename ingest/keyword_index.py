@@ -18,12 +18,13 @@ import os
 import re
 import shutil
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from collections.abc import Set as AbstractSet
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+from numpy.typing import NDArray
 
 from ingest.store import KEYWORD_DIRTY
 from ingest.text_terms import terms
@@ -76,23 +77,34 @@ class KeywordIndex:
         vocabulary: dict[str, int] = getattr(self._retriever, "vocab_dict", None) or {}
         return term in vocabulary
 
-    def search(self, query: str, k: int,
-               only: AbstractSet[str] | None = None) -> list[tuple[str, float]]:
-        """The ``k`` best chunks for ``query``; with ``only``, just chunks whose id is in it
-        (a date span: the others score 0 before the top ``k`` are taken, so a filter never
-        leaves fewer hits than the chunks it allows could give)."""
+    def search(self, query: str, k: int, only: AbstractSet[str] | None = None, *,
+               mask: NDArray[np.bool_] | None = None) -> list[tuple[str, float]]:
+        """The ``k`` best chunks for ``query``; with ``only``, just chunks whose id is in it,
+        with ``mask``, just those it marks (one flag per chunk of ``chunk_ids``, in that order;
+        what ``ingest.chunk_days`` gives, without a set lookup per chunk). A date span: the
+        others score 0 before the top ``k`` are taken, so a filter never leaves fewer hits
+        than the chunks it allows could give."""
         query_terms = terms(query)
         if not query_terms or not self._chunk_ids or (only is not None and not only):
             return []
         k = min(k, len(self._chunk_ids))
-        mask = None if only is None else np.fromiter(
-            (chunk_id in only for chunk_id in self._chunk_ids), dtype=np.float32,
-            count=len(self._chunk_ids))
+        weights = None
+        if mask is not None:
+            if len(mask) != len(self._chunk_ids):
+                raise ValueError(f"a mask of {len(mask)} flags for {len(self._chunk_ids)} "
+                                 "chunks")
+            if not mask.any():
+                return []
+            weights = mask.astype(np.float32)
+        if only is not None:
+            allowed = np.fromiter((chunk_id in only for chunk_id in self._chunk_ids),
+                                  dtype=np.float32, count=len(self._chunk_ids))
+            weights = allowed if weights is None else weights * allowed
         # n_threads=0 scores in this thread; any other value makes bm25s start a thread pool
         # per query, and waiting for that thread cost ~7 ms p50 at 100,000 chunks on a busy
         # machine, for one query's worth of work (docs/benchmarks.md).
         documents, scores = self._retriever.retrieve(
-            [query_terms], k=k, show_progress=False, n_threads=0, weight_mask=mask)
+            [query_terms], k=k, show_progress=False, n_threads=0, weight_mask=weights)
         return [(self._chunk_ids[int(doc)], float(score))
                 for doc, score in zip(documents[0], scores[0], strict=True) if score > 0]
 
@@ -109,6 +121,11 @@ class KeywordIndex:
         if corpus_terms:
             retriever.index(corpus_terms, show_progress=False)
         return cls(retriever, chunk_ids, fingerprint(chunk_ids))
+
+    @property
+    def chunk_ids(self) -> Sequence[str]:
+        """The chunk ids indexed, in the index's own order (a ``search`` mask's order)."""
+        return self._chunk_ids
 
     @property
     def ids(self) -> frozenset[str]:

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
+import pytest
+
 from ingest.keyword_index import KeywordIndex, fingerprint, index_dir_for
 from ingest.text_terms import terms
 
@@ -99,3 +102,16 @@ def test_search_only_among_allowed_ids_finds_them_beneath_better_ones() -> None:
     assert [i for i, _ in index.search("Velmora grain", 1, only={"new", "other"})] == ["new"]
     assert index.search("Velmora grain", 5, only={"other"}) == []
     assert index.search("Velmora grain", 5, only=set()) == []
+
+
+def test_search_with_a_mask_keeps_only_the_chunks_it_marks_in_index_order() -> None:
+    pages = [(["old", "new", "other"], ["Velmora grain Velmora grain record",
+                                         "Velmora shipped grain", "A flood in Brisca"])]
+    index = KeywordIndex.build(pages)
+    assert list(index.chunk_ids) == ["old", "new", "other"]
+    assert [i for i, _ in index.search("Velmora grain", 1,
+                                       mask=np.array([False, True, True]))] == ["new"]
+    assert index.search("Velmora grain", 5, mask=np.array([True, False, True]))[0][0] == "old"
+    assert index.search("Velmora grain", 5, mask=np.zeros(3, dtype=bool)) == []
+    with pytest.raises(ValueError, match="a mask of 2 flags for 3 chunks"):
+        index.search("Velmora grain", 5, mask=np.array([True, True]))
