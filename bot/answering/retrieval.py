@@ -35,9 +35,13 @@ if TYPE_CHECKING:
 # candidates_per_slot, min_candidates).
 RRF_K = DEFAULTS.rrf_k  # Cormack et al. (2009), as llama-index uses
 # A date span matching more chunks than this is asked as a Chroma filter rather than as a list
-# of ids (SQLite caps the values in one statement). The filter fails only on a vector index
-# older than the chunks it matches; the retry after a reopen then succeeds.
-MAX_IDS_IN_QUERY = 5000
+# of ids. The list is the faster of the two up to here: at 100,000 chunks a query among 8,000
+# ids took 12 ms, among 32,766 30 ms, the filter 65 ms (chromadb 1.5.9, docs/benchmarks.md).
+# Embedded chromadb 1.5.9 took a list of all 100,001 ids, but SQLite caps the values of one
+# statement (32,766 in a default build) and a server's may be built so: the list stays below.
+# The filter fails only on a vector index older than the chunks it matches; the retry after a
+# reopen then succeeds.
+MAX_IDS_IN_QUERY = 30_000
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.answering import retrieval
 from bot.engine import NewsBot
 from bot.models import DateRange
 from ingest.dates import span_where
@@ -76,6 +77,19 @@ def test_the_in_memory_span_selects_exactly_what_chromas_filter_selects(
         assert days.sorted_ids(days.within(first, last)) == sorted(expected), (first, last)
     undated = dated_bot.store.ids_where({"file": "museum-reopens.md"})
     assert undated and not undated & set(days.sorted_ids(days.within(None, None)))
+
+
+def test_a_span_asked_as_a_chroma_filter_retrieves_what_the_id_list_does(
+        dated_bot: NewsBot, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Spans of more than MAX_IDS_IN_QUERY chunks are asked as Chroma's `where`: both ways
+    # must retrieve the same chunks.
+    spans = [DateRange(until=date(2025, 2, 20)), DateRange(since=date(2025, 3, 1)),
+             DateRange(date(2025, 2, 17), date(2025, 3, 12)), DateRange(until=date(2025, 1, 1))]
+    by_ids = {span: _dates(dated_bot, "Velmora grain rates", span) for span in spans}
+    monkeypatch.setattr(retrieval, "MAX_IDS_IN_QUERY", 0)
+    for span in spans:
+        assert _dates(dated_bot, "Velmora grain rates", span) == by_ids[span], span
+    assert by_ids[spans[0]] and by_ids[spans[-1]] == []
 
 
 def test_answers_come_from_the_range_or_say_it_has_nothing(dated_bot: NewsBot) -> None:
