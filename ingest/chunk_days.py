@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cached_property
 
 import numpy as np
 from numpy.typing import NDArray
@@ -68,4 +69,9 @@ class ChunkDays:
 
     def days(self) -> list[date]:
         """The distinct days the chunks are dated, oldest first (none if all are undated)."""
-        return [number_date(int(n)) for n in np.unique(self.numbers) if n != UNDATED]
+        return list(self._distinct_days)
+
+    @cached_property
+    def _distinct_days(self) -> tuple[date, ...]:
+        # Asked for on every question (its time words are read against the newest day).
+        return tuple(number_date(int(n)) for n in np.unique(self.numbers) if n != UNDATED)
