@@ -12,8 +12,9 @@ Two jobs, both about the date an article carries:
 - **Selecting by it** (``date_number``, ``span_where``): Chroma's ``$gte``/``$lte`` compare
   numbers only, so every chunk of a dated article stores the day as the integer ``YYYYMMDD``
   beside the ISO ``date`` string (the order of those integers is the order of the days, and the
-  value still reads as a date when one inspects the store). The dense query and the keyword
-  side of retrieval both select with ``span_where``, so the two halves of hybrid retrieval
+  value still reads as a date when one inspects the store). ``span_where`` is what a span of
+  days selects; retrieval evaluates the same selection in memory over the generation's chunk
+  days (``ingest/chunk_days.py``) and hands both halves of hybrid retrieval its result, so they
   always see the same chunks. A chunk without a date has no number and is outside every span.
 
 The answering side's dates (a question's time words, the asker's typed range) build on these:

@@ -18,12 +18,13 @@ import os
 import re
 import shutil
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from collections.abc import Set as AbstractSet
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+from numpy.typing import NDArray
 
 from ingest.store import KEYWORD_DIRTY
 from ingest.text_terms import terms
@@ -59,6 +60,30 @@ def index_dir_for(data_dir: Path, store_location: str, collection: str) -> Path:
     return data_dir / "keyword" / key
 
 
+def untied_best(scores: NDArray[np.floating], k: int) -> NDArray[np.intp] | None:
+    """The positions of the ``k`` best positive scores, best first; None if two of them are
+    equal (then only bm25s's own top-k gives the order bm25s has always given).
+
+    Why: bm25s's top-k (``BM25.retrieve``) runs ``np.argpartition`` over every chunk's score,
+    and numpy's selection slows down tenfold on an array that is almost all one value, which a
+    BM25 score array is (every chunk without a query word, and every chunk a date span leaves
+    out, scores 0): ~14 ms a query at 100,000 chunks, against ~0.4 ms for selecting among the
+    positive scores (docs/benchmarks.md). Only positive scores are ever kept. Without ties the
+    best ``k`` and their order are fixed by the scores alone, so this gives exactly what bm25s
+    gives; equal scores come back in whatever order its partition leaves them, which only
+    running it reproduces (ordering them otherwise changed 2 of 105 RealTimeQA answers)."""
+    positive = np.flatnonzero(scores > 0)
+    values = scores[positive]
+    if len(values) > k:
+        # Everything at least as good as the k-th best: more than k means a tie at the edge.
+        kept = values >= np.partition(values, len(values) - k)[len(values) - k]
+        positive, values = positive[kept], values[kept]
+    order = np.argsort(-values, kind="stable")
+    if len(values) > 1 and np.any(values[order[1:]] == values[order[:-1]]):
+        return None
+    return positive[order]
+
+
 class KeywordIndex:
     """A loaded BM25 index: ``search`` returns (chunk id, score) pairs, best first."""
 
@@ -76,25 +101,37 @@ class KeywordIndex:
         vocabulary: dict[str, int] = getattr(self._retriever, "vocab_dict", None) or {}
         return term in vocabulary
 
-    def search(self, query: str, k: int,
-               only: AbstractSet[str] | None = None) -> list[tuple[str, float]]:
-        """The ``k`` best chunks for ``query``; with ``only``, just chunks whose id is in it
-        (a date span: the others score 0 before the top ``k`` are taken, so a filter never
-        leaves fewer hits than the chunks it allows could give)."""
+    def search(self, query: str, k: int, only: AbstractSet[str] | None = None, *,
+               mask: NDArray[np.bool_] | None = None) -> list[tuple[str, float]]:
+        """The ``k`` best chunks for ``query``; with ``only``, just chunks whose id is in it,
+        with ``mask``, just those it marks (one flag per chunk of ``chunk_ids``, in that order;
+        what ``ingest.chunk_days`` gives, without a set lookup per chunk). A date span: the
+        others score 0 before the top ``k`` are taken, so a filter never leaves fewer hits
+        than the chunks it allows could give."""
         query_terms = terms(query)
         if not query_terms or not self._chunk_ids or (only is not None and not only):
             return []
         k = min(k, len(self._chunk_ids))
-        mask = None if only is None else np.fromiter(
-            (chunk_id in only for chunk_id in self._chunk_ids), dtype=np.float32,
-            count=len(self._chunk_ids))
-        # n_threads=0 scores in this thread; any other value makes bm25s start a thread pool
-        # per query, and waiting for that thread cost ~7 ms p50 at 100,000 chunks on a busy
-        # machine, for one query's worth of work (docs/benchmarks.md).
-        documents, scores = self._retriever.retrieve(
-            [query_terms], k=k, show_progress=False, n_threads=0, weight_mask=mask)
-        return [(self._chunk_ids[int(doc)], float(score))
-                for doc, score in zip(documents[0], scores[0], strict=True) if score > 0]
+        weights = None
+        if mask is not None:
+            if len(mask) != len(self._chunk_ids):
+                raise ValueError(f"a mask of {len(mask)} flags for {len(self._chunk_ids)} "
+                                 "chunks")
+            if not mask.any():
+                return []
+            weights = mask.astype(np.float32)
+        if only is not None:
+            allowed = np.fromiter((chunk_id in only for chunk_id in self._chunk_ids),
+                                  dtype=np.float32, count=len(self._chunk_ids))
+            weights = allowed if weights is None else weights * allowed
+        # bm25s scores every chunk in this thread (``retrieve``'s thread pool cost ~7 ms a
+        # query on a busy machine); the best ``k`` are taken here unless scores tie.
+        scores = self._retriever.get_scores(query_terms, weight_mask=weights)
+        best = untied_best(scores, k)
+        if best is None:
+            _, best = _import_bm25s().selection.topk(scores, k=k, backend="auto", sorted=True)
+        return [(self._chunk_ids[int(doc)], float(scores[doc])) for doc in best
+                if scores[doc] > 0]
 
     @classmethod
     def build(cls, pages: Iterable[tuple[list[str], list[str]]]) -> KeywordIndex:
@@ -109,6 +146,11 @@ class KeywordIndex:
         if corpus_terms:
             retriever.index(corpus_terms, show_progress=False)
         return cls(retriever, chunk_ids, fingerprint(chunk_ids))
+
+    @property
+    def chunk_ids(self) -> Sequence[str]:
+        """The chunk ids indexed, in the index's own order (a ``search`` mask's order)."""
+        return self._chunk_ids
 
     @property
     def ids(self) -> frozenset[str]:

@@ -333,10 +333,10 @@ class ArticleStore:
         """The ids of the chunks whose metadata match ``where`` (a Chroma filter)."""
         return {chunk_id for page in self._pages([], where) for chunk_id in page["ids"]}
 
-    def date_numbers(self, within: AbstractSet[str] | None = None) -> set[int]:
-        """The distinct ``date_number`` days of the dated chunks (none for an undated corpus);
+    def day_numbers(self, within: AbstractSet[str] | None = None) -> dict[str, int]:
+        """The ``date_number`` day of each dated chunk, by id (none for an undated corpus);
         only of the chunks in ``within`` if given (a published generation's)."""
-        return {int(metadata[DATE_NUMBER_KEY])
+        return {chunk_id: int(metadata[DATE_NUMBER_KEY])
                 for page in self._pages(["metadatas"], span_where(None, None))
                 for chunk_id, metadata in zip(page["ids"], page["metadatas"], strict=True)
                 if within is None or chunk_id in within}

@@ -12,15 +12,17 @@ import threading
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+from numpy.typing import NDArray
 
 from bot.answering.question_parts import question_parts
 from bot.answering.stories import Distinct, one_copy_per_story
 from bot.models import DateRange
 from bot.tuning import DEFAULTS, Tuning
-from ingest.dates import number_date, span_where
+from ingest.chunk_days import ChunkDays
+from ingest.dates import span_where
 from ingest.errors import IndexFaultError, ServiceUnavailableError
 from ingest.index_reader import IndexReader
 from ingest.keyword_index import KeywordIndex
@@ -33,9 +35,13 @@ if TYPE_CHECKING:
 # candidates_per_slot, min_candidates).
 RRF_K = DEFAULTS.rrf_k  # Cormack et al. (2009), as llama-index uses
 # A date span matching more chunks than this is asked as a Chroma filter rather than as a list
-# of ids (SQLite caps the values in one statement). The filter fails only on a vector index
-# older than the chunks it matches; the retry after a reopen then succeeds.
-MAX_IDS_IN_QUERY = 5000
+# of ids. The list is the faster of the two up to here: at 100,000 chunks a query among 8,000
+# ids took 12 ms, among 32,766 30 ms, the filter 65 ms (chromadb 1.5.9, docs/benchmarks.md).
+# Embedded chromadb 1.5.9 took a list of all 100,001 ids, but SQLite caps the values of one
+# statement (32,766 in a default build) and a server's may be built so: the list stays below.
+# The filter fails only on a vector index older than the chunks it matches; the retry after a
+# reopen then succeeds.
+MAX_IDS_IN_QUERY = 30_000
 
 
 @dataclass(frozen=True)
@@ -106,7 +112,8 @@ class HybridRetriever:
         self.keyword_dir = keyword_dir
         self.tuning = tuning
         self.index = IndexReader(store, keyword_dir)
-        self._days: tuple[str, list[date]] | None = None  # (keyword fingerprint, days)
+        # The days of the chunks of the keyword index they were read for: one generation's.
+        self._days: tuple[KeywordIndex, ChunkDays] | None = None
         self._lock = threading.Lock()
 
     def keyword_index(self) -> KeywordIndex:
@@ -117,11 +124,20 @@ class HybridRetriever:
     def corpus_days(self) -> list[date]:
         """The days the indexed articles are dated (none for an undated corpus); read once per
         generation of the index."""
-        with self.index.reading() as keyword_index, self._lock:
-            current = keyword_index.fingerprint
-            if self._days is None or self._days[0] != current:
-                numbers = self.store.date_numbers(within=keyword_index.ids)
-                self._days = (current, sorted(number_date(n) for n in numbers))
+        with self.index.reading() as keyword_index:
+            return self.chunk_days(keyword_index).days()
+
+    def chunk_days(self, keyword_index: KeywordIndex) -> ChunkDays:
+        """The day of every chunk of ``keyword_index``'s generation, read from the store the
+        first time that index is searched with a date span (or asked for the corpus's days).
+
+        Keyed by the keyword index itself, not its fingerprint: the index reader loads a new one
+        for every generation published (in this process or another), so a new generation's
+        chunks are always read, and the mask stays in the order of the index it belongs to."""
+        with self._lock:
+            if self._days is None or self._days[0] is not keyword_index:
+                numbers = self.store.day_numbers(within=keyword_index.ids)
+                self._days = (keyword_index, ChunkDays.of(keyword_index.chunk_ids, numbers))
             return self._days[1]
 
     def retrieve(self, query: str, top_k: int, *, again: Retrieval | None = None,
@@ -161,21 +177,27 @@ class HybridRetriever:
         # The keyword index's ids are the published generation: a dense hit outside them is a
         # chunk an unfinished ingest has written, not yet part of the index, and is left out.
         published = keyword_index.ids
-        # One Chroma filter selects the dated chunks for both halves: the keyword search may
-        # score only the ids it matches, and the dense query is asked among those same ids
-        # (not with the filter itself: embedded Chroma fails a filter that matches a chunk
-        # another process wrote after this one loaded its vector index).
-        where = None if dates is None else span_where(dates.since, dates.until)
-        allowed = None if where is None else self.store.ids_where(where) & published
-        by_ids = allowed is not None and len(allowed) <= MAX_IDS_IN_QUERY
-        dense_ids = sorted(allowed) if allowed is not None and by_ids else None
-        dense_where = None if by_ids else where
+        # One selection of the dated chunks serves both halves: the keyword search scores only
+        # the chunks it marks, and the dense query is asked among those same ids (not with a
+        # Chroma filter: embedded Chroma fails a filter that matches a chunk another process
+        # wrote after this one loaded its vector index). It is the generation's chunk days
+        # compared in memory (``ingest/chunk_days.py``), not a Chroma read per question.
+        mask: NDArray[np.bool_] | None = None
+        dense_ids: list[str] | None = None
+        dense_where: dict[str, Any] | None = None
+        if dates is not None:
+            days = self.chunk_days(keyword_index)
+            mask = days.within(dates.since, dates.until)
+            if np.count_nonzero(mask) <= MAX_IDS_IN_QUERY:
+                dense_ids = days.sorted_ids(mask)
+            else:
+                dense_where = span_where(dates.since, dates.until)
 
         def search(text: str, text_vector: np.ndarray) -> \
                 tuple[list[tuple[StoredChunk, float]], list[tuple[str, float]]]:
             dense = self.store.query(text_vector, candidates, where=dense_where, ids=dense_ids)
             return ([(c, s) for c, s in dense if c.id in published],
-                    keyword_index.search(text, candidates, only=allowed))
+                    keyword_index.search(text, candidates, mask=mask))
 
         dense, keyword = search(query, vector)
         fused = _fused(dense, keyword, tuning.rrf_k)

@@ -9,13 +9,16 @@ Two of the articles disagree: the older calls Elena Marsh "Former President", th
 from __future__ import annotations
 
 import shutil
-from datetime import date
+from datetime import date, timedelta
+from itertools import product
 from pathlib import Path
 
 import pytest
 
+from bot.answering import retrieval
 from bot.engine import NewsBot
 from bot.models import DateRange
+from ingest.dates import span_where
 from ingest.embedding.cache import CachingEncoder
 from ingest.errors import BadInputError
 from tests.core_fixtures import IndexedCorpus, make_settings
@@ -54,6 +57,39 @@ def test_a_range_limits_dense_and_keyword_hits_alike(dated_bot: NewsBot) -> None
     march = _dates(dated_bot, "Velmora grain", DateRange(since=date(2025, 3, 1)))
     assert march and all(day >= "2025-03-01" for _, day, _ in march), march
     assert not any(by_keywords for *_, by_keywords in march)  # "Velmora" is not in March
+
+
+def test_the_in_memory_span_selects_exactly_what_chromas_filter_selects(
+        dated_bot: NewsBot) -> None:
+    # Every span between the corpus's days, the days beside them and open ends: the chunk days
+    # held per generation pick the same chunks as Chroma's `where` of the span, in the
+    # generation (what retrieval asked Chroma for on every question before).
+    retriever = dated_bot.retriever
+    index = retriever.keyword_index()
+    days = retriever.chunk_days(index)
+    assert retriever.chunk_days(index) is days, "read once per generation, not per question"
+    corpus = retriever.corpus_days()
+    assert corpus[0] == date(2025, 2, 10) and corpus[-1] == date(2025, 3, 14)
+    edges = [None, *corpus, *(day + timedelta(days=1) for day in corpus),
+             corpus[0] - timedelta(days=1)]
+    for first, last in product(edges, edges):
+        expected = dated_bot.store.ids_where(span_where(first, last)) & index.ids
+        assert days.sorted_ids(days.within(first, last)) == sorted(expected), (first, last)
+    undated = dated_bot.store.ids_where({"file": "museum-reopens.md"})
+    assert undated and not undated & set(days.sorted_ids(days.within(None, None)))
+
+
+def test_a_span_asked_as_a_chroma_filter_retrieves_what_the_id_list_does(
+        dated_bot: NewsBot, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Spans of more than MAX_IDS_IN_QUERY chunks are asked as Chroma's `where`: both ways
+    # must retrieve the same chunks.
+    spans = [DateRange(until=date(2025, 2, 20)), DateRange(since=date(2025, 3, 1)),
+             DateRange(date(2025, 2, 17), date(2025, 3, 12)), DateRange(until=date(2025, 1, 1))]
+    by_ids = {span: _dates(dated_bot, "Velmora grain rates", span) for span in spans}
+    monkeypatch.setattr(retrieval, "MAX_IDS_IN_QUERY", 0)
+    for span in spans:
+        assert _dates(dated_bot, "Velmora grain rates", span) == by_ids[span], span
+    assert by_ids[spans[0]] and by_ids[spans[-1]] == []
 
 
 def test_answers_come_from_the_range_or_say_it_has_nothing(dated_bot: NewsBot) -> None:

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ingest.keyword_index import KeywordIndex, fingerprint, index_dir_for
+import numpy as np
+import pytest
+
+from ingest.keyword_index import KeywordIndex, fingerprint, index_dir_for, untied_best
 from ingest.text_terms import terms
 
 PAGES = [
@@ -99,3 +102,49 @@ def test_search_only_among_allowed_ids_finds_them_beneath_better_ones() -> None:
     assert [i for i, _ in index.search("Velmora grain", 1, only={"new", "other"})] == ["new"]
     assert index.search("Velmora grain", 5, only={"other"}) == []
     assert index.search("Velmora grain", 5, only=set()) == []
+
+
+def test_search_with_a_mask_keeps_only_the_chunks_it_marks_in_index_order() -> None:
+    pages = [(["old", "new", "other"], ["Velmora grain Velmora grain record",
+                                         "Velmora shipped grain", "A flood in Brisca"])]
+    index = KeywordIndex.build(pages)
+    assert list(index.chunk_ids) == ["old", "new", "other"]
+    assert [i for i, _ in index.search("Velmora grain", 1,
+                                       mask=np.array([False, True, True]))] == ["new"]
+    assert index.search("Velmora grain", 5, mask=np.array([True, False, True]))[0][0] == "old"
+    assert index.search("Velmora grain", 5, mask=np.zeros(3, dtype=bool)) == []
+    with pytest.raises(ValueError, match="a mask of 2 flags for 3 chunks"):
+        index.search("Velmora grain", 5, mask=np.array([True, True]))
+
+
+def test_untied_best_takes_the_best_positive_scores_and_gives_up_on_a_tie() -> None:
+    scores = np.array([0.0, 2.5, 0.0, 9.0, 1.0, 0.0, 4.0], dtype=np.float32)
+    assert untied_best(scores, 2).tolist() == [3, 6]
+    assert untied_best(scores, 10).tolist() == [3, 6, 1, 4]  # zeros are never taken
+    assert untied_best(np.zeros(5, dtype=np.float32), 3).tolist() == []
+    assert untied_best(np.array([1.0, 3.0, 1.0], dtype=np.float32), 3) is None
+    assert untied_best(np.array([1.0, 3.0, 1.0], dtype=np.float32), 2) is None  # at the edge
+    assert untied_best(np.array([1.0, 3.0, 3.0, 0.5], dtype=np.float32), 1) is None
+    # A tie below the k best does not matter.
+    assert untied_best(np.array([1.0, 3.0, 1.0, 2.0], dtype=np.float32), 2).tolist() == [1, 3]
+
+
+def test_search_ranks_exactly_as_bm25s_does_with_and_without_ties() -> None:
+    # Mostly chunks without the query words (score 0, bm25s's slow case), copies of one text
+    # (equal scores: bm25s's own order must be kept) and distinct matches.
+    texts = [f"council meeting {i} about roads" for i in range(400)]
+    texts += ["Velmora grain record"] * 3 + ["Velmora shipped grain", "grain port of Velmora",
+                                             "Velmora grain grain Velmora harvest", "grain"]
+    ids = [f"c{i:03d}" for i in range(len(texts))]
+    index = KeywordIndex.build([(ids, texts)])
+    rng = np.random.default_rng(3)
+    masks = [None, rng.random(len(ids)) < 0.5, np.arange(len(ids)) >= 402]
+    for query in ("Velmora grain", "grain harvest", "council roads", "port"):
+        for k in (1, 2, 3, 4, 6, 50):
+            for mask in masks:
+                weights = None if mask is None else mask.astype(np.float32)
+                documents, scores = index._retriever.retrieve(  # bm25s's own top k
+                    [terms(query)], k=k, show_progress=False, weight_mask=weights)
+                expected = [(ids[int(d)], float(s))
+                            for d, s in zip(documents[0], scores[0], strict=True) if s > 0]
+                assert index.search(query, k, mask=mask) == expected, (query, k)

@@ -15,12 +15,13 @@ import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 import pytest
 
 from bot.engine import NewsBot
-from bot.models import Answer
+from bot.models import Answer, DateRange
 from ingest.generation import GENERATION_FILE
 from tests.core_fixtures import HashEncoder, error_lines
 from tests.fakes.openai_server import FakeOpenAIServer
@@ -84,6 +85,43 @@ def test_a_new_and_an_edited_article_are_answered_right_after_another_process_in
     assert "13 million" not in cost_quoted(edited).replace("913 million", "")
     print(f"\n[live] after the ingest process exited: new article answered in {new_wait:.2f} s, "
           f"edited one in {edited_wait:.2f} s")
+
+
+def write_dated_article(corpus: Path, i: int, cost: int, day: str) -> None:
+    """Article ``i`` dated ``day`` (front matter), otherwise as ``write_article`` writes it."""
+    path = write_article(corpus, i, cost)
+    path.write_text(f"---\ndate: {day}\n---\n{path.read_text(encoding='utf-8')}",
+                    encoding="utf-8")
+
+
+def test_a_date_bound_reads_the_days_of_each_generation_another_process_publishes(
+        shop: Shop) -> None:
+    """The chunk days behind a date bound are held in memory per generation: after another
+    process publishes, a bounded retrieval finds the new article in the span and none outside
+    it (an edit that moves an article's date moves it out)."""
+    write_dated_article(shop.corpus, 600, cost=60, day="2025-03-01")
+    write_dated_article(shop.corpus, 601, cost=61, day="2025-03-20")
+    shop.ingest()
+    bot = shop.bot()
+    bound = DateRange(until=date(2025, 3, 10))
+
+    def in_bound(i: int) -> set[str]:
+        retrieval = bot.retriever.retrieve(question(i), 6, dates=bound)
+        assert all(c.chunk.article_field("date") <= "2025-03-10" for c in retrieval.chunks)
+        return {c.chunk.file for c in retrieval.chunks}
+
+    # The base articles are undated: only article 600 is in the span.
+    assert in_bound(600) == {file_name(600)}
+    assert bot.retriever.corpus_days() == [date(2025, 3, 1), date(2025, 3, 20)]
+
+    write_dated_article(shop.corpus, 602, cost=62, day="2025-03-05")  # new, in the span
+    write_dated_article(shop.corpus, 603, cost=63, day="2025-03-25")  # new, after it
+    write_dated_article(shop.corpus, 600, cost=65, day="2025-03-15")  # edited: now after it
+    shop.ingest()
+    assert in_bound(602) == {file_name(602)}
+    assert "62 million" in cost_quoted(bot.answer(question(602), dates=bound))
+    assert bot.retriever.corpus_days() == [date(2025, 3, 5), date(2025, 3, 15),
+                                           date(2025, 3, 20), date(2025, 3, 25)]
 
 
 @dataclass
