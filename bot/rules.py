@@ -23,7 +23,6 @@ RULES: dict[str, str] = {
                    "duration, a count), after looking deeper once",
     "sentence_floor": "refuse when the best sentence is below Tuning.sentence_floor on both "
                       "signals",
-    "newest_on_ties": "for a latest/current question, the newest of near-equal sentences leads",
     "questions_not_quoted": "a sentence that asks a question is never quoted as an answer",
     "asked_part": "a question that sets the scene first is answered by the sentences closest "
                   "to its asking sentence",

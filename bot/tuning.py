@@ -75,11 +75,6 @@ class Tuning(BaseModel):
         "added to the score of a sentence holding the kind of value asked for (a duration "
         "for 'how long', a date for 'when'); on the golden set 0.10 lifted fact accuracy "
         "from 0.82 to 0.86, 0.20 gave the same accuracy with more stray citations"))
-    near_tie_margin: float = Field(0.03, ge=0, description=(
-        "for a latest/current question, sentences within this score of the best answer it "
-        "equally well and the newest article's leads; small next to the gaps the weights "
-        "open between a sentence that answers and one that does not (type_bonus alone is "
-        "0.10), so it reorders only near-equals"))
     heading_capitals: float = Field(0.7, ge=0, le=1, description=(
         "an unpunctuated line whose words are at least this share capitalised is a heading, "
         "never quoted"))

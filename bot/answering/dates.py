@@ -20,10 +20,10 @@ newest day when they answer
 it about as well as the whole range does (``recent_window``; the engine compares), and from
 older ones only when they don't, with a note saying how old the answer is.
 
-"Latest", "most recent", "newest" and "current" also ask that, of two sentences answering about
-equally well, the newer article's wins (the extractive rules' near-tie rule). Only the first
-span phrase of a question counts. When no article has a date, no word changes anything: the
-question is answered exactly as it would be without it.
+"Latest", "most recent", "newest" and "current" also ask the LLM backend to reword only the
+newest article's chosen sentences (``asks_for_latest``). Only the first span phrase of a
+question counts. When no article has a date, no word changes anything: the question is
+answered exactly as it would be without it.
 
 This is the answering side's one date module. The days it reads the words against are the
 stored day numbers (``ingest/dates.py``, through ``HybridRetriever.corpus_days``); the asker's

@@ -10,7 +10,10 @@ question is asked *without* its choices and answered only from articles dated on
   choices (the distractors); a refusal is a miss and a *false refusal*;
 - a ``refuse`` question (none of its articles is in the corpus) is right only when refused;
 - ``cites_gold_article``: an answer citing an article whose url is among the question's
-  ``gold_urls`` (the search results the gold was found in).
+  ``gold_urls`` (the search results the gold was found in);
+- ``citation_support_independent``: the golden report's figure of the same name, by the same
+  function (``metrics.independently_supported``: a citation counts when a sentence citing it
+  passes the key-fact check against its quote), over the citations of every answer shown.
 
 It measures; it is never tuned on. Its articles are used in place (never copied into the
 repository: they belong to their publishers).
@@ -28,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.evaluation.golden import contains_phrase
-from bot.evaluation.metrics import percentile
+from bot.evaluation.metrics import citation_checks, independently_supported, percentile
 from bot.models import Answer, DateRange
 from ingest.errors import BadInputError
 from ingest.text_terms import terms
@@ -140,6 +143,13 @@ class QuizScore:
     def cites_gold_article(self) -> bool:
         return any(c.url in self.case.gold_urls for c in self.answer.citations)
 
+    @property
+    def independently_supported(self) -> int:
+        """Citations whose quote the key-fact check finds supporting a sentence citing them:
+        the golden report's own count (``bot.evaluation.metrics``), so the two sets'
+        ``citation_support_independent`` mean the same thing."""
+        return independently_supported(self.answer)
+
     def to_json(self) -> dict[str, Any]:
         a = self.answer
         return {"id": self.case.id, "question": self.case.question,
@@ -147,7 +157,11 @@ class QuizScore:
                 else ANSWERABLE, "gold": self.case.gold, "right": self.right,
                 "refused": a.refused, "names_gold": self.names_gold,
                 "names_distractor": self.names_distractor,
-                "cites_gold_article": self.cites_gold_article, "answer": a.text,
+                "cites_gold_article": self.cites_gold_article,
+                "citations": len(a.citations),
+                "independently_supported": self.independently_supported, "answer": a.text,
+                # As golden's cases list them: each citation's verdicts and the reason.
+                "citation_checks": [c.to_json() for c in citation_checks(a)],
                 "cited": [{"title": c.title, "date": c.date, "url": c.url}
                           for c in a.citations],
                 "total_ms": round(a.timings.total, 1),
@@ -165,6 +179,9 @@ class QuizMetrics:
     p50_ms: float
     p95_ms: float
     first_token_p50_ms: float
+    # Of the citations of every answer shown (refuse questions answered included, as golden's
+    # ``citation_support_independent``): those the key-fact check finds supported.
+    citation_support_independent: float = 0.0
 
     def to_json(self) -> dict[str, Any]:
         return {k: round(v, 3) if isinstance(v, float) else v for k, v in vars(self).items()}
@@ -174,6 +191,7 @@ def quiz_metrics(scores: Sequence[QuizScore]) -> QuizMetrics:
     answerable = [s for s in scores if not s.case.refuse]
     to_refuse = [s for s in scores if s.case.refuse]
     answered = [s for s in answerable if not s.answer.refused]
+    shown = [s for s in scores if not s.answer.refused]
     times = [s.answer.timings.total for s in scores]
     firsts = [s.answer.timings.first_token for s in scores if s.answer.timings.first_token]
     return QuizMetrics(
@@ -183,7 +201,9 @@ def quiz_metrics(scores: Sequence[QuizScore]) -> QuizMetrics:
         false_refusal_rate=_share(len(answerable) - len(answered), len(answerable)),
         cites_gold_article=_share(sum(s.cites_gold_article for s in answered), len(answered)),
         p50_ms=percentile(times, 50), p95_ms=percentile(times, 95),
-        first_token_p50_ms=percentile(firsts, 50))
+        first_token_p50_ms=percentile(firsts, 50),
+        citation_support_independent=_share(sum(s.independently_supported for s in shown),
+                                            sum(len(s.answer.citations) for s in shown)))
 
 
 def _share(part: float, whole: int) -> float:

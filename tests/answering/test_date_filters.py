@@ -125,27 +125,31 @@ def test_this_week_is_the_last_seven_days_of_the_corpus(dated_bot: NewsBot) -> N
     assert [c.date for c in last_month.citations] == ["2025-02-21"]
 
 
-def test_latest_prefers_the_newer_of_two_near_equal_articles(dated_bot: NewsBot) -> None:
+def test_a_question_about_the_present_reads_the_newest_article_first(dated_bot: NewsBot) -> None:
     # Without the recent-first rule the older article's sentence scores a little higher and
-    # leads a plain question …
+    # leads, also when the latest is asked for (no other rule orders near-equals by date) …
     every_day_alike = NewsBot(dated_bot.settings.model_copy(update={
         "rules_off": ["recent_first"]}), encoder=dated_bot.encoder)
     plain = every_day_alike.answer("What did Elena Marsh say about the Kestrel dam?")
     assert plain.citations[0].file == "marsh-dam-february.md"
     assert plain.text.startswith("Former President Elena Marsh")
-    # … with it, a question about the present reads the newest month first …
-    present = dated_bot.answer("What did Elena Marsh say about the Kestrel dam?")
-    assert present.citations[0].file == "marsh-dam-march.md"
-    # … and asked for the latest, the newer one's near-equal sentence wins (and the older one,
-    # a near-duplicate of it, is not quoted beside it).
-    latest = every_day_alike.answer("What is the latest on Elena Marsh and the Kestrel dam?")
-    assert latest.citations[0].file == "marsh-dam-march.md"
-    assert latest.text.startswith("President Elena Marsh")
-    quoted, _, differ = latest.text.partition("\nSources differ:")
-    assert "Former President" not in quoted
-    # … though the answer does say, dated, that the two disagree on her title.
+    latest_question = "What is the latest on Elena Marsh and the Kestrel dam?"
+    older_first = every_day_alike.answer(latest_question)
+    assert older_first.citations[0].file == "marsh-dam-february.md"
+    # … the newer one's near-duplicate sentence is not quoted beside it, though the answer
+    # does say, dated, that the two disagree on her title …
+    quoted, _, differ = older_first.text.partition("\nSources differ:")
+    assert "President Elena Marsh" in quoted and quoted.count("President Elena Marsh") == 1
     assert "(2025-02-10) says “Former President Elena”" in differ
     assert "(2025-03-12) says “President Elena”" in differ
+    # … with it, a question about the present reads the newest month first, and so does one
+    # asking for the latest.
+    present = dated_bot.answer("What did Elena Marsh say about the Kestrel dam?")
+    assert present.citations[0].file == "marsh-dam-march.md"
+    latest = dated_bot.answer(latest_question)
+    assert latest.citations[0].file == "marsh-dam-march.md"
+    assert latest.text.startswith("President Elena Marsh")
+    assert "Former President" not in latest.text
 
 
 def test_status_counts_dated_files_and_their_span(dated_bot: NewsBot) -> None:

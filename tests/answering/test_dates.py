@@ -1,5 +1,5 @@
 """Time words read against the corpus's dates (``bot/answering/dates.py``), the ``DateRange``
-value, the user's ``--since``/``--until`` text, and the extractive near-tie rule."""
+value, and the user's ``--since``/``--until`` text."""
 
 from __future__ import annotations
 
@@ -8,10 +8,8 @@ from datetime import date
 import pytest
 
 from bot.answering.dates import asks_for_latest, question_dates, span_phrase
-from bot.answering.evidence.selection import Candidate, newest_on_near_ties
 from bot.frontends.common.dates import date_range
 from bot.models import DateRange
-from bot.tuning import DEFAULTS
 from ingest.dates import date_number, iso_date_number, number_date, span_where
 from ingest.errors import BadInputError
 
@@ -110,20 +108,3 @@ def test_user_dates_are_iso_days() -> None:
         date_range(None, "2025-02-30")
     with pytest.raises(BadInputError, match="since 2025-03-10 is after until 2025-03-01"):
         date_range("2025-03-10", "2025-03-01", since_name="since", until_name="until")
-
-
-def _candidate(text: str, dense: float, day: str) -> Candidate:
-    return Candidate(source=1, text=text, terms=frozenset(), keyword=0.0, dense=dense, date=day,
-                     score=DEFAULTS.dense_weight * dense)
-
-
-def test_the_newest_of_near_ties_leads_and_the_rest_keep_their_order() -> None:
-    # a dense gap whose score gap is in the margin
-    just_under = (DEFAULTS.near_tie_margin / DEFAULTS.dense_weight) * 0.9
-    older = _candidate("Former President Marsh …", 0.80, "2025-02-10")
-    newer = _candidate("President Marsh …", 0.80 - just_under, "2025-03-12")
-    undated = _candidate("Marsh …", 0.80 - just_under / 2, "")
-    far = _candidate("The dam …", 0.50, "2025-03-14")
-    ranked = newest_on_near_ties([older, undated, newer, far])
-    assert ranked == [newer, older, undated, far]  # far is newest but no near-tie
-    assert newest_on_near_ties([older, undated]) == [older, undated]  # undated never wins

@@ -60,6 +60,34 @@ def test_a_refuse_question_is_right_only_when_refused() -> None:
     assert quiz_floor_failures(metrics)  # an all-refusing system is below the floor
 
 
+def test_citation_support_is_the_key_fact_check_over_every_shown_answers_citations() -> None:
+    welcomed = Citation(1, "a.jsonl", "t", "The Harbor Zoo welcomed a cheetah named Swift on "
+                        "Monday, keepers said.", 1.0)
+    # Shares "came" with the claim, so the engine's word-share support() would pass it; the
+    # key-fact check does not: neither "Namibia" nor "2024" is in the quote.
+    origin = Citation(2, "a.jsonl", "t", "The cheetah came from a breeding programme in Kenya.",
+                      1.0)
+    half = QuizScore(CHEETAH, Answer(
+        question=CHEETAH.question, citations=(welcomed, origin),
+        text="The Harbor Zoo welcomed a cheetah named Swift [1]. It came from Namibia in "
+             "2024 [2]."))
+    assert half.independently_supported == 1
+    assert (half.to_json()["citations"], half.to_json()["independently_supported"]) == (2, 1)
+    # A refuse question answered anyway is shown to the reader: its citations count, as in
+    # golden's figure; a refused answer shows none.
+    to_refuse = QuizCase("q3", "Which zoo welcomed a cheetah?", date(2025, 5, 1),
+                         ("Harbor Zoo", "City Zoo"), "Harbor Zoo", refuse=True)
+    answered = QuizScore(to_refuse, Answer(question=to_refuse.question, citations=(welcomed,),
+                                           text="The Harbor Zoo welcomed Swift [1]."))
+    refused = QuizScore(CHEETAH, _answer("The articles don't cover this.", refused=True))
+    metrics = quiz_metrics([half, answered, refused])
+    # 2 of the 3 shown citations: not the mean of the per-answer shares (0.75), nor the
+    # answerable questions' alone (0.5).
+    assert metrics.citation_support_independent == pytest.approx(2 / 3)
+    assert metrics.to_json()["citation_support_independent"] == 0.667
+    assert quiz_metrics([refused]).citation_support_independent == 0.0
+
+
 def test_a_malformed_quiz_set_is_one_line_of_error(tmp_path: Path) -> None:
     bad = tmp_path / "questions.json"
     bad.write_text(json.dumps([{"id": "x", "question": "?", "choices": ["a"], "gold": "a",
@@ -133,6 +161,9 @@ def test_newsbot_eval_runs_a_quiz_set_end_to_end(tmp_path: Path) -> None:
     ours = report["newsbot"]
     assert ours["metrics"]["answerable"] == 2 and ours["metrics"]["to_refuse"] == 1
     assert {case["id"] for case in ours["cases"]} == {"before", "after", "none"}
+    shown = [case for case in ours["cases"] if not case["refused"]]
+    assert shown and ours["metrics"]["citation_support_independent"] == round(
+        sum(c["independently_supported"] for c in shown) / sum(c["citations"] for c in shown), 3)
     assert report["corpus"].endswith("corpus")
     # Vanilla LlamaIndex over the same articles, limited by a metadata filter on the day.
     theirs = {case["id"]: case for case in report["baseline"]["cases"]}

@@ -13,7 +13,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.answering.citations import resolve_citations
-from bot.answering.dates import asks_for_latest
 from bot.answering.evidence import selection
 from bot.answering.evidence.answerability import (
     only_planned,
@@ -93,14 +92,13 @@ class EvidenceGatherer:
             return self._refuse(question, retrieval, (
                 f"They speak of {planned_day} only as planned, written before it; "
                 "they don't report what came of it."))
-        newest_first = rules.on("newest_on_ties") and asks_for_latest(question)
-        result = self._extract(standalone, retrieval, newest_first)
+        result = self._extract(standalone, retrieval)
         if result.missing_type is not None:
             # "How long…" retrieves chunks about the subject; the one giving the duration may
             # rank a little lower. Look deeper once before concluding the articles lack it.
             retrieval = self.retriever.retrieve(
                 standalone, retrieval.top_k * self.tuning.deeper_factor, again=retrieval)
-            result = self._extract(standalone, retrieval, newest_first)
+            result = self._extract(standalone, retrieval)
         if result.missing_type is not None:
             return self._refuse(
                 question, retrieval,
@@ -122,9 +120,7 @@ class EvidenceGatherer:
         backend that did not gather: the LLM reading whole passages)."""
         if not self.rules.on("conflicts") or not retrieval.chunks:
             return None
-        newest_first = self.rules.on("newest_on_ties") and asks_for_latest(standalone)
-        return self._conflict(standalone, self._extract(standalone, retrieval, newest_first),
-                              retrieval)
+        return self._conflict(standalone, self._extract(standalone, retrieval), retrieval)
 
     def _conflict(self, question: str, result: selection.ExtractiveResult,
                   retrieval: Retrieval) -> Conflict | None:
@@ -150,10 +146,9 @@ class EvidenceGatherer:
             time_words=False)
         return f"None of the closest articles mentions “{unnamed}”." if unnamed else None
 
-    def _extract(self, standalone: str, retrieval: Retrieval,
-                 newest_first: bool) -> selection.ExtractiveResult:
+    def _extract(self, standalone: str, retrieval: Retrieval) -> selection.ExtractiveResult:
         return selection.extract(standalone, retrieval.query_vector, retrieval.chunks,
-                                 self.sentence_encoder, newest_first=newest_first,
+                                 self.sentence_encoder,
                                  require_type=self.rules.on("answer_type"), tuning=self.tuning)
 
     def _refuse(self, question: str, retrieval: Retrieval,

@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 NOTE = "Sentences quoted from the articles; no LLM."
 # Every count, weight and threshold of the choice below is a field of ``bot.tuning.Tuning``
 # (max_sentences, max_candidates, min_words, dense_weight, keyword_weight, rank_prior_weight,
-# keep_ratio, duplicate_jaccard, type_bonus, near_tie_margin, heading_capitals), documented
+# keep_ratio, duplicate_jaccard, type_bonus, heading_capitals), documented
 # there with the measurements behind each value.
 
 
@@ -162,19 +162,6 @@ def near_duplicate(a: Candidate, b: Candidate,
     return bool(union) and len(a.terms & b.terms) / len(union) >= jaccard
 
 
-def newest_on_near_ties(scored: list[Candidate],
-                        margin: float = DEFAULTS.near_tie_margin) -> list[Candidate]:
-    """``scored`` (best first) with the near-ties of the best one (within ``margin`` of its
-    score) ordered newest first."""
-    if not scored:
-        return scored
-    floor = scored[0].score - margin
-    tied = [c for c in scored if c.score >= floor]
-    rest = [c for c in scored if c.score < floor]
-    # A stable sort: equally dated (or undated) sentences keep their order by score.
-    return sorted(tied, key=lambda c: c.date, reverse=True) + rest
-
-
 def _scored(candidates: list[Candidate], query_vector: np.ndarray, encoder: Encoder,
             tuning: Tuning) -> list[Candidate]:
     """The shortlisted candidates (by keyword overlap and chunk rank) scored, best first."""
@@ -229,10 +216,9 @@ def _in_turns(lists: list[list[Candidate]], limit: int, jaccard: float) -> list[
 
 
 def extract(question: str, query_vector: np.ndarray, chunks: list[RetrievedChunk],
-            encoder: Encoder, *, newest_first: bool = False, require_type: bool = True,
+            encoder: Encoder, *, require_type: bool = True,
             tuning: Tuning = DEFAULTS) -> ExtractiveResult:
     """Pick the few sentences that best answer ``question``, with ``[n]`` markers;
-    ``newest_first`` (a "latest" question) lets the newest of near-equal sentences lead;
     ``require_type``: a narrow kind of value nobody states is ``missing_type``. A question
     that sets the scene first is answered by the sentences closest to its asking sentence
     (``question_parts.asked_part``). ``tuning``: its counts, weights and rule switches."""
@@ -253,8 +239,6 @@ def extract(question: str, query_vector: np.ndarray, chunks: list[RetrievedChunk
     scored = _scored(candidates, query_vector, encoder, tuning)
 
     best = scored[0]
-    if newest_first:
-        scored = newest_on_near_ties(scored, tuning.near_tie_margin)
     # A compound question's parts take turns first; the whole question's picks fill the rest.
     chosen = _in_turns([*_by_part(question, chunks, encoder, tuning),
                         _kept(scored, tuning.keep_ratio, best.score)],

@@ -86,6 +86,7 @@ def _print(console: Console, backend: str, metrics: QuizMetrics,
     table.add_row("refused of those to refuse", f"{metrics.refused_right}/{metrics.to_refuse}")
     table.add_row("false refusals", f"{metrics.false_refusal_rate:.3f}")
     table.add_row("cites the gold article", f"{metrics.cites_gold_article:.3f}")
+    table.add_row("citation support (key facts)", f"{metrics.citation_support_independent:.3f}")
     table.add_row("time p50 / p95 (ms)", f"{metrics.p50_ms:.0f} / {metrics.p95_ms:.0f}")
     if metrics.first_token_p50_ms:
         table.add_row("first token p50 (ms)", f"{metrics.first_token_p50_ms:.0f}")
