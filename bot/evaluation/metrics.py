@@ -7,6 +7,7 @@ functions score our engine and the vanilla baseline, so their numbers are compar
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -16,7 +17,10 @@ from bot.answering.markers import marker_numbers, strip_markers
 from bot.evaluation.golden import GoldenCase, contains_phrase, matches_source
 from bot.evaluation.key_facts import check_key_facts
 from bot.models import Answer, Citation
-from ingest.sentences import split_sentences
+from ingest.sentences import MARKER_PATTERN, split_sentences
+
+# A run of citation markers ("[2]", "[1][3]") and the space before it: what closes a claim.
+_MARKER_RUN = re.compile(r"(?:\s*" + MARKER_PATTERN + r")+")
 
 #: Scores in [0, 1] where higher is better, in the order tables and charts show them.
 #: ``citation_links`` is measured only on sets whose cases list ``links`` (absent otherwise).
@@ -182,10 +186,20 @@ class CitationCheck:
 
 
 def _claims_by_number(answer: Answer) -> dict[int, list[str]]:
+    """Source number → the claims citing it. A claim is the text a marker run closes, back to
+    the previous run or the sentence start: a quoted headline has no full stop, so "Headline
+    [2] The next quote… [3]" is one split sentence holding two claims, and judging each
+    citation against both would fail it for the other's facts."""
     claims: dict[int, list[str]] = {}
     for sentence in split_sentences(answer.text):
-        for number in marker_numbers(sentence.text):
-            claims.setdefault(number, []).append(sentence.text)
+        start = 0
+        for run in _MARKER_RUN.finditer(sentence.text):
+            claim = sentence.text[start:run.end()].strip()
+            start = run.end()
+            if not any(ch.isalnum() for ch in strip_markers(claim, " ")):
+                claim = sentence.text  # markers alone ("… stop. [1]"): the sentence is the claim
+            for number in marker_numbers(run.group()):
+                claims.setdefault(number, []).append(claim)
     return claims
 
 

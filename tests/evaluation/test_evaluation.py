@@ -557,3 +557,16 @@ def test_the_gate_judges_only_what_the_run_measured() -> None:
              "refusal_accuracy": 1.0}
     assert gate_failures(at_k3) == {}
     assert gate_failures({**at_k3, "hit@5": 0.5}) == {"hit@5": (0.5, 0.95)}
+
+
+def test_each_citation_is_judged_against_the_claim_its_marker_closes() -> None:
+    # A quoted headline has no full stop, so the splitter runs it into the next quote: one
+    # sentence, two claims. Each is judged against its own quote only.
+    text = ("Four delegations meet in Riyadh [1] Talks were held in Saudi Arabia last week [2]. "
+            "Both sides attended [1][2].")
+    cited = answer(text, (cite(1, A, "Four delegations meet in Riyadh"),
+                          cite(2, B, "The talks were held in Saudi Arabia last week.")))
+    checks = score_case(FACT_CASE, cited, 5).to_json()["citation_checks"]
+    assert [(c["n"], c["key_facts"]) for c in checks] == [(1, True), (2, True)]
+    assert checks[0]["claims"] == ["Four delegations meet in Riyadh [1]",
+                                   "Both sides attended [1][2]"]
