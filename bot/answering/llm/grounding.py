@@ -63,13 +63,6 @@ _DAY_PHRASE = re.compile(
     rf"(?:{WEEKDAY},?\s+)?{MONTH_NAME}\s+\d{{1,2}}(?:st|nd|rd|th)?(?:,?\s+\d{{4}})?"
     rf"|(?:{WEEKDAY},?\s+)?\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?{MONTH_NAME}(?:\s+\d{{4}})?"
     rf"|{MONTH_NAME}(?:\s+\d{{4}})?|{WEEKDAY})\b")
-# Whom the model says a claim is from: "…, according to CNN Business." or "According to the
-# Post, …". The sources' own words carry the claim and its marker says where it is from; a
-# publisher or person the model names there is one it may have made up (a small model writes
-# the outlet it expects), so an attribution naming what no source names is taken out rather
-# than the whole sentence dropped.
-_TRAILING_ATTRIBUTION = re.compile(r",?\s+according to\s+[^,;:]+?(?=[.!?…]*$)", re.IGNORECASE)
-_LEADING_ATTRIBUTION = re.compile(r"^according to\s+[^,;:]+,\s*", re.IGNORECASE)
 # What a marker leaves behind at the end of a sentence: "…, according to [1]" or "…, [1]".
 _LEFT_BY_MARKERS = re.compile(
     r"(?:,?\s*according to(?:\s+the)?(?:\s+(?:sources?|articles?))?)?[\s,]*$", re.IGNORECASE)
@@ -81,10 +74,8 @@ def ground(reply: str, sources: Sequence[RetrievedChunk], question: str = "",
     stem_chars = tuning.stem_chars
     asked = _stems(terms(question), stem_chars)
     question_words = frozenset(terms(question))
-    asked_types = {question_type(q)
-                   for q in (question, *question_parts(question, tuning.max_question_parts))}
-    asks_when = AnswerType.TIME in asked_types
-    asks_who = AnswerType.PERSON in asked_types
+    asks_when = any(question_type(q) is AnswerType.TIME
+                    for q in (question, *question_parts(question, tuning.max_question_parts)))
     # What each source names, worked out once per reply. The headline counts: the model is
     # shown it and attributes to it ("according to Normans, part 1 of 13").
     named = {n: _stems(terms(f"{source.chunk.title} {source.chunk.text}"), stem_chars)
@@ -110,21 +101,15 @@ def ground(reply: str, sources: Sequence[RetrievedChunk], question: str = "",
             continue
         naming = _naming_sources(_specifics(claim, stem_chars) - asked, numbers, named, scores,
                                  tuning.support_threshold)
-        if not naming:
+        if not naming and not asks_when:
             # "It was revised to 6.8 percent on May 9 [2]": the day is the model's own, the
             # rest the source's. Without the day the sentence may stand (not when the day is
             # what was asked: "took over the Kursk region in August 2021" without it answers
-            # nothing). Likewise an attribution to an outlet no source names (not when who
-            # said it is what was asked).
+            # nothing).
             known = asked.union(*(named[n] for n in numbers))
-            trimmed = claim if asks_who else _without_unnamed_attribution(claim, known,
-                                                                          stem_chars)
-            if not asks_when:
-                trimmed = _without_unnamed_days(trimmed, known, stem_chars)
-            if trimmed != claim:
-                claim = trimmed
-                naming = _naming_sources(_specifics(claim, stem_chars) - asked, numbers,
-                                         named, scores, tuning.support_threshold)
+            claim = _without_unnamed_days(claim, known, stem_chars)
+            naming = _naming_sources(_specifics(claim, stem_chars) - asked, numbers, named,
+                                     scores, tuning.support_threshold)
         numbers = naming
         if not numbers:
             log.info("dropped a sentence naming what no source it was shown names: %r",
@@ -176,22 +161,6 @@ def _without_unnamed_days(claim: str, known: set[str], stem_chars: int) -> str:
         return "" if _specifics(f"At {match.group()}", stem_chars) - known else match.group()
 
     return _DAY_PHRASE.sub(unnamed, claim)
-
-
-def _without_unnamed_attribution(claim: str, known: set[str], stem_chars: int) -> str:
-    """``claim`` without an "according to …" that names someone or something not in
-    ``known`` (stems of what the sources and question name)."""
-    def unnamed(phrase: str) -> bool:
-        return bool(_specifics(f"At {phrase}", stem_chars) - known)
-
-    trailing = _TRAILING_ATTRIBUTION.search(claim)
-    if trailing and unnamed(trailing.group()):
-        claim = claim[:trailing.start()] + claim[trailing.end():]
-    leading = _LEADING_ATTRIBUTION.match(claim)
-    if leading and unnamed(leading.group()):
-        rest = claim[leading.end():]
-        claim = rest[:1].upper() + rest[1:]
-    return claim
 
 
 def _specifics(claim: str, stem_chars: int) -> set[str]:

@@ -60,10 +60,7 @@ def test_a_sentence_ending_in_a_quotation_keeps_its_marker_before_the_stop() -> 
 
 def test_a_name_or_figure_its_sources_do_not_give_is_not_shown() -> None:
     # Word overlap alone would pass these: the sources speak of Witkoff, Moscow, 35 countries.
-    assert ground("Dominic Raab said Witkoff met Putin in Moscow [1].", SOURCES) == ""
-    # Asked who, a wrong attribution is a wrong answer (elsewhere it is taken out: below).
-    assert ground("Witkoff met Putin in Moscow, according to Dominic Raab [1].", SOURCES,
-                  question="Who said that Witkoff met Putin?") == ""
+    assert ground("Witkoff met Putin in Moscow, according to Dominic Raab [1].", SOURCES) == ""
     assert ground("About 40 countries have agreed to supply weapons [2].", SOURCES) == ""
     # Names from the question, and adjectives of the places named, are the sources' own.
     assert ground("The ceasefire talks were held in the Saudi Arabian capital [1].", SOURCES) == \
@@ -119,25 +116,3 @@ def test_a_day_the_sources_do_not_give_is_left_out_and_the_rest_shown() -> None:
     for question in ("When was the figure revised?",
                      "What was the figure, and when was it revised?"):
         assert ground(reply, sources, question=question) == ""
-
-
-def test_an_attribution_to_someone_no_source_names_is_left_out_and_the_rest_shown() -> None:
-    # The 1.5B model, on RealTimeQA: "…, according to CNN Business [1]." over a USA Today
-    # article; the claim is the source's, the outlet the model's own.
-    sources = [retrieved_chunk("a.txt", "Tesla offered Elon Musk a pay package potentially "
-                                        "worth $1 trillion, the company said.")]
-    assert ground("Elon Musk was offered a pay package potentially worth $1 trillion, "
-                  "according to CNN Business [1].", sources) == \
-        "Elon Musk was offered a pay package potentially worth $1 trillion [1]."
-    assert ground("According to the Washington Post, Tesla offered Elon Musk a pay package "
-                  "worth $1 trillion [1].", sources) == \
-        "Tesla offered Elon Musk a pay package worth $1 trillion [1]."
-    # An attribution the source gives stays; a name no source gives in the claim itself
-    # still drops the sentence.
-    assert ground("Musk was offered a pay package worth $1 trillion, according to Tesla [1].",
-                  sources) == \
-        "Musk was offered a pay package worth $1 trillion, according to Tesla [1]."
-    assert ground("Jeff Bezos was offered a pay package worth $1 trillion, according to "
-                  "CNN [1].", sources) == ""
-    assert ground("Witkoff met Putin in Moscow, according to Dominic Raab [1].", SOURCES) == \
-        "Witkoff met Putin in Moscow [1]."
