@@ -19,7 +19,6 @@ import re
 import shutil
 import tempfile
 from collections.abc import Iterable, Sequence
-from collections.abc import Set as AbstractSet
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -101,15 +100,14 @@ class KeywordIndex:
         vocabulary: dict[str, int] = getattr(self._retriever, "vocab_dict", None) or {}
         return term in vocabulary
 
-    def search(self, query: str, k: int, only: AbstractSet[str] | None = None, *,
+    def search(self, query: str, k: int, *,
                mask: NDArray[np.bool_] | None = None) -> list[tuple[str, float]]:
-        """The ``k`` best chunks for ``query``; with ``only``, just chunks whose id is in it,
-        with ``mask``, just those it marks (one flag per chunk of ``chunk_ids``, in that order;
-        what ``ingest.chunk_days`` gives, without a set lookup per chunk). A date span: the
-        others score 0 before the top ``k`` are taken, so a filter never leaves fewer hits
-        than the chunks it allows could give."""
+        """The ``k`` best chunks for ``query``; with ``mask``, just those it marks (one flag
+        per chunk of ``chunk_ids``, in that order: what ``ingest.chunk_days`` gives for a date
+        span). The others score 0 before the top ``k`` are taken, so a filter never leaves
+        fewer hits than the chunks it allows could give."""
         query_terms = terms(query)
-        if not query_terms or not self._chunk_ids or (only is not None and not only):
+        if not query_terms or not self._chunk_ids:
             return []
         k = min(k, len(self._chunk_ids))
         weights = None
@@ -120,10 +118,6 @@ class KeywordIndex:
             if not mask.any():
                 return []
             weights = mask.astype(np.float32)
-        if only is not None:
-            allowed = np.fromiter((chunk_id in only for chunk_id in self._chunk_ids),
-                                  dtype=np.float32, count=len(self._chunk_ids))
-            weights = allowed if weights is None else weights * allowed
         # bm25s scores every chunk in this thread (``retrieve``'s thread pool cost ~7 ms a
         # query on a busy machine); the best ``k`` are taken here unless scores tie.
         scores = self._retriever.get_scores(query_terms, weight_mask=weights)

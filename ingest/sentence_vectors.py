@@ -27,10 +27,10 @@ import hashlib
 import logging
 import sqlite3
 import threading
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 import numpy as np
 
@@ -42,6 +42,7 @@ if TYPE_CHECKING:
     from ingest.embedding import Encoder
 
 log = logging.getLogger(__name__)
+_T = TypeVar("_T")
 
 # A rowid table for the vectors: a 1.5 kB row is too large for WITHOUT ROWID (which stores
 # whole rows in the key's b-tree: 4.7 kB a vector on disk against 2.1 kB, measured).
@@ -139,70 +140,50 @@ class SentenceVectorStore:
 
     # -- reading ---------------------------------------------------------------------------
 
-    def lookup(self, texts: Iterable[str]) -> dict[str, NDArray[np.float32]]:
-        """The stored vectors of those ``texts`` that have one (text → vector)."""
-        by_hash = {sentence_hash(text): text for text in texts}
-        if not by_hash:
-            return {}
-        found: dict[str, NDArray[np.float32]] = {}
+    def _read(self, query: Callable[[sqlite3.Connection], _T], empty: _T) -> _T:
+        """``query`` run on the store, or ``empty`` when there is no file yet or it cannot be
+        read (a read-only copy of a data dir): the answer path then embeds, as without one."""
         with self._lock:
             try:
                 connection = self._connect(create=False)
-                if connection is None:
-                    return {}
-                for keys in _chunked(list(by_hash)):
-                    rows = connection.execute(
-                        f"SELECT hash, vector FROM vectors WHERE model = ? AND hash IN "
-                        f"({','.join('?' * len(keys))})", [self.model, *keys]).fetchall()
-                    for key, blob in rows:
-                        vector = np.frombuffer(blob, dtype=np.float32)
-                        if vector.shape == (self.dim,):
-                            found[by_hash[key]] = vector
+                return empty if connection is None else query(connection)
             except sqlite3.Error as exc:
-                # Not (yet) a store, or unreadable (a read-only copy of a data dir): answer
-                # as without one, by embedding.
                 log.debug("sentence store %s not read: %s", self.path, exc)
-                return {}
-        return found
+                return empty
+
+    def lookup(self, texts: Iterable[str]) -> dict[str, NDArray[np.float32]]:
+        """The stored vectors of those ``texts`` that have one (text → vector)."""
+        by_hash = {sentence_hash(text): text for text in texts}
+
+        def read(connection: sqlite3.Connection) -> dict[str, NDArray[np.float32]]:
+            found: dict[str, NDArray[np.float32]] = {}
+            for keys in _chunked(list(by_hash)):
+                rows = connection.execute(
+                    f"SELECT hash, vector FROM vectors WHERE model = ? AND hash IN "
+                    f"({','.join('?' * len(keys))})", [self.model, *keys]).fetchall()
+                for key, blob in rows:
+                    vector = np.frombuffer(blob, dtype=np.float32)
+                    if vector.shape == (self.dim,):
+                        found[by_hash[key]] = vector
+            return found
+
+        return self._read(read, {}) if by_hash else {}
 
     def count(self) -> int:
         """How many sentence vectors this model has here (0 without a file)."""
-        with self._lock:
-            connection = self._connect(create=False)
-            if connection is None:
-                return 0
-            try:
-                row = connection.execute("SELECT COUNT(*) FROM vectors WHERE model = ?",
-                                         (self.model,)).fetchone()
-            except sqlite3.Error:
-                return 0
-        return int(row[0])
+        return self._read(lambda connection: int(connection.execute(
+            "SELECT COUNT(*) FROM vectors WHERE model = ?", (self.model,)).fetchone()[0]), 0)
 
     def chunk_ids(self) -> set[str]:
         """The chunks whose sentences are recorded."""
-        with self._lock:
-            connection = self._connect(create=False)
-            if connection is None:
-                return set()
-            try:
-                rows = connection.execute("SELECT DISTINCT chunk_id FROM chunk_sentences")
-                return {row[0] for row in rows}
-            except sqlite3.OperationalError:
-                return set()
+        return self._read(lambda connection: {row[0] for row in connection.execute(
+            "SELECT DISTINCT chunk_id FROM chunk_sentences")}, set())
 
     def chunk_count(self) -> int:
         """How many chunks have their sentences recorded (0 without a file)."""
-        with self._lock:
-            connection = self._connect(create=False)
-            if connection is None:
-                return 0
-            try:
-                row = connection.execute(
-                    "SELECT COUNT(*) FROM (SELECT DISTINCT chunk_id FROM chunk_sentences)"
-                ).fetchone()
-            except sqlite3.Error:
-                return 0
-        return int(row[0])
+        return self._read(lambda connection: int(connection.execute(
+            "SELECT COUNT(*) FROM (SELECT DISTINCT chunk_id FROM chunk_sentences)"
+        ).fetchone()[0]), 0)
 
     def missing(self, hashes: Sequence[bytes]) -> set[bytes]:
         """Those of ``hashes`` without a vector of this model."""
