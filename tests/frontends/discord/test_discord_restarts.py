@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -25,6 +26,18 @@ from tests.frontends.discord.support import FakeService, bot_message, has_citati
 pytestmark = pytest.mark.timeout(60)
 
 THREADS = rf"/channels/{CHANNEL_ID}/messages/\d+/threads"
+
+
+async def _thread_then_stop(start_bot: StartBot, fake_discord: FakeDiscord,
+                            service: FakeService, **options: Any) -> int:
+    """The first half of a restart: a question opens a thread (answered, with its hint), then
+    the client stops. The thread's id."""
+    client = await start_bot(service, **options)
+    await fake_discord.user_message("what did Trump say?", mention_bot=True)
+    thread_id = int((await fake_discord.wait_for_call("POST", THREADS)).match["mid"])
+    await fake_discord.wait_for_call("POST", rf"/channels/{thread_id}/messages")  # the hint
+    await client.close()
+    return thread_id
 
 
 def _threads_opened(fake: FakeDiscord) -> int:
@@ -202,12 +215,7 @@ async def test_questions_missed_while_down_meet_the_cooldown_as_they_were_asked(
 
 async def test_a_follow_up_missed_in_the_bots_thread_is_answered_in_context(
         start_bot: StartBot, fake_discord: FakeDiscord, service: FakeService) -> None:
-    client = await start_bot(service, cooldown_seconds=60)
-    await fake_discord.user_message("what did Trump say?", mention_bot=True)
-    call = await fake_discord.wait_for_call("POST", THREADS)
-    thread_id = int(call.match["mid"])
-    await fake_discord.wait_for_call("POST", rf"/channels/{thread_id}/messages")  # the hint
-    await client.close()
+    thread_id = await _thread_then_stop(start_bot, fake_discord, service, cooldown_seconds=60)
     fake_discord.offline_message("and the ceasefire?", channel_id=thread_id)  # the asker
 
     again = FakeService()
@@ -224,11 +232,7 @@ async def test_a_follow_up_missed_in_the_bots_thread_is_answered_in_context(
 
 async def test_follow_ups_in_a_thread_from_before_the_restart_read_it_from_discord_once(
         start_bot: StartBot, fake_discord: FakeDiscord) -> None:
-    client = await start_bot(FakeService())
-    await fake_discord.user_message("what did Trump say?", mention_bot=True)
-    thread_id = int((await fake_discord.wait_for_call("POST", THREADS)).match["mid"])
-    await fake_discord.wait_for_call("POST", rf"/channels/{thread_id}/messages")  # the hint
-    await client.close()
+    thread_id = await _thread_then_stop(start_bot, fake_discord, FakeService())
 
     # A new session starts with an empty message cache: the opening (our reply the thread was
     # started on, in the parent channel) must be read from Discord, and only once however
@@ -254,11 +258,7 @@ async def test_follow_ups_in_a_thread_from_before_the_restart_read_it_from_disco
 
 async def test_an_edit_in_a_thread_from_before_the_restart_makes_the_next_follow_up_reread_it(
         start_bot: StartBot, fake_discord: FakeDiscord) -> None:
-    client = await start_bot(FakeService())
-    await fake_discord.user_message("what did Trump say?", mention_bot=True)
-    thread_id = int((await fake_discord.wait_for_call("POST", THREADS)).match["mid"])
-    await fake_discord.wait_for_call("POST", rf"/channels/{thread_id}/messages")  # the hint
-    await client.close()
+    thread_id = await _thread_then_stop(start_bot, fake_discord, FakeService())
     chatter = fake_discord.offline_message("Putin is next", channel_id=thread_id, author=ADMIN)
 
     again = FakeService()
