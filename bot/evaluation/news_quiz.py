@@ -27,11 +27,12 @@ import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 from bot.evaluation.golden import contains_phrase
-from bot.evaluation.metrics import citation_checks, independently_supported, percentile
+from bot.evaluation.metrics import CitationCheck, citation_checks, percentile
 from bot.models import Answer, DateRange
 from ingest.errors import BadInputError
 from ingest.text_terms import terms
@@ -143,12 +144,18 @@ class QuizScore:
     def cites_gold_article(self) -> bool:
         return any(c.url in self.case.gold_urls for c in self.answer.citations)
 
+    @cached_property
+    def citation_checks(self) -> list[CitationCheck]:
+        """Each citation judged as golden's are (``bot.evaluation.metrics``), once: the count
+        below and the JSON both read it."""
+        return citation_checks(self.answer)
+
     @property
     def independently_supported(self) -> int:
         """Citations whose quote the key-fact check finds supporting a sentence citing them:
-        the golden report's own count (``bot.evaluation.metrics``), so the two sets'
-        ``citation_support_independent`` mean the same thing."""
-        return independently_supported(self.answer)
+        the golden report's own count, so the two sets' ``citation_support_independent`` mean
+        the same thing."""
+        return sum(1 for check in self.citation_checks if check.key_facts)
 
     def to_json(self) -> dict[str, Any]:
         a = self.answer
@@ -161,7 +168,7 @@ class QuizScore:
                 "citations": len(a.citations),
                 "independently_supported": self.independently_supported, "answer": a.text,
                 # As golden's cases list them: each citation's verdicts and the reason.
-                "citation_checks": [c.to_json() for c in citation_checks(a)],
+                "citation_checks": [c.to_json() for c in self.citation_checks],
                 "cited": [{"title": c.title, "date": c.date, "url": c.url}
                           for c in a.citations],
                 "total_ms": round(a.timings.total, 1),
