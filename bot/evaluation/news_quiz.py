@@ -99,10 +99,37 @@ def names(text: str, choice: str) -> bool:
     (stemmed, as the keyword index reads words), so "Missouri and Texas" is named by "one
     from Missouri and another from Texas" and "Ben & Jerry’s" by "Ben & Jerry's"."""
     text, choice = _plain(text), _plain(choice)
-    if contains_phrase(text, choice):
+    if contains_phrase(text, choice) or _names_by_initials(text, choice):
         return True
     wanted = set(terms(choice))
     return bool(wanted) and wanted <= set(terms(text))
+
+
+# A name of two or more capitalised words ("United Kingdom", "British Broadcasting
+# Corporation"): news writes it either way, spelled out or as its initials ("U.K.", "BBC").
+_CAPITALISED_NAME = re.compile(
+    r"\b[A-Z][a-z]+(?:\s+(?:of\s+|the\s+|and\s+)*[A-Z][a-z]+)+\b")
+_ACRONYM = re.compile(r"^(?:[A-Z]\.?){2,6}$")
+_SMALL_WORDS = frozenset({"of", "the", "and"})
+
+
+def _initials(name: str) -> str:
+    return "".join(word[0] for word in name.split() if word not in _SMALL_WORDS)
+
+
+def _names_by_initials(text: str, choice: str) -> bool:
+    """Whether ``text`` names ``choice`` by initials: a spelled-out choice by its acronym
+    ("the U.K." names "United Kingdom"), an acronym choice spelled out ("British Broadcasting
+    Corporation", "Leaders of the European Union" name "BBC", "EU"). Only a whole choice: a
+    choice with other words is named by its words."""
+    if _ACRONYM.match(choice):
+        # Initials of consecutive capitalised words anywhere in a run of them.
+        wanted = choice.replace(".", "")
+        return any(wanted in _initials(m.group(0)) for m in _CAPITALISED_NAME.finditer(text))
+    if _CAPITALISED_NAME.fullmatch(choice):
+        dotted = r"\.?".join(_initials(choice))
+        return re.search(rf"(?<![\w.]){dotted}\.?(?!\w)", text) is not None
+    return False
 
 
 def _plain(text: str) -> str:

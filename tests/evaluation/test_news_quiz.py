@@ -198,3 +198,15 @@ def test_a_choice_is_named_by_its_words_or_its_number_in_words() -> None:
     assert names("one from Missouri and another from Texas", "Missouri and Texas")
     assert names("Ben & Jerry's co-founder quit", "Ben & Jerry’s")
     assert not names("Tesla awarded Musk a pay package", "Tesla’s Elon Musk")
+
+
+def test_a_choice_is_named_by_its_initials_or_spelled_out() -> None:
+    from bot.evaluation.news_quiz import names
+
+    assert names("Trump travelled to the U.K. for a state visit [1].", "United Kingdom")
+    assert names("He visited the UK on Tuesday.", "United Kingdom")
+    assert names("He is suing the British Broadcasting Corporation for $10 billion.", "BBC")
+    assert names("Leaders of the European Union met.", "EU")
+    assert not names("He is suing the broadcaster for $10 billion.", "BBC")
+    assert not names("Ukraine and the US talked.", "United Kingdom")
+    assert not names("The UKIP leader spoke.", "United Kingdom")
