@@ -42,6 +42,8 @@ def test_the_benchmark_scores_every_nth_question(tmp_path: Path, every: int,
     newsbot = json.loads(result.read_text(encoding="utf-8"))["systems"]["newsbot"]
     assert len(newsbot["questions"]) == asked
     assert newsbot["metrics"]["hit@5"] == 1.0
+    # Each question keeps the answer shown, to read a failure (or a "refusal") by.
+    assert all(row["answer"].strip() for row in newsbot["questions"])
 
 
 def test_every_must_be_positive(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
