@@ -60,7 +60,9 @@ class Tuning(BaseModel):
         "0.795, 272 ms; 8: 0.818, 155 ms; 6: 0.818, 128 ms; 4: 0.795, 86 ms)"))
     min_words: int = Field(4, ge=1, description="a shorter sentence is never quoted")
     dense_weight: float = Field(0.65, ge=0, description=(
-        "weight of a sentence's embedding similarity to the question in its score"))
+        "weight of a sentence's embedding similarity to the question in its score (with "
+        "keyword_weight, swept on all five sets: 0.55/0.45 and 0.75/0.25 each lose a set, "
+        "docs/evaluation.md)"))
     keyword_weight: float = Field(0.35, ge=0, description=(
         "weight of a sentence's IDF-weighted keyword overlap with the question in its score"))
     rank_prior_weight: float = Field(0.1, ge=0, description=(
@@ -73,8 +75,9 @@ class Tuning(BaseModel):
         "duplicates (a syndicated story): only the first is quoted"))
     type_bonus: float = Field(0.10, ge=0, description=(
         "added to the score of a sentence holding the kind of value asked for (a duration "
-        "for 'how long', a date for 'when'); on the golden set 0.10 lifted fact accuracy "
-        "from 0.82 to 0.86, 0.20 gave the same accuracy with more stray citations"))
+        "for 'how long', a date for 'when'); chosen on golden (0.10 lifted fact accuracy "
+        "from 0.82 to 0.86 then); swept on all five sets since, 0, 0.05 and 0.20 each "
+        "trade one set's figures against another's (docs/evaluation.md)"))
     heading_capitals: float = Field(0.7, ge=0, le=1, description=(
         "an unpunctuated line whose words are at least this share capitalised is a heading, "
         "never quoted"))
