@@ -97,7 +97,8 @@ def load_quiz(path: Path) -> list[QuizCase]:
 def names(text: str, choice: str) -> bool:
     """Whether ``text`` names ``choice``: the phrase itself, or every content word of it
     (stemmed, as the keyword index reads words), so "Missouri and Texas" is named by "one
-    from Missouri and another from Texas" and "Ben & Jerry’s" by "Ben & Jerry's"."""
+    from Missouri and another from Texas" and "Ben & Jerry’s" by "Ben & Jerry's"; or a
+    name by its initials, an acronym spelled out (``_names_by_initials``)."""
     text, choice = _plain(text), _plain(choice)
     if contains_phrase(text, choice) or _names_by_initials(text, choice):
         return True
@@ -109,7 +110,7 @@ def names(text: str, choice: str) -> bool:
 # Corporation"): news writes it either way, spelled out or as its initials ("U.K.", "BBC").
 _CAPITALISED_NAME = re.compile(
     r"\b[A-Z][a-z]+(?:\s+(?:of\s+|the\s+|and\s+)*[A-Z][a-z]+)+\b")
-_ACRONYM = re.compile(r"^(?:[A-Z]\.?){2,6}$")
+_ACRONYM = re.compile(r"(?:[A-Z]\.?){2,6}")
 _SMALL_WORDS = frozenset({"of", "the", "and"})
 
 
@@ -122,7 +123,7 @@ def _names_by_initials(text: str, choice: str) -> bool:
     ("the U.K." names "United Kingdom"), an acronym choice spelled out ("British Broadcasting
     Corporation", "Leaders of the European Union" name "BBC", "EU"). Only a whole choice: a
     choice with other words is named by its words."""
-    if _ACRONYM.match(choice):
+    if _ACRONYM.fullmatch(choice):
         # Initials of consecutive capitalised words anywhere in a run of them.
         wanted = choice.replace(".", "")
         return any(wanted in _initials(m.group(0)) for m in _CAPITALISED_NAME.finditer(text))

@@ -16,6 +16,7 @@ from bot.evaluation.news_quiz import (
     QuizScore,
     is_quiz_set,
     load_quiz,
+    names,
     quiz_metrics,
     run_quiz,
 )
@@ -192,8 +193,6 @@ def test_the_extractive_backend_holds_its_floor_on_realtimeqa(
 
 
 def test_a_choice_is_named_by_its_words_or_its_number_in_words() -> None:
-    from bot.evaluation.news_quiz import names
-
     assert names("Ten inmates escaped [1].", "10")
     assert names("one from Missouri and another from Texas", "Missouri and Texas")
     assert names("Ben & Jerry's co-founder quit", "Ben & Jerry’s")
@@ -201,8 +200,6 @@ def test_a_choice_is_named_by_its_words_or_its_number_in_words() -> None:
 
 
 def test_a_choice_is_named_by_its_initials_or_spelled_out() -> None:
-    from bot.evaluation.news_quiz import names
-
     assert names("Trump travelled to the U.K. for a state visit [1].", "United Kingdom")
     assert names("He visited the UK on Tuesday.", "United Kingdom")
     assert names("He is suing the British Broadcasting Corporation for $10 billion.", "BBC")
