@@ -18,6 +18,8 @@ RULES: dict[str, str] = {
                        "article mentions",
     "named_in_passages": "refuse a question naming something that none of the retrieved "
                          "passages mentions (though the corpus may)",
+    "figure_in_passages": "refuse a question that names its story by a figure (an amount, "
+                          "a count) that none of the retrieved passages states",
     "planned_day": "refuse an outcome question whose day the articles speak of only as planned",
     "answer_type": "refuse when no sentence holds the kind of value asked (an age, a "
                    "duration, a count), after looking deeper once",

@@ -99,6 +99,10 @@ class Tuning(BaseModel):
     deeper_factor: int = Field(3, ge=1, description=(
         "when no retrieved sentence holds the narrow kind of value asked (an age, a "
         "duration, a count), look once more this many times deeper"))
+    figure_tolerance: float = Field(0.10, ge=0, le=1, description=(
+        "a figure the question rounds ('nearly 200,000', 'more than 60 years') is stated by a "
+        "passage figure within this share of it (figure_in_passages); an exact one only by "
+        "the same value"))
     planned_share: float = Field(0.75, ge=0, le=1, description=(
         "an outcome question is refused when at least this share of the sentences naming "
         "its day speak of it as still to come"))

@@ -20,6 +20,7 @@ from bot.answering.evidence.answerability import (
     unknown_subject,
 )
 from bot.answering.evidence.conflicts import Conflict, Statement, find_conflict
+from bot.answering.evidence.figures import unstated_figure
 from bot.answering.evidence.sources_differ import with_conflict
 from bot.answering.retrieval import HybridRetriever, Retrieval
 from bot.answering.synthesizer import Synthesis, refusal
@@ -82,9 +83,9 @@ class EvidenceGatherer:
             unknown_subject(question, retrieval.keyword_index.knows)
         if missing:
             return self._refuse(question, retrieval, f"No article mentions “{missing}”.")
-        unnamed = self.unnamed_in_passages(question, retrieval)
-        if unnamed:
-            return self._refuse(question, retrieval, unnamed)
+        not_in_passages = self.missing_in_passages(question, retrieval)
+        if not_in_passages:
+            return self._refuse(question, retrieval, not_in_passages)
         planned_day = rules.on("planned_day") and \
             only_planned(question, (c.chunk.text for c in retrieval.chunks),
                          self.tuning.planned_share, self.tuning.planned_min_sentences)
@@ -135,16 +136,22 @@ class EvidenceGatherer:
         return find_conflict([statement(c) for c in result.chosen],
                              [statement(c) for c in result.near_top], question, self.tuning)
 
-    def unnamed_in_passages(self, question: str, retrieval: Retrieval) -> str | None:
+    def missing_in_passages(self, question: str, retrieval: Retrieval) -> str | None:
         """Why the retrieved passages cannot answer a question naming something none of them
-        mentions (``named_in_passages``), or None. In a large collection the corpus-wide
-        check passes almost every name; the passages are what an answer is made from."""
-        if not self.rules.on("named_in_passages"):
-            return None
-        unnamed = unknown_subject(question, passage_vocabulary(
-            f"{c.chunk.title} {c.chunk.text}" for c in retrieval.chunks).__contains__,
-            time_words=False)
-        return f"None of the closest articles mentions “{unnamed}”." if unnamed else None
+        mentions (``named_in_passages``) or identifying its story by a figure none of them
+        states (``figure_in_passages``), or None. In a large collection the corpus-wide check
+        passes almost every name; the passages are what an answer is made from."""
+        passages = [f"{c.chunk.title} {c.chunk.text}" for c in retrieval.chunks]
+        if self.rules.on("named_in_passages"):
+            unnamed = unknown_subject(question, passage_vocabulary(passages).__contains__,
+                                      time_words=False)
+            if unnamed:
+                return f"None of the closest articles mentions “{unnamed}”."
+        if self.rules.on("figure_in_passages"):
+            figure = unstated_figure(question, passages, self.tuning.figure_tolerance)
+            if figure:
+                return f"None of the closest articles gives the figure “{figure}”."
+        return None
 
     def _extract(self, standalone: str, retrieval: Retrieval) -> selection.ExtractiveResult:
         return selection.extract(standalone, retrieval.query_vector, retrieval.chunks,

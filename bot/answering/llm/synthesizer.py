@@ -99,12 +99,13 @@ class LLMSynthesizer:
     def _from_passages(self, question: str, standalone: str, retrieval: Retrieval,
                        on_token: Callable[[str], None] | None) -> Synthesis:
         """The model reads the passages and judges; see "passages" above."""
-        # The one word rule that holds here: passages that never name what the question is
-        # about cannot answer it, however the model reads them (a 1.5B model wraps the
-        # question's own premise around a fact of another story).
-        unnamed = self.rules.unnamed_in_passages(question, retrieval)
-        if unnamed:
-            return Synthesis(refusal(question, self.label, unnamed), retrieval)
+        # The word rules that hold here: passages that never name what the question is
+        # about, or never state the figure it names its story by, cannot answer it, however
+        # the model reads them (a 1.5B model wraps the question's own premise around a fact
+        # of another story).
+        not_in_passages = self.rules.missing_in_passages(question, retrieval)
+        if not_in_passages:
+            return Synthesis(refusal(question, self.label, not_in_passages), retrieval)
         sources = passage_windows(standalone, retrieval.query_vector, retrieval.chunks,
                                   self.rules.sentence_encoder, self.evidence_tokens,
                                   self.rules.tuning)

@@ -139,6 +139,19 @@ def test_passages_that_never_name_the_questions_subject_are_refused_before_the_m
     assert len(openai_server.requests_to("/chat/completions")) == 1
 
 
+def test_passages_that_never_state_the_questions_figure_are_refused_before_the_model(
+        indexed_corpus: IndexedCorpus, openai_server: FakeOpenAIServer) -> None:
+    # The articles plan a force of more than 10,000 troops, never 50,000.
+    question = "Who laid out plans for a western peacekeeping force of more than 50,000 troops?"
+    openai_server.responder = citing("force", "Starmer planned a force of 50,000 troops")
+    answer = _bot(indexed_corpus, openai_server).answer(question)
+    assert answer.refused and "gives the figure “50,000”" in answer.text
+    assert not openai_server.requests_to("/chat/completions")
+    switched_off = _bot(indexed_corpus, openai_server, NEWSBOT_RULES_OFF="figure_in_passages")
+    switched_off.answer(question)
+    assert len(openai_server.requests_to("/chat/completions")) == 1
+
+
 @pytest.mark.parametrize(("env", "expected"), [
     ({"NEWSBOT_LLM": "openai", "OPENAI_API_KEY": "sk-x"}, "passages"),
     ({"NEWSBOT_LLM": "openai", "OPENAI_BASE_URL": "http://127.0.0.1:8088/v1"}, "sentences"),

@@ -1,0 +1,105 @@
+"""Figures a question identifies its story by, and whether the passages state them.
+
+A news question often names its event by a figure: "A rare painting sold for $236 million at
+auction this week", "recalled nearly 200,000 vehicles", "closed all stores after more than 60
+years". Passages that never state that figure are about another story, however close their
+words: the same reasoning as a name none of them mentions (``named_in_passages``), for numbers.
+Numbers are compared by value, so "$236 million", "236 million dollars" and "$236,000,000" are
+one figure. A passage figure that rounds to the question's at the question's precision states
+it ("$236 million" is stated by "$236.4 million", "200,000" by "196,000": questions round
+silently), and a question that says it rounds ("nearly", "more than", "about") accepts a
+passage figure within ``Tuning.figure_tolerance`` of its own as well.
+
+Not figures: years (dates are the date rules' job), days of a month ("Nov. 4"), ordinals
+("4th"), numbers glued to a name ("G7", "COVID-19", "F-35"), and numbers below ten, which
+passages write in words as often as in digits.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from bot.answering.evidence.answer_types import MONTH_NAME
+
+_SCALES = {"thousand": 1e3, "million": 1e6, "billion": 1e9, "trillion": 1e12,
+           "mn": 1e6, "bn": 1e9}
+_MONTH = rf"(?:{MONTH_NAME}|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|Dec)\.?"
+_NUMBER = re.compile(
+    r"(?<![\w.,-])(?P<money>[$€£])?\s?(?P<digits>\d{1,3}(?:,\d{3})+|\d+)(?P<decimals>\.\d+)?"
+    r"(?:\s?(?P<scale>thousand|million|billion|trillion|bn|mn)\b)?"
+    r"(?P<after>[\w-]*)")
+_AFTER_MONTH = re.compile(rf"{_MONTH}\s?$", re.IGNORECASE)
+_APPROXIMATE = re.compile(
+    r"\b(?:nearly|almost|about|around|roughly|approximately|some|over|more than|less than|"
+    r"fewer than|under|at least|up to|close to|upwards of|just over|just under)\s*$",
+    re.IGNORECASE)
+_MIN_FIGURE = 10
+_YEARS = range(1000, 2101)
+
+
+@dataclass(frozen=True)
+class Figure:
+    text: str  # as the question writes it: "$236 million"
+    value: float
+    approximate: bool  # the question rounds it: "nearly 200,000"
+    # Half a unit of its last non-zero digit: "236 million" is 235.5 to 236.5 million.
+    precision: float = 0.0
+
+
+def figures(text: str) -> list[Figure]:
+    """The figures ``text`` states, in order (see the module's docstring for what is not)."""
+    found: list[Figure] = []
+    for match in _NUMBER.finditer(text):
+        if _is_date_or_name(text, match):
+            continue
+        before = text[max(0, match.start() - 20):match.start()]
+        found.append(Figure(text[match.start():match.start("after")].strip(), _value(match),
+                            bool(_APPROXIMATE.search(before)), _precision(match)))
+    return found
+
+
+def unstated_figure(question: str, passages: Iterable[str], tolerance: float) -> str | None:
+    """The first figure of ``question`` that none of ``passages`` states, or None."""
+    asked = [f for f in figures(question) if f.value >= _MIN_FIGURE]
+    if not asked:
+        return None
+    stated = [f.value for passage in passages for f in figures(passage)]
+    for figure in asked:
+        slack = max(figure.precision, tolerance * figure.value if figure.approximate else 0.0)
+        if not any(abs(value - figure.value) <= slack + 1e-9 for value in stated):
+            return figure.text
+    return None
+
+
+def _value(match: re.Match[str]) -> float:
+    number = float(match.group("digits").replace(",", "") + (match.group("decimals") or ""))
+    scale = match.group("scale")
+    if scale:
+        number *= _SCALES[scale.lower()]
+    return number
+
+
+def _precision(match: re.Match[str]) -> float:
+    digits = match.group("digits").replace(",", "")
+    decimals = (match.group("decimals") or "")[1:]
+    if decimals.rstrip("0"):
+        unit = 10.0 ** -len(decimals.rstrip("0"))
+    else:
+        unit = 10.0 ** (len(digits) - len(digits.rstrip("0")))
+    scale = match.group("scale")
+    return unit / 2 * (_SCALES[scale.lower()] if scale else 1.0)
+
+
+def _is_date_or_name(text: str, match: re.Match[str]) -> bool:
+    after = match.group("after")
+    if after and not after.startswith("-"):
+        return True  # "4th", "1990s", "2nd": an ordinal or glued to a word ("16-pound" is not)
+    if match.start() > 0 and text[match.start() - 1] in "-/":
+        return True  # "COVID-19", "F-35", "9/11"
+    plain = not (match.group("money") or match.group("scale") or match.group("decimals")
+                 or "," in match.group("digits"))
+    if plain and int(match.group("digits")) in _YEARS:
+        return True
+    return bool(_AFTER_MONTH.search(text[max(0, match.start() - 12):match.start()]))
