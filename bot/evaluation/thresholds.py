@@ -48,7 +48,7 @@ REGRESSION_FLOOR: Final[dict[str, float]] = {
 #: A measuring stick, not a target: nothing is tuned to its questions.
 QUIZ_FLOOR: Final[dict[str, float]] = {
     "answerable_right": 0.55,  # measured 0.578 (52 of 90); two questions of slack
-    "refused_right": 8,  # measured 9 of 15
+    "refused_right": 9,  # measured 10 of 15
 }
 
 #: Chunks retrieved per question by the gate; ``hit@5`` is measured at this depth.

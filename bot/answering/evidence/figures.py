@@ -8,7 +8,9 @@ Numbers are compared by value, so "$236 million", "236 million dollars" and "$23
 one figure. A passage figure that rounds to the question's at the question's precision states
 it ("$236 million" is stated by "$236.4 million", "200,000" by "196,000": questions round
 silently), and a question that says it rounds ("nearly", "more than", "about") accepts a
-passage figure within ``Tuning.figure_tolerance`` of its own as well.
+passage figure within ``Tuning.figure_tolerance`` of its own as well. The figure must be stated
+in a sentence sharing a content word with the question: the evacuation of "almost 200,000
+people" does not state a recall of "nearly 200,000 vehicles".
 
 Not figures: years (dates are the date rules' job), days of a month ("Nov. 4"), ordinals
 ("4th"), numbers glued to a name ("G7", "COVID-19", "F-35"), and numbers below ten, which
@@ -22,6 +24,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from bot.answering.evidence.answer_types import MONTH_NAME
+from ingest.sentences import split_sentences
+from ingest.text_terms import terms
 
 _SCALES = {"thousand": 1e3, "million": 1e6, "billion": 1e9, "trillion": 1e12,
            "mn": 1e6, "bn": 1e9}
@@ -61,11 +65,16 @@ def figures(text: str) -> list[Figure]:
 
 
 def unstated_figure(question: str, passages: Iterable[str], tolerance: float) -> str | None:
-    """The first figure of ``question`` that none of ``passages`` states, or None."""
+    """The first figure of ``question`` that none of ``passages`` states in a sentence sharing
+    a word with the question, or None."""
     asked = [f for f in figures(question) if f.value >= _MIN_FIGURE]
     if not asked:
         return None
-    stated = [f.value for passage in passages for f in figures(passage)]
+    # A figure states the question's only in a sentence about something the question names:
+    # "down from almost 200,000 people" does not state "recalled nearly 200,000 vehicles".
+    wanted = {t for t in terms(question) if not t[:1].isdigit()}
+    stated = [f.value for passage in passages for sentence in split_sentences(passage)
+              if wanted & set(terms(sentence.text)) for f in figures(sentence.text)]
     for figure in asked:
         slack = max(figure.precision, tolerance * figure.value if figure.approximate else 0.0)
         if not any(abs(value - figure.value) <= slack + 1e-9 for value in stated):

@@ -58,6 +58,13 @@ def test_small_numbers_and_questions_without_figures_are_never_unstated() -> Non
     assert unstated_figure("Who signed the accord?", ["Nobody."], TOLERANCE) is None
 
 
+def test_a_figure_stated_about_something_else_is_unstated() -> None:
+    # The same number, in a sentence sharing no word with the question: another story.
+    passages = ["Evacuations dropped to 92,000, down from almost 200,000 people days ago."]
+    assert unstated_figure("Which automaker recalled nearly 200,000 vehicles?", passages,
+                           TOLERANCE) == "200,000"
+
+
 def test_an_exact_figure_is_not_stated_by_a_near_one() -> None:
     assert unstated_figure("Who died at age 84?", ["He died at 85."], TOLERANCE) == "84"
 
