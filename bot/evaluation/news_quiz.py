@@ -135,9 +135,17 @@ def _names_by_initials(text: str, choice: str) -> bool:
 
 def _plain(text: str) -> str:
     """Unicode composed the same way, curly quotes straight, numbers up to twenty as digits
-    ("Ten inmates escaped" names the choice "10")."""
+    ("Ten inmates escaped" names the choice "10"), a number's thousands separators dropped
+    ("$2,000" is one number, not a "2" and a "000"), citation markers out ("[3]" names no
+    choice "3")."""
     plain = unicodedata.normalize("NFKC", text).translate(_QUOTES)
+    plain = _MARKER.sub(" ", plain)
+    plain = _THOUSANDS.sub("", plain)
     return _NUMBER_WORD.sub(lambda m: str(_NUMBER_WORDS.index(m.group(0).lower())), plain)
+
+
+_MARKER = re.compile(r"\[\d+(?:\s*,\s*\d+)*\]")
+_THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}\b)")
 
 
 _NUMBER_WORDS = ("zero one two three four five six seven eight nine ten eleven twelve "

@@ -47,7 +47,7 @@ REGRESSION_FLOOR: Final[dict[str, float]] = {
 #: change that loses answers or refusals on news nobody here wrote fails CI.
 #: A measuring stick, not a target: nothing is tuned to its questions.
 QUIZ_FLOOR: Final[dict[str, float]] = {
-    "answerable_right": 0.55,  # measured 0.578 (52 of 90); two questions of slack
+    "answerable_right": 0.57,  # measured 0.600 (54 of 90); two questions of slack
     "refused_right": 9,  # measured 10 of 15
 }
 

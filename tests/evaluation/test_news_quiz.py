@@ -199,6 +199,16 @@ def test_a_choice_is_named_by_its_words_or_its_number_in_words() -> None:
     assert not names("Tesla awarded Musk a pay package", "Tesla’s Elon Musk")
 
 
+def test_citation_markers_and_thousands_separators_name_no_choice() -> None:
+    # "[3]" is a citation, not the number 3; "$2,000" is one number, not "2" and "000" (with
+    # the "1" of "[1]" it used to name "$1,000" too).
+    answer = "Ten men escaped [1]. The jail was searched [2]. Two were caught [3]."
+    assert names(answer, "10") and not names(answer, "3")
+    checks = "Checks of $2,000 were promised [1]."
+    assert names(checks, "$2,000") and not names(checks, "$1,000")
+    assert names("a $1,000,000 prize", "$1,000,000") and not names("a $1,000,000 prize", "$1,000")
+
+
 def test_a_choice_is_named_by_its_initials_or_spelled_out() -> None:
     assert names("Trump travelled to the U.K. for a state visit [1].", "United Kingdom")
     assert names("He visited the UK on Tuesday.", "United Kingdom")
