@@ -28,7 +28,8 @@ _UNIT = r"(?:second|minute|hour|day|night|week|fortnight|month|year|decade|centu
 WEEKDAY = r"(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)"
 MONTH_NAME = (r"(?:January|February|March|April|May|June|July|August|September|October|"
               r"November|December)")
-_MONTH = rf"(?:{MONTH_NAME}|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|Dec)\.?"
+# A month's name, or as news abbreviates it ("Sept.", "Nov").
+MONTH = rf"(?:{MONTH_NAME}|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|Dec)\.?"
 
 
 class AnswerType(Enum):
@@ -73,8 +74,8 @@ _QUANTITY = re.compile(rf"\b{_NUMBER}\b|\b\d+%|[$€£]\s?\d", re.I)
 _VALUE_PATTERNS: dict[AnswerType, re.Pattern[str]] = {
     AnswerType.DURATION: re.compile(
         rf"\b{_NUMBER}[- ]{_UNIT}\b|\b(?:for|over|within|after) (?:{_UNIT}|(?:a|an|several|"
-        rf"many|some) {_UNIT})\b|\bsince (?:\d{{4}}|{_MONTH}|{WEEKDAY}|last)\b"
-        rf"|\b(?:until|till|through) (?:\d{{4}}|{_MONTH}|the end of)\b", re.I),
+        rf"many|some) {_UNIT})\b|\bsince (?:\d{{4}}|{MONTH}|{WEEKDAY}|last)\b"
+        rf"|\b(?:until|till|through) (?:\d{{4}}|{MONTH}|the end of)\b", re.I),
     AnswerType.AGE: re.compile(
         r"\b\d{1,3}[- ]years?[- ]old\b|\baged? \d{1,3}\b|\bage of \d{1,3}\b|"
         r"[A-Z][a-z]+,\s\d{1,3},\s"),  # "Zelensky, 47, said…"
@@ -84,7 +85,7 @@ _VALUE_PATTERNS: dict[AnswerType, re.Pattern[str]] = {
         rf"trillion|bn|m))?\s{_CURRENCY_WORDS}\b", re.I),
     AnswerType.SIZE: _QUANTITY,
     AnswerType.TIME: re.compile(
-        rf"\b{WEEKDAY}\b|\b{_MONTH}(?:\s\d{{1,2}})?\b|\b(?:1[0-9]|20)\d{{2}}s?\b|"
+        rf"\b{WEEKDAY}\b|\b{MONTH}(?:\s\d{{1,2}})?\b|\b(?:1[0-9]|20)\d{{2}}s?\b|"
         rf"\b\d{{1,2}}(?:st|nd|rd|th) century\b|\b(?:yesterday|today|tomorrow|tonight|"
         rf"(?:last|next|this|earlier this|later this) (?:week|month|year|weekend|morning)|"
         rf"{_NUMBER} {_UNIT} (?:ago|later|earlier))\b", re.I),

@@ -23,18 +23,17 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from bot.answering.evidence.answer_types import MONTH_NAME
+from bot.answering.evidence.answer_types import MONTH
 from ingest.sentences import split_sentences
 from ingest.text_terms import terms
 
 _SCALES = {"thousand": 1e3, "million": 1e6, "billion": 1e9, "trillion": 1e12,
            "mn": 1e6, "bn": 1e9}
-_MONTH = rf"(?:{MONTH_NAME}|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|Dec)\.?"
 _NUMBER = re.compile(
     r"(?<![\w.,-])(?P<money>[$€£])?\s?(?P<digits>\d{1,3}(?:,\d{3})+|\d+)(?P<decimals>\.\d+)?"
     r"(?:\s?(?P<scale>thousand|million|billion|trillion|bn|mn)\b)?"
     r"(?P<after>[\w-]*)")
-_AFTER_MONTH = re.compile(rf"{_MONTH}\s?$", re.IGNORECASE)
+_AFTER_MONTH = re.compile(rf"{MONTH}\s?$", re.IGNORECASE)
 _APPROXIMATE = re.compile(
     r"\b(?:nearly|almost|about|around|roughly|approximately|some|over|more than|less than|"
     r"fewer than|under|at least|up to|close to|upwards of|just over|just under)\s*$",
