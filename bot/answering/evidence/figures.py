@@ -5,16 +5,16 @@ auction this week", "recalled nearly 200,000 vehicles", "closed all stores after
 years". Passages that never state that figure are about another story, however close their
 words: the same reasoning as a name none of them mentions (``named_in_passages``), for numbers.
 Numbers are compared by value, so "$236 million", "236 million dollars" and "$236,000,000" are
-one figure. A passage figure that rounds to the question's at the question's precision states
-it ("$236 million" is stated by "$236.4 million", "200,000" by "196,000": questions round
-silently), and a question that says it rounds ("nearly", "more than", "about") accepts a
-passage figure within ``Tuning.figure_tolerance`` of its own as well. The figure must be stated
-in a sentence sharing a content word with the question: the evacuation of "almost 200,000
-people" does not state a recall of "nearly 200,000 vehicles".
+one figure, and so are "12" and "a dozen". A passage figure that rounds to the question's at the
+question's precision states it ("$236 million" is stated by "$236.4 million", "200,000" by
+"196,000": questions round silently), and a question that says it rounds ("nearly", "more
+than", "about") accepts a passage figure within ``Tuning.figure_tolerance`` of its own as well.
+The figure must be stated in a sentence sharing a content word with the question: the
+evacuation of "almost 200,000 people" does not state a recall of "nearly 200,000 vehicles".
 
 Not figures: years (dates are the date rules' job), days of a month ("Nov. 4"), ordinals
-("4th"), numbers glued to a name ("G7", "COVID-19", "F-35"), and numbers below ten, which
-passages write in words as often as in digits.
+("4th") and numbers glued to a name ("G7", "COVID-19", "F-35"). A question's number below ten
+names no story ("two teams", "3 years"): too common to tell one from another.
 """
 
 from __future__ import annotations
@@ -38,6 +38,16 @@ _APPROXIMATE = re.compile(
     r"\b(?:nearly|almost|about|around|roughly|approximately|some|over|more than|less than|"
     r"fewer than|under|at least|up to|close to|upwards of|just over|just under)\s*$",
     re.IGNORECASE)
+# Numbers news writes in words; "a dozen" is twelve.
+_WORD_VALUES = {w: float(v) for v, w in enumerate(
+    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
+    "fifteen sixteen seventeen eighteen nineteen twenty".split())} | {
+    "thirty": 30.0, "forty": 40.0, "fifty": 50.0, "sixty": 60.0, "seventy": 70.0,
+    "eighty": 80.0, "ninety": 90.0, "hundred": 100.0, "a hundred": 100.0, "dozen": 12.0,
+    "a dozen": 12.0}
+_WORD_NUMBER = re.compile(
+    rf"\b(?P<word>{'|'.join(sorted(_WORD_VALUES, key=len, reverse=True))})"
+    r"(?:\s(?P<scale>thousand|million|billion|trillion))?\b", re.IGNORECASE)
 _MIN_FIGURE = 10
 _YEARS = range(1000, 2101)
 
@@ -53,14 +63,24 @@ class Figure:
 
 def figures(text: str) -> list[Figure]:
     """The figures ``text`` states, in order (see the module's docstring for what is not)."""
-    found: list[Figure] = []
+    found: list[tuple[int, Figure]] = []
     for match in _NUMBER.finditer(text):
         if _is_date_or_name(text, match):
             continue
-        before = text[max(0, match.start() - 20):match.start()]
-        found.append(Figure(text[match.start():match.start("after")].strip(), _value(match),
-                            bool(_APPROXIMATE.search(before)), _precision(match)))
-    return found
+        found.append((match.start(), Figure(
+            text[match.start():match.start("after")].strip(), _value(match),
+            _rounded(text, match.start()), _precision(match))))
+    for match in _WORD_NUMBER.finditer(text):
+        scale = _SCALES[match.group("scale").lower()] if match.group("scale") else 1.0
+        found.append((match.start(), Figure(
+            match.group(0), _WORD_VALUES[match.group("word").lower()] * scale,
+            _rounded(text, match.start()), 0.5 * scale)))
+    return [figure for _, figure in sorted(found, key=lambda item: item[0])]
+
+
+def _rounded(text: str, start: int) -> bool:
+    """Whether the figure starting at ``start`` is said to be rounded ("nearly", "over")."""
+    return bool(_APPROXIMATE.search(text[max(0, start - 20):start]))
 
 
 def unstated_figure(question: str, passages: Iterable[str], tolerance: float) -> str | None:

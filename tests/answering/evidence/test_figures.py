@@ -18,6 +18,9 @@ TOLERANCE = 0.10
     ("the nearly $1.8 billion Powerball jackpot", [("$1.8 billion", 1.8e9, True)]),
     ("A 10-year-old girl and a 16-pound turkey", [("10", 10, False), ("16", 16, False)]),
     ("236 million dollars", [("236 million", 236e6, False)]),
+    # In words, as news writes small numbers and round ones.
+    ("Ten inmates and a dozen guards", [("Ten", 10, False), ("a dozen", 12, False)]),
+    ("nearly one million people", [("one million", 1e6, True)]),
 ])
 def test_figures_are_read_by_value(text: str, expected: list[tuple[str, float, bool]]) -> None:
     assert [(f.text, f.value, f.approximate) for f in figures(text)] == expected
@@ -46,13 +49,14 @@ def test_a_figure_no_passage_states_is_unstated() -> None:
     # Written another way: the same value.
     ("Who was offered a $1 trillion pay package?", "a pay package worth $1,000,000,000,000"),
     ("Which leader convened 29 global leaders?", "Starmer convened 29 global leaders."),
+    ("Why were 12 protesters arrested?", "Police arrested a dozen protesters on Monday."),
 ])
 def test_a_figure_a_passage_states_in_its_own_way_is_stated(question: str, passage: str) -> None:
     assert unstated_figure(question, [passage], TOLERANCE) is None
 
 
 def test_small_numbers_and_questions_without_figures_are_never_unstated() -> None:
-    # Below ten, passages write numbers in words as often as in digits.
+    # A number below ten is too common to name a story.
     assert unstated_figure("Which 3 countries signed?", ["Three countries signed."],
                            TOLERANCE) is None
     assert unstated_figure("Who signed the accord?", ["Nobody."], TOLERANCE) is None
