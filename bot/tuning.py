@@ -59,7 +59,8 @@ class Tuning(BaseModel):
     max_candidates: int = Field(6, ge=1, description=(
         "sentences embedded per answer, the best by keyword overlap and chunk rank; on the "
         "golden set 6 answered best and fastest (24: fact accuracy 0.773, p50 446 ms; 12: "
-        "0.795, 272 ms; 8: 0.818, 155 ms; 6: 0.818, 128 ms; 4: 0.795, 86 ms)"))
+        "0.795, 272 ms; 8: 0.818, 155 ms; 6: 0.818, 128 ms; 4: 0.795, 86 ms); on all five "
+        "sets 10, 20 and 40 each lose a RealTimeQA answer (docs/evaluation.md)"))
     min_words: int = Field(4, ge=1, description="a shorter sentence is never quoted")
     dense_weight: float = Field(0.65, ge=0, description=(
         "weight of a sentence's embedding similarity to the question in its score (with "
