@@ -25,6 +25,13 @@ told also
 )
 
 
+# Numbers news writes in words, in order of value ("ten" is 10): read as numbers by the
+# answering rules (bot/answering/evidence/figures.py) and by the quiz scorer alike.
+SMALL_NUMBER_WORDS = tuple(
+    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
+    "fifteen sixteen seventeen eighteen nineteen twenty".split())
+
+
 @lru_cache(maxsize=1)
 def _stemmer() -> object:
     import Stemmer  # PyStemmer: C Snowball stemmer, ~1 µs a word

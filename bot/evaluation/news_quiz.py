@@ -31,11 +31,12 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+from bot.answering.markers import strip_markers
 from bot.evaluation.golden import contains_phrase
 from bot.evaluation.metrics import CitationCheck, citation_checks, percentile
 from bot.models import Answer, DateRange
 from ingest.errors import BadInputError
-from ingest.text_terms import terms
+from ingest.text_terms import SMALL_NUMBER_WORDS, terms
 
 ANSWERABLE = "answerable"
 REFUSE = "refuse"
@@ -139,18 +140,12 @@ def _plain(text: str) -> str:
     ("$2,000" is one number, not a "2" and a "000"), citation markers out ("[3]" names no
     choice "3")."""
     plain = unicodedata.normalize("NFKC", text).translate(_QUOTES)
-    plain = _MARKER.sub(" ", plain)
-    plain = _THOUSANDS.sub("", plain)
-    return _NUMBER_WORD.sub(lambda m: str(_NUMBER_WORDS.index(m.group(0).lower())), plain)
+    plain = _THOUSANDS.sub("", strip_markers(plain, " "))
+    return _NUMBER_WORD.sub(lambda m: str(SMALL_NUMBER_WORDS.index(m.group(0).lower())), plain)
 
 
-_MARKER = re.compile(r"\[\d+(?:\s*,\s*\d+)*\]")
 _THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}\b)")
-
-
-_NUMBER_WORDS = ("zero one two three four five six seven eight nine ten eleven twelve "
-                 "thirteen fourteen fifteen sixteen seventeen eighteen nineteen twenty").split()
-_NUMBER_WORD = re.compile(rf"\b(?:{'|'.join(_NUMBER_WORDS)})\b", re.IGNORECASE)
+_NUMBER_WORD = re.compile(rf"\b(?:{'|'.join(SMALL_NUMBER_WORDS)})\b", re.IGNORECASE)
 
 
 _QUOTES = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"'})

@@ -25,12 +25,12 @@ from dataclasses import dataclass
 
 from bot.answering.evidence.answer_types import MONTH
 from ingest.sentences import split_sentences
-from ingest.text_terms import terms
+from ingest.text_terms import SMALL_NUMBER_WORDS, terms
 
 _SCALES = {"thousand": 1e3, "million": 1e6, "billion": 1e9, "trillion": 1e12,
            "mn": 1e6, "bn": 1e9}
 _NUMBER = re.compile(
-    r"(?<![\w.,-])(?P<money>[$€£])?\s?(?P<digits>\d{1,3}(?:,\d{3})+|\d+)(?P<decimals>\.\d+)?"
+    r"(?<![\w.,/-])(?P<money>[$€£])?\s?(?P<digits>\d{1,3}(?:,\d{3})+|\d+)(?P<decimals>\.\d+)?"
     r"(?:\s?(?P<scale>thousand|million|billion|trillion|bn|mn)\b)?"
     r"(?P<after>[\w-]*)")
 _AFTER_MONTH = re.compile(rf"{MONTH}\s?$", re.IGNORECASE)
@@ -39,9 +39,7 @@ _APPROXIMATE = re.compile(
     r"fewer than|under|at least|up to|close to|upwards of|just over|just under)\s*$",
     re.IGNORECASE)
 # Numbers news writes in words; "a dozen" is twelve.
-_WORD_VALUES = {w: float(v) for v, w in enumerate(
-    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
-    "fifteen sixteen seventeen eighteen nineteen twenty".split())} | {
+_WORD_VALUES = {w: float(v) for v, w in enumerate(SMALL_NUMBER_WORDS)} | {
     "thirty": 30.0, "forty": 40.0, "fifty": 50.0, "sixty": 60.0, "seventy": 70.0,
     "eighty": 80.0, "ninety": 90.0, "hundred": 100.0, "a hundred": 100.0, "dozen": 12.0,
     "a dozen": 12.0}
@@ -71,7 +69,7 @@ def figures(text: str) -> list[Figure]:
             text[match.start():match.start("after")].strip(), _value(match),
             _rounded(text, match.start()), _precision(match))))
     for match in _WORD_NUMBER.finditer(text):
-        scale = _SCALES[match.group("scale").lower()] if match.group("scale") else 1.0
+        scale = _scale(match)
         found.append((match.start(), Figure(
             match.group(0), _WORD_VALUES[match.group("word").lower()] * scale,
             _rounded(text, match.start()), 0.5 * scale)))
@@ -101,31 +99,27 @@ def unstated_figure(question: str, passages: Iterable[str], tolerance: float) ->
     return None
 
 
-def _value(match: re.Match[str]) -> float:
-    number = float(match.group("digits").replace(",", "") + (match.group("decimals") or ""))
+def _scale(match: re.Match[str]) -> float:
     scale = match.group("scale")
-    if scale:
-        number *= _SCALES[scale.lower()]
-    return number
+    return _SCALES[scale.lower()] if scale else 1.0
+
+
+def _value(match: re.Match[str]) -> float:
+    digits = match.group("digits").replace(",", "")
+    return float(digits + (match.group("decimals") or "")) * _scale(match)
 
 
 def _precision(match: re.Match[str]) -> float:
     digits = match.group("digits").replace(",", "")
-    decimals = (match.group("decimals") or "")[1:]
-    if decimals.rstrip("0"):
-        unit = 10.0 ** -len(decimals.rstrip("0"))
-    else:
-        unit = 10.0 ** (len(digits) - len(digits.rstrip("0")))
-    scale = match.group("scale")
-    return unit / 2 * (_SCALES[scale.lower()] if scale else 1.0)
+    decimals = (match.group("decimals") or "")[1:].rstrip("0")
+    unit = 10.0 ** -len(decimals) if decimals else 10.0 ** (len(digits) - len(digits.rstrip("0")))
+    return unit / 2 * _scale(match)
 
 
 def _is_date_or_name(text: str, match: re.Match[str]) -> bool:
     after = match.group("after")
     if after and not after.startswith("-"):
         return True  # "4th", "1990s", "2nd": an ordinal or glued to a word ("16-pound" is not)
-    if match.start() > 0 and text[match.start() - 1] in "-/":
-        return True  # "COVID-19", "F-35", "9/11"
     plain = not (match.group("money") or match.group("scale") or match.group("decimals")
                  or "," in match.group("digits"))
     if plain and int(match.group("digits")) in _YEARS:
