@@ -30,6 +30,8 @@ RULES: dict[str, str] = {
                   "to its asking sentence",
     "recent_first": "a question about the present is answered from the last "
                     "Tuning.recent_days first, older articles only when those don't answer",
+    "yes_no": "a yes-or-no question is answered Yes or No when a quoted sentence states its "
+              "whole claim (No when negated there); the LLM is asked for the verdict",
     "conflicts": "when near-top sentences of two articles state different values for one "
                  "thing, the answer says so and cites each side with its date",
     "quote_fallback": "LLM: a reply no source states gives way to the rules' quotes (off: "

@@ -22,6 +22,8 @@ from bot.answering.evidence.answerability import (
 from bot.answering.evidence.conflicts import Conflict, Statement, find_conflict
 from bot.answering.evidence.figures import unstated_figure
 from bot.answering.evidence.sources_differ import with_conflict
+from bot.answering.evidence.yes_no import verdict, with_verdict
+from bot.answering.question_parts import asked_part
 from bot.answering.retrieval import HybridRetriever, Retrieval
 from bot.answering.synthesizer import Synthesis, refusal
 from bot.models import Answer
@@ -109,7 +111,11 @@ class EvidenceGatherer:
             return self._refuse(question, retrieval)
         cited = resolve_citations(result.raw_text, retrieval.chunks, quotes=result.quotes,
                                   tuning=self.tuning)
-        answer = Answer(question=question, text=cited.text, note=selection.NOTE,
+        word = verdict(asked_part(question, self.tuning.min_asking_words),
+                       [c.text for c in result.chosen], self.tuning.stem_chars) \
+            if rules.on("yes_no") else None
+        answer = Answer(question=question, text=with_verdict(word, cited.text),
+                        note=selection.NOTE,
                         citations=cited.citations, backend=self.label,
                         unsupported_citations=cited.unsupported)
         conflict = self._conflict(question, result, retrieval)

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from bot.answering.evidence.yes_no import asks_yes_no
 from bot.answering.headlines import headline
+from bot.answering.question_parts import asked_part
 from bot.answering.retrieval import RetrievedChunk
 from bot.models import Turn
 from prompts import load_prompt
@@ -30,19 +32,24 @@ def format_sources(sources: Sequence[RetrievedChunk]) -> str:
     return "\n".join(parts)
 
 
-def answer_messages(question: str, sources: Sequence[RetrievedChunk]) -> list[dict[str, str]]:
+def answer_messages(question: str, sources: Sequence[RetrievedChunk],
+                    yes_no_hint: bool = True) -> list[dict[str, str]]:
     """The system rules, one worked example as a turn of the conversation, then the sources
     and question. The example shows the wanted form (a sentence that states the answer, its
     marker after it): with the form described in the rules alone ("like [1] or [2][3]"), the
     1.5B model answered 16 of 44 golden questions with markers and no words, often that very
     example (docs/evaluation.md). The rules and the example are the same for every question,
-    so llama.cpp keeps their prefill in its cache and only the sources cost time."""
+    so llama.cpp keeps their prefill in its cache and only the sources cost time. A yes-or-no
+    question gets one more line after it, asking for the verdict first (``yes_no_hint``)."""
+    question_block = load_prompt("answer_user").format(sources=format_sources(sources),
+                                                       question=question)
+    if yes_no_hint and asks_yes_no(asked_part(question)):
+        question_block += load_prompt("answer_yes_no")
     return [
         {"role": "system", "content": load_prompt("answer_system")},
         {"role": "user", "content": load_prompt("answer_example_question")},
         {"role": "assistant", "content": load_prompt("answer_example_reply")},
-        {"role": "user", "content": load_prompt("answer_user").format(
-            sources=format_sources(sources), question=question)},
+        {"role": "user", "content": question_block},
     ]
 
 

@@ -48,6 +48,12 @@ from bot.answering.evidence.for_model import (
 )
 from bot.answering.evidence.gatherer import EvidenceGatherer
 from bot.answering.evidence.sources_differ import with_conflict
+from bot.answering.evidence.yes_no import (
+    asks_yes_no,
+    consistent,
+    split_verdict,
+    with_verdict,
+)
 from bot.answering.llm.chat_model import ChatModel
 from bot.answering.llm.grounding import ground
 from bot.answering.llm.messages import NOT_COVERED, answer_messages, condense_messages
@@ -57,9 +63,13 @@ from bot.answering.llm.reply import (
     is_refusal,
     lacks_substance,
 )
+from bot.answering.markers import strip_markers
+from bot.answering.question_parts import asked_part
 from bot.answering.retrieval import Retrieval, RetrievedChunk
 from bot.answering.synthesizer import Synthesis, refusal
 from bot.models import Answer, Turn
+from ingest.sentences import split_sentences
+from ingest.text_terms import terms
 
 log = logging.getLogger(__name__)
 
@@ -111,7 +121,7 @@ class LLMSynthesizer:
                                   self.rules.tuning)
         if not sources:
             return Synthesis(refusal(question, self.label), retrieval)
-        raw = self.chat_model.chat(answer_messages(standalone, sources),
+        raw = self.chat_model.chat(answer_messages(standalone, sources, self._yes_no),
                                    _held_while_not_covered(on_token))
         if _says_not_covered(raw):
             return Synthesis(refusal(question, self.label, MODEL_FOUND_NONE), retrieval)
@@ -141,14 +151,14 @@ class LLMSynthesizer:
             chosen = newest_article_only(chosen)
         sources = evidence_sources(quoted.retrieval.chunks, chosen)
         streamed = _held_while_not_covered(on_token)
-        raw = self.chat_model.chat(answer_messages(standalone, sources), streamed)
+        raw = self.chat_model.chat(answer_messages(standalone, sources, self._yes_no), streamed)
         if _says_not_covered(raw):
             # The chosen sentences missed it (a paraphrased question): one more look, at the
             # whole retrieved passages. Slower, but only for these questions.
             sources = passage_windows(standalone, quoted.retrieval.query_vector,
                                       quoted.retrieval.chunks, self.rules.sentence_encoder,
                                       self.evidence_tokens, self.rules.tuning)
-            raw = self.chat_model.chat(answer_messages(standalone, sources), streamed)
+            raw = self.chat_model.chat(answer_messages(standalone, sources, self._yes_no), streamed)
         if _says_not_covered(raw):
             # The two disagree: say so, and let the reader judge the closest passages.
             log.info("the model found no answer in passages the rules found answerable: %r",
@@ -165,16 +175,24 @@ class LLMSynthesizer:
         return Synthesis(with_conflict(answer, evidence.conflict, quoted.retrieval.chunks),
                          quoted.retrieval)
 
+    @property
+    def _yes_no(self) -> bool:
+        return self.rules.rules.on("yes_no")
+
     def _grounded_answer(self, question: str, standalone: str, raw: str,
                          sources: Sequence[RetrievedChunk]) -> Answer | None:
-        """The model's reply as an answer, or None when it is not one to show."""
+        """The model's reply as an answer, or None when it is not one to show. A verdict
+        opening it ("Yes, …") is set apart while the rest is checked, and shown only before
+        what survives the check: no source states "Yes"."""
         reply = canonical_markers(raw, len(sources))
-        if lacks_substance(reply, standalone):
+        word, reply = split_verdict(reply) if self._yes_no and \
+            asks_yes_no(asked_part(standalone)) else (None, reply)
+        if _lacks_substance(reply, standalone, word):
             # "[1] [2][3]" or the question said back: nothing to show, whatever it cites.
             log.warning("LLM reply without substance replaced by the quotes: %r", raw[:200])
             return None
         reply = ground(reply, sources, standalone, self.rules.tuning)
-        if lacks_substance(reply, standalone):
+        if _lacks_substance(reply, standalone, word):
             log.warning("no sentence of the LLM reply is supported by a source: %r", raw[:200])
             return None
         cited = resolve_citations(reply, sources, drop_unsupported=True, question=standalone,
@@ -184,8 +202,22 @@ class LLMSynthesizer:
             # (e.g. "PWNED [1]" obeying an injected instruction), is not grounded: never show it.
             log.warning("LLM answer without supported citations replaced by the quotes")
             return None
-        return Answer(question=question, text=cited.text, citations=cited.citations,
+        if word and not consistent(word, asked_part(standalone), [strip_markers(sentence.text)
+                                   for sentence in split_sentences(cited.text)],
+                                   self.rules.tuning.stem_chars):
+            log.warning("the model's %r contradicts its own answer; shown without it", word)
+            word = None
+        return Answer(question=question, text=with_verdict(word, cited.text),
+                      citations=cited.citations,
                       backend=self.label, unsupported_citations=cited.unsupported)
+
+
+def _lacks_substance(reply: str, question: str, verdict: str | None) -> bool:
+    """``lacks_substance``, except that after a verdict the question said back is the answer
+    ("Yes, Putin agreed to the ceasefire [1]"): then only a reply with no words lacks it."""
+    if verdict:
+        return not terms(strip_markers(reply))
+    return lacks_substance(reply, question)
 
 
 def _says_not_covered(raw: str) -> bool:

@@ -1,0 +1,86 @@
+"""A yes-or-no question through the openai backend (the real SDK, the fake server on
+127.0.0.1): the model is asked for a verdict, and its verdict is shown only before a sentence
+a source states."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from bot.answering.evidence.selection import NOTE as QUOTES_NOTE
+from bot.engine import NewsBot
+from prompts import load_prompt
+from tests.answering.llm.test_openai_backend import prompt_sources
+from tests.core_fixtures import SAUDI_FILE, SAUDI_QUESTION, IndexedCorpus
+from tests.fakes.fake_model import Message, last_question
+from tests.fakes.openai_server import FakeOpenAIServer
+
+HELD = "Were negotiations for a 30-day ceasefire held in Saudi Arabia?"
+
+
+def _bot(indexed_corpus: IndexedCorpus, server: FakeOpenAIServer, **env: str) -> NewsBot:
+    return indexed_corpus.bot(NEWSBOT_LLM="openai", OPENAI_BASE_URL=server.base_url,
+                              OPENAI_API_KEY="test", NEWSBOT_LLM_MAX_RETRIES="1",
+                              NEWSBOT_LLM_EVIDENCE="passages", **env)
+
+
+def _saying(reply: str) -> Callable[[list[Message]], str]:
+    """A model replying ``reply``, ``{n}`` the prompt's number for the Saudi article."""
+    def respond(messages: list[Message]) -> str:
+        saudi = next(n for n, (file, _) in prompt_sources(messages).items()
+                     if file == SAUDI_FILE)
+        return reply.format(n=saudi)
+    return respond
+
+
+def test_the_model_is_asked_for_a_verdict_and_it_opens_the_answer(
+        indexed_corpus: IndexedCorpus, openai_server: FakeOpenAIServer) -> None:
+    prompts: list[str] = []
+
+    def respond(messages: list[Message]) -> str:
+        prompts.append(last_question(messages))
+        return _saying("Yes, negotiations for a 30-day ceasefire were held in Saudi Arabia "
+                       "[{n}].")(messages)
+
+    openai_server.responder = respond
+    answer = _bot(indexed_corpus, openai_server).answer(HELD)
+    assert answer.text == ("Yes. Negotiations for a 30-day ceasefire were held in Saudi "
+                           "Arabia [1].")
+    assert [c.file for c in answer.citations] == [SAUDI_FILE]
+    assert prompts[-1].endswith(load_prompt("answer_yes_no"))
+    # A question that does not ask yes or no is not told to answer so.
+    _bot(indexed_corpus, openai_server).answer(SAUDI_QUESTION)
+    assert load_prompt("answer_yes_no") not in prompts[-1]
+
+
+def test_a_verdict_before_a_sentence_no_source_states_is_not_shown(
+        indexed_corpus: IndexedCorpus, openai_server: FakeOpenAIServer) -> None:
+    openai_server.responder = _saying("No, the talks were held on the Moon [{n}].")
+    answer = _bot(indexed_corpus, openai_server).answer(HELD)
+    # The model's reply gives way to the quotes, which open with the rules' own verdict.
+    assert "Moon" not in answer.text and answer.note == QUOTES_NOTE
+    assert answer.text.startswith("Yes. ")
+
+
+def test_a_verdict_its_own_sentence_contradicts_is_left_out(
+        indexed_corpus: IndexedCorpus, openai_server: FakeOpenAIServer) -> None:
+    openai_server.responder = _saying("No, negotiations for a 30-day ceasefire were held in "
+                                      "Saudi Arabia [{n}].")
+    answer = _bot(indexed_corpus, openai_server).answer(HELD)
+    assert answer.text == "Negotiations for a 30-day ceasefire were held in Saudi Arabia [1]."
+    assert [c.file for c in answer.citations] == [SAUDI_FILE]
+
+
+def test_switched_off_the_model_is_not_asked_for_a_verdict(
+        indexed_corpus: IndexedCorpus, openai_server: FakeOpenAIServer) -> None:
+    prompts: list[str] = []
+
+    def respond(messages: list[Message]) -> str:
+        prompts.append(last_question(messages))
+        return _saying("Negotiations for a 30-day ceasefire were held in Saudi Arabia "
+                       "[{n}].")(messages)
+
+    openai_server.responder = respond
+    answer = _bot(indexed_corpus, openai_server, NEWSBOT_RULES_OFF="yes_no").answer(HELD)
+    assert load_prompt("answer_yes_no") not in prompts[-1]
+    # Without a verdict the question said back is no answer: the quotes, without one either.
+    assert answer.note == QUOTES_NOTE and not answer.text.startswith(("Yes", "No"))
