@@ -52,6 +52,10 @@ def eval_command(
     every: Annotated[int, typer.Option(
         "--every", min=1, help="Ask only every N-th question (a quicker, smaller sample).")
     ] = 1,
+    yes_no: Annotated[bool, typer.Option(
+        "--yes-no", help="News-quiz sets: ask each Who/Which question as two yes-or-no "
+                         "questions (its gold: Yes; a distractor: No) and score the verdicts.")
+    ] = False,
     tune: Annotated[list[str] | None, typer.Option(
         "--tune", metavar="NAME=VALUE",
         help="Override an answering threshold for this run (bot/tuning.py lists them), e.g. "
@@ -65,6 +69,7 @@ def eval_command(
     with expected_errors():
         from bot.evaluation.golden import resolve_set_path
         from bot.evaluation.news_quiz import is_quiz_set
+        from ingest.errors import BadInputError
 
         if golden_set is not None and str(golden_set) == "conflicts" and \
                 not golden_set.exists():
@@ -79,8 +84,10 @@ def eval_command(
 
             settings = load_settings(llm=llm, top_k=top_k, tune=tune)
             eval_quiz(settings, set_path, corpus, as_json=as_json, baseline=baseline,
-                      every=every, strict=strict)
+                      every=every, strict=strict, yes_no=yes_no)
             return
+        if yes_no:
+            raise BadInputError("--yes-no is for a news-quiz set (RealTimeQA's questions.json)")
         _eval_golden(set_path, corpus, llm=llm, top_k=top_k, tune=tune, as_json=as_json,
                      plot=plot, baseline=baseline, judges=judges, strict=strict, every=every)
 

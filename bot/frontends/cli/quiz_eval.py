@@ -16,12 +16,12 @@ import typer
 if TYPE_CHECKING:
     from rich.console import Console
 
-    from bot.evaluation.news_quiz import QuizMetrics, QuizScore
+    from bot.evaluation.news_quiz import DatedAnswerFn, QuizCase, QuizMetrics, QuizScore
     from bot.settings import Settings
 
 
 def eval_quiz(settings: Settings, set_path: Path, corpus: Path | None, *, as_json: bool,
-              baseline: bool, every: int, strict: bool) -> None:
+              baseline: bool, every: int, strict: bool, yes_no: bool = False) -> None:
     from bot.evaluation.golden import resolve_corpus_path
     from bot.evaluation.news_quiz import load_quiz, quiz_metrics, run_quiz
     from bot.evaluation.thresholds import QUIZ_FLOOR, quiz_floor_failures
@@ -39,6 +39,11 @@ def eval_quiz(settings: Settings, set_path: Path, corpus: Path | None, *, as_jso
         # Streamed, as Discord asks, so an LLM answer's time to first token is measured.
         return bot.answer(question, top_k=k, dates=dates, on_token=_ignore)
 
+    if yes_no:
+        if baseline or strict:
+            raise BadInputError("--yes-no takes neither --baseline nor --strict")
+        _eval_yes_no(answer, cases, bot.backend, set_path, as_json=as_json)
+        return
     with CaseProgress(err, "newsbot", len(cases)) as progress:
         scores = run_quiz(answer, cases, progress)
     metrics = quiz_metrics(scores)
@@ -69,6 +74,41 @@ def eval_quiz(settings: Settings, set_path: Path, corpus: Path | None, *, as_jso
         for name, (measured, floor) in failures.items():
             err.print(f"below the floor: {name} {measured:.3f} < {floor}", markup=False)
         raise typer.Exit(EXIT_FAILURE)
+
+
+def _eval_yes_no(answer: DatedAnswerFn, cases: list[QuizCase], backend: str, set_path: Path,
+                 *, as_json: bool) -> None:
+    """The set's Who/Which questions asked as yes-or-no questions (``yes_no_quiz``)."""
+    from rich.table import Table
+
+    from bot.evaluation.yes_no_quiz import run_yes_no, yes_no_cases, yes_no_metrics
+    from bot.frontends.cli.console import err, out
+    from bot.frontends.cli.eval_commands import CaseProgress
+
+    questions = yes_no_cases(cases)
+    with CaseProgress(err, "newsbot", len(questions)) as progress:
+        scores = run_yes_no(answer, questions, progress)
+    metrics = yes_no_metrics(scores)
+    if as_json:
+        out.print(json.dumps({"set": str(set_path), "yes_no": True, "backend": backend,
+                              "metrics": metrics.to_json(),
+                              "cases": [s.to_json() for s in scores]}, ensure_ascii=False),
+                  markup=False)
+        return
+    table = Table(title=f"yes-or-no questions · {backend}")
+    table.add_column("metric")
+    table.add_column("value", justify="right")
+    table.add_row("questions", str(metrics.questions))
+    table.add_row("Yes questions answered Yes", f"{metrics.yes_right:.3f}")
+    table.add_row("No questions answered No", f"{metrics.no_right:.3f}")
+    table.add_row("wrong verdict", f"{metrics.wrong:.3f}")
+    table.add_row("no verdict", f"{metrics.unsettled:.3f}")
+    table.add_row("time p50 (ms)", f"{metrics.p50_ms:.0f}")
+    out.print(table)
+    for s in scores:
+        if s.wrong:
+            out.print(f"✗ {s.case.id} {s.case.question[:90]!r}: {s.answer.text[:160]}",
+                      markup=False)
 
 
 def _ignore(_text: str) -> None:
