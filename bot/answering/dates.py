@@ -94,6 +94,19 @@ _YEAR = re.compile(r"\b(?:1[89]|20)\d{2}\b")
 _LATEST = re.compile(r"\b(?:latest|most recent(?:ly)?|newest|current(?:ly)?)\b")
 
 
+_NOW_WORDS = re.compile(r"\b(?:recently|now|currently|so far|yet)\b")
+
+
+def without_span_words(question: str) -> str:
+    """``question`` (lower-cased) without its span phrases and words for "now" ("this week",
+    "recently"): what it asks about, the time aside. The date range answers those; an article
+    rarely repeats them ("the last penny was minted on Wednesday", asked "… this week?")."""
+    lowered = question.lower()
+    for pattern, _ in _SPANS:
+        lowered = pattern.sub(" ", lowered)
+    return _NOW_WORDS.sub(" ", lowered)
+
+
 def asks_for_latest(question: str) -> bool:
     """True when the question asks for the newest state of things ("the latest on…")."""
     return _LATEST.search(question.lower()) is not None

@@ -108,3 +108,12 @@ def test_user_dates_are_iso_days() -> None:
         date_range(None, "2025-02-30")
     with pytest.raises(BadInputError, match="since 2025-03-10 is after until 2025-03-01"):
         date_range("2025-03-10", "2025-03-01", since_name="since", until_name="until")
+
+
+def test_span_phrases_and_words_for_now_are_set_aside() -> None:
+    from bot.answering.dates import without_span_words
+
+    assert without_span_words("Was Kirk awarded the medal this week?").split() == \
+        ["was", "kirk", "awarded", "the", "medal", "?"]
+    assert "recently" not in without_span_words("Who recently won the US Open?")
+    assert without_span_words("Who won on Tuesday?").split() == ["who", "won", "on", "tuesday?"]

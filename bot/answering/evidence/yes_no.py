@@ -3,7 +3,8 @@
 "Has Putin agreed to the 30-day ceasefire?" asks for a verdict, not for quotes. Without a model
 that reads, the rules give one only when a chosen sentence states the question's whole claim:
 every content word of the asking sentence (stemmed, names cut to ``Tuning.stem_chars`` letters
-so "Russian" finds "Russia") is in it. Then it is "Yes", or "No" when a negation ("not",
+so "Russian" finds "Russia"; time words aside, "this week", "recently": the date range holds
+them) is in it. Then it is "Yes", or "No" when a negation ("not",
 "refused", "rejected", "denied") stands among those words. A sentence that states only part of
 the claim settles nothing: the quotes are shown as they are and the reader judges. Two chosen
 sentences that settle it opposite ways settle nothing either.
@@ -21,6 +22,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from bot.answering.dates import without_span_words
 from ingest.text_terms import terms
 
 YES, NO = "Yes", "No"
@@ -49,11 +51,17 @@ def verdict(asked: str, sentences: Sequence[str], stem_chars: int) -> str | None
     question ``asked``, and none settles it the other way; None when none settles it."""
     if not asks_yes_no(asked):
         return None
-    claim = {word[:stem_chars] for word in terms(_ASKS.sub("", asked))}
+    # The claim, its time aside: the date range already holds the answer to "this week".
+    claim = {word[:stem_chars] for word in terms(without_span_words(_ASKS.sub("", asked)))}
     if not claim:
         return None
     found = {v for v in (_settles(claim, sentence, stem_chars) for sentence in sentences) if v}
     return found.pop() if len(found) == 1 else None
+
+
+def negated(text: str) -> bool:
+    """Whether ``text`` holds a negation ("not", "never", "refused", "didn't")."""
+    return bool(_NEGATION.search(text))
 
 
 def consistent(word: str, asked: str, sentences: Sequence[str], stem_chars: int) -> bool:

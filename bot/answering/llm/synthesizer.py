@@ -49,8 +49,10 @@ from bot.answering.evidence.for_model import (
 from bot.answering.evidence.gatherer import EvidenceGatherer
 from bot.answering.evidence.sources_differ import with_conflict
 from bot.answering.evidence.yes_no import (
+    NO,
     asks_yes_no,
     consistent,
+    negated,
     split_verdict,
     with_verdict,
 )
@@ -179,6 +181,23 @@ class LLMSynthesizer:
     def _yes_no(self) -> bool:
         return self.rules.rules.on("yes_no")
 
+    def _verdict_holds(self, word: str, standalone: str, reply: str, shown: str,
+                       sources: Sequence[RetrievedChunk]) -> bool:
+        """Whether the model's verdict may open the answer: the sentence it wrote right after
+        it survives grounding (else the verdict would stand before other claims), and the
+        sentences shown do not settle the claim the other way ("No. The Detroit Lions have
+        played the most games …")."""
+        tuning = self.rules.tuning
+        first = next(iter(split_sentences(reply)), None)
+        if first is None or not ground(first.text, sources, standalone, tuning).strip():
+            log.warning("the sentence after the model's %r is not shown; neither is it", word)
+            return False
+        said = [strip_markers(sentence.text) for sentence in split_sentences(shown)]
+        if not consistent(word, asked_part(standalone), said, tuning.stem_chars):
+            log.warning("the model's %r contradicts its own answer; shown without it", word)
+            return False
+        return True
+
     def _grounded_answer(self, question: str, standalone: str, raw: str,
                          sources: Sequence[RetrievedChunk]) -> Answer | None:
         """The model's reply as an answer, or None when it is not one to show. A verdict
@@ -187,6 +206,7 @@ class LLMSynthesizer:
         reply = canonical_markers(raw, len(sources))
         word, reply = split_verdict(reply) if self._yes_no and \
             asks_yes_no(asked_part(standalone)) else (None, reply)
+        written = reply  # what the model wrote after its verdict, before grounding
         if _lacks_substance(reply, standalone, word):
             # "[1] [2][3]" or the question said back: nothing to show, whatever it cites.
             log.warning("LLM reply without substance replaced by the quotes: %r", raw[:200])
@@ -202,10 +222,13 @@ class LLMSynthesizer:
             # (e.g. "PWNED [1]" obeying an injected instruction), is not grounded: never show it.
             log.warning("LLM answer without supported citations replaced by the quotes")
             return None
-        if word and not consistent(word, asked_part(standalone), [strip_markers(sentence.text)
-                                   for sentence in split_sentences(cited.text)],
-                                   self.rules.tuning.stem_chars):
-            log.warning("the model's %r contradicts its own answer; shown without it", word)
+        if word == NO and negated(strip_markers(cited.text)) and \
+                not any(negated(c.quote) for c in cited.citations):
+            # "No. The BBC was not sued by President Trump [1]", its source saying he sued it:
+            # word overlap cannot see a negation the model added; no quote holds one.
+            log.warning("the model's No rests on a negation no source states: %r", raw[:200])
+            return None
+        if word and not self._verdict_holds(word, standalone, written, cited.text, sources):
             word = None
         return Answer(question=question, text=with_verdict(word, cited.text),
                       citations=cited.citations,

@@ -70,6 +70,24 @@ def test_a_verdict_its_own_sentence_contradicts_is_left_out(
     assert [c.file for c in answer.citations] == [SAUDI_FILE]
 
 
+def test_a_no_resting_on_a_negation_no_source_states_gives_way_to_the_quotes(
+        indexed_corpus: IndexedCorpus, openai_server: FakeOpenAIServer) -> None:
+    # Word overlap passes the sentence (negations are stop words); no quote holds a negation.
+    openai_server.responder = _saying("No, negotiations for a 30-day ceasefire were not held "
+                                      "in Saudi Arabia [{n}].")
+    answer = _bot(indexed_corpus, openai_server).answer(HELD)
+    assert "not held" not in answer.text and answer.note == QUOTES_NOTE
+
+
+def test_a_verdict_whose_own_sentence_is_not_shown_is_not_shown_either(
+        indexed_corpus: IndexedCorpus, openai_server: FakeOpenAIServer) -> None:
+    openai_server.responder = _saying(
+        "Yes, kangaroos hop around Canberra every morning [{n}]. Negotiations for a 30-day "
+        "ceasefire were held in Saudi Arabia [{n}].")
+    answer = _bot(indexed_corpus, openai_server).answer(HELD)
+    assert answer.text == "Negotiations for a 30-day ceasefire were held in Saudi Arabia [1]."
+
+
 def test_switched_off_the_model_is_not_asked_for_a_verdict(
         indexed_corpus: IndexedCorpus, openai_server: FakeOpenAIServer) -> None:
     prompts: list[str] = []
