@@ -32,6 +32,9 @@ RULES: dict[str, str] = {
                     "Tuning.recent_days first, older articles only when those don't answer",
     "yes_no": "a yes-or-no question is answered Yes or No when a quoted sentence states its "
               "whole claim (No when negated there); the LLM is asked for the verdict",
+    "alternatives": "a question offering alternatives ('…, California or New York?') is "
+                    "answered by naming the one the quotes name, when they name exactly one; "
+                    "the LLM is asked to name it first",
     "conflicts": "when near-top sentences of two articles state different values for one "
                  "thing, the answer says so and cites each side with its date",
     "quote_fallback": "LLM: a reply no source states gives way to the rules' quotes (off: "

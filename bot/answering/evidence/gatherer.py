@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from bot.answering.citations import resolve_citations
 from bot.answering.evidence import selection
+from bot.answering.evidence.alternatives import alternatives, chosen, without_alternatives
 from bot.answering.evidence.answerability import (
     only_planned,
     passage_vocabulary,
@@ -22,7 +23,7 @@ from bot.answering.evidence.answerability import (
 from bot.answering.evidence.conflicts import Conflict, Statement, find_conflict
 from bot.answering.evidence.figures import unstated_figure
 from bot.answering.evidence.sources_differ import with_conflict
-from bot.answering.evidence.yes_no import verdict, with_verdict
+from bot.answering.evidence.yes_no import verdict, with_lead
 from bot.answering.question_parts import asked_part
 from bot.answering.retrieval import HybridRetriever, Retrieval
 from bot.answering.synthesizer import Synthesis, refusal
@@ -81,8 +82,11 @@ class EvidenceGatherer:
         deeper than asked when the first chunks lack the kind of value the question asks
         for."""
         rules = self.rules
+        # The names a question offers to choose from are not what it is about: "…, California
+        # or New York?" is answered by articles that name one of them.
+        subject = self.subject(question)
         missing = rules.on("unknown_subject") and \
-            unknown_subject(question, retrieval.keyword_index.knows)
+            unknown_subject(subject, retrieval.keyword_index.knows)
         if missing:
             return self._refuse(question, retrieval, f"No article mentions “{missing}”.")
         not_in_passages = self.missing_in_passages(question, retrieval)
@@ -111,16 +115,33 @@ class EvidenceGatherer:
             return self._refuse(question, retrieval)
         cited = resolve_citations(result.raw_text, retrieval.chunks, quotes=result.quotes,
                                   tuning=self.tuning)
-        word = verdict(asked_part(question, self.tuning.min_asking_words),
-                       [c.text for c in result.chosen], self.tuning.stem_chars) \
-            if rules.on("yes_no") else None
-        answer = Answer(question=question, text=with_verdict(word, cited.text),
+        conflict = self._conflict(question, result, retrieval)
+        answer = Answer(question=question,
+                        text=with_lead(self._lead(question, result, conflict), cited.text),
                         note=selection.NOTE,
                         citations=cited.citations, backend=self.label,
                         unsupported_citations=cited.unsupported)
-        conflict = self._conflict(question, result, retrieval)
         answer = with_conflict(answer, conflict, retrieval.chunks)
         return Evidence(Synthesis(answer, retrieval), result.chosen, conflict)
+
+    def _lead(self, question: str, result: selection.ExtractiveResult,
+              conflict: Conflict | None) -> str | None:
+        """What the quotes settle, to open the answer with: the verdict of a yes-or-no
+        question, or the one alternative they name of those the question offers; None when
+        they settle nothing, or the sources disagree (then neither side leads)."""
+        if conflict is not None:
+            return None
+        asked = asked_part(question, self.tuning.min_asking_words)
+        quoted = [c.text for c in result.chosen]
+        if self.rules.on("yes_no"):
+            word = verdict(asked, quoted, self.tuning.stem_chars)
+            if word:
+                return word
+        if self.rules.on("alternatives"):
+            alternative = chosen(alternatives(asked), quoted)
+            if alternative:
+                return alternative[:1].upper() + alternative[1:]
+        return None
 
     def conflict(self, standalone: str, retrieval: Retrieval) -> Conflict | None:
         """Whether the retrieved articles' best answers to ``standalone`` disagree (for a
@@ -148,6 +169,7 @@ class EvidenceGatherer:
         states (``figure_in_passages``), or None. In a large collection the corpus-wide check
         passes almost every name; the passages are what an answer is made from."""
         passages = [f"{c.chunk.title} {c.chunk.text}" for c in retrieval.chunks]
+        question = self.subject(question)
         if self.rules.on("named_in_passages"):
             unnamed = unknown_subject(question, passage_vocabulary(passages).__contains__,
                                       time_words=False)
@@ -158,6 +180,14 @@ class EvidenceGatherer:
             if figure:
                 return f"None of the closest articles gives the figure “{figure}”."
         return None
+
+    def subject(self, question: str) -> str:
+        """``question`` without the alternatives it offers (rule ``alternatives``), for the
+        rules that refuse a question whose subject the articles never name."""
+        if not self.rules.on("alternatives"):
+            return question
+        asked = asked_part(question, self.tuning.min_asking_words)
+        return without_alternatives(question, alternatives(asked))
 
     def _extract(self, standalone: str, retrieval: Retrieval) -> selection.ExtractiveResult:
         return selection.extract(standalone, retrieval.query_vector, retrieval.chunks,

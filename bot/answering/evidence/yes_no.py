@@ -102,6 +102,7 @@ def split_verdict(reply: str) -> tuple[str | None, str]:
     return word, rest[:1].upper() + rest[1:]
 
 
-def with_verdict(word: str | None, text: str) -> str:
-    """``text`` opened by the verdict ``word`` ("Yes. …"), or as it is."""
+def with_lead(word: str | None, text: str) -> str:
+    """``text`` opened by what it settles, ``word`` (a verdict, "Yes. …", or the alternative
+    chosen, "California. …"), or as it is."""
     return f"{word}. {text}" if word and text else text

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from bot.answering.evidence.alternatives import alternatives
 from bot.answering.evidence.yes_no import asks_yes_no
 from bot.answering.headlines import headline
 from bot.answering.question_parts import asked_part
@@ -33,7 +34,8 @@ def format_sources(sources: Sequence[RetrievedChunk]) -> str:
 
 
 def answer_messages(question: str, sources: Sequence[RetrievedChunk],
-                    yes_no_hint: bool = True) -> list[dict[str, str]]:
+                    yes_no_hint: bool = True,
+                    alternatives_hint: bool = True) -> list[dict[str, str]]:
     """The system rules, one worked example as a turn of the conversation, then the sources
     and question. The example shows the wanted form (a sentence that states the answer, its
     marker after it): with the form described in the rules alone ("like [1] or [2][3]"), the
@@ -43,8 +45,11 @@ def answer_messages(question: str, sources: Sequence[RetrievedChunk],
     question gets one more line after it, asking for the verdict first (``yes_no_hint``)."""
     question_block = load_prompt("answer_user").format(sources=format_sources(sources),
                                                        question=question)
-    if yes_no_hint and asks_yes_no(asked_part(question)):
+    asked = asked_part(question)
+    if yes_no_hint and asks_yes_no(asked):
         question_block += load_prompt("answer_yes_no")
+    elif alternatives_hint and alternatives(asked):
+        question_block += load_prompt("answer_alternatives")
     return [
         {"role": "system", "content": load_prompt("answer_system")},
         {"role": "user", "content": load_prompt("answer_example_question")},

@@ -41,6 +41,7 @@ from dataclasses import replace
 
 from bot.answering.citations import resolve_citations
 from bot.answering.dates import asks_for_latest
+from bot.answering.evidence.alternatives import alternatives, without_alternatives
 from bot.answering.evidence.for_model import (
     evidence_sources,
     newest_article_only,
@@ -54,7 +55,7 @@ from bot.answering.evidence.yes_no import (
     consistent,
     negated,
     split_verdict,
-    with_verdict,
+    with_lead,
 )
 from bot.answering.llm.chat_model import ChatModel
 from bot.answering.llm.grounding import ground
@@ -123,7 +124,7 @@ class LLMSynthesizer:
                                   self.rules.tuning)
         if not sources:
             return Synthesis(refusal(question, self.label), retrieval)
-        raw = self.chat_model.chat(answer_messages(standalone, sources, self._yes_no),
+        raw = self.chat_model.chat(answer_messages(standalone, sources, *self._hints),
                                    _held_while_not_covered(on_token))
         if _says_not_covered(raw):
             return Synthesis(refusal(question, self.label, MODEL_FOUND_NONE), retrieval)
@@ -153,14 +154,14 @@ class LLMSynthesizer:
             chosen = newest_article_only(chosen)
         sources = evidence_sources(quoted.retrieval.chunks, chosen)
         streamed = _held_while_not_covered(on_token)
-        raw = self.chat_model.chat(answer_messages(standalone, sources, self._yes_no), streamed)
+        raw = self.chat_model.chat(answer_messages(standalone, sources, *self._hints), streamed)
         if _says_not_covered(raw):
             # The chosen sentences missed it (a paraphrased question): one more look, at the
             # whole retrieved passages. Slower, but only for these questions.
             sources = passage_windows(standalone, quoted.retrieval.query_vector,
                                       quoted.retrieval.chunks, self.rules.sentence_encoder,
                                       self.evidence_tokens, self.rules.tuning)
-            raw = self.chat_model.chat(answer_messages(standalone, sources, self._yes_no), streamed)
+            raw = self.chat_model.chat(answer_messages(standalone, sources, *self._hints), streamed)
         if _says_not_covered(raw):
             # The two disagree: say so, and let the reader judge the closest passages.
             log.info("the model found no answer in passages the rules found answerable: %r",
@@ -180,6 +181,11 @@ class LLMSynthesizer:
     @property
     def _yes_no(self) -> bool:
         return self.rules.rules.on("yes_no")
+
+    @property
+    def _hints(self) -> tuple[bool, bool]:
+        """Which question forms the prompt asks the model to answer as such."""
+        return self._yes_no, self.rules.rules.on("alternatives")
 
     def _verdict_holds(self, word: str, standalone: str, reply: str, shown: str,
                        sources: Sequence[RetrievedChunk]) -> bool:
@@ -207,12 +213,16 @@ class LLMSynthesizer:
         word, reply = split_verdict(reply) if self._yes_no and \
             asks_yes_no(asked_part(standalone)) else (None, reply)
         written = reply  # what the model wrote after its verdict, before grounding
-        if _lacks_substance(reply, standalone, word):
+        # What a reply must add words beyond: the question, less the alternatives it offers
+        # ("California banned …" answers "…, California or New York?").
+        asked = without_alternatives(standalone, alternatives(asked_part(standalone))) \
+            if self.rules.rules.on("alternatives") else standalone
+        if _lacks_substance(reply, asked, word):
             # "[1] [2][3]" or the question said back: nothing to show, whatever it cites.
             log.warning("LLM reply without substance replaced by the quotes: %r", raw[:200])
             return None
         reply = ground(reply, sources, standalone, self.rules.tuning)
-        if _lacks_substance(reply, standalone, word):
+        if _lacks_substance(reply, asked, word):
             log.warning("no sentence of the LLM reply is supported by a source: %r", raw[:200])
             return None
         cited = resolve_citations(reply, sources, drop_unsupported=True, question=standalone,
@@ -230,7 +240,7 @@ class LLMSynthesizer:
             return None
         if word and not self._verdict_holds(word, standalone, written, cited.text, sources):
             word = None
-        return Answer(question=question, text=with_verdict(word, cited.text),
+        return Answer(question=question, text=with_lead(word, cited.text),
                       citations=cited.citations,
                       backend=self.label, unsupported_citations=cited.unsupported)
 

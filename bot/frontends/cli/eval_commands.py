@@ -56,6 +56,10 @@ def eval_command(
         "--yes-no", help="News-quiz sets: ask each Who/Which question as two yes-or-no "
                          "questions (its gold: Yes; a distractor: No) and score the verdicts.")
     ] = False,
+    choices: Annotated[bool, typer.Option(
+        "--choices", help="News-quiz sets: ask each question with its gold and a distractor "
+                          "named ('…, California or New York?'), scored as the quiz is.")
+    ] = False,
     tune: Annotated[list[str] | None, typer.Option(
         "--tune", metavar="NAME=VALUE",
         help="Override an answering threshold for this run (bot/tuning.py lists them), e.g. "
@@ -84,10 +88,11 @@ def eval_command(
 
             settings = load_settings(llm=llm, top_k=top_k, tune=tune)
             eval_quiz(settings, set_path, corpus, as_json=as_json, baseline=baseline,
-                      every=every, strict=strict, yes_no=yes_no)
+                      every=every, strict=strict, yes_no=yes_no, choices=choices)
             return
-        if yes_no:
-            raise BadInputError("--yes-no is for a news-quiz set (RealTimeQA's questions.json)")
+        if yes_no or choices:
+            flag = "--yes-no" if yes_no else "--choices"
+            raise BadInputError(f"{flag} is for a news-quiz set (RealTimeQA's questions.json)")
         _eval_golden(set_path, corpus, llm=llm, top_k=top_k, tune=tune, as_json=as_json,
                      plot=plot, baseline=baseline, judges=judges, strict=strict, every=every)
 

@@ -21,7 +21,8 @@ if TYPE_CHECKING:
 
 
 def eval_quiz(settings: Settings, set_path: Path, corpus: Path | None, *, as_json: bool,
-              baseline: bool, every: int, strict: bool, yes_no: bool = False) -> None:
+              baseline: bool, every: int, strict: bool, yes_no: bool = False,
+              choices: bool = False) -> None:
     from bot.evaluation.golden import resolve_corpus_path
     from bot.evaluation.news_quiz import load_quiz, quiz_metrics, run_quiz
     from bot.evaluation.thresholds import QUIZ_FLOOR, quiz_floor_failures
@@ -31,6 +32,14 @@ def eval_quiz(settings: Settings, set_path: Path, corpus: Path | None, *, as_jso
     from ingest.errors import EXIT_FAILURE, BadInputError
 
     cases = load_quiz(set_path)[::every]
+    if yes_no and choices:
+        raise BadInputError("--yes-no and --choices are two forms of the set: pick one")
+    if choices:
+        from bot.evaluation.quiz_forms import offering_choices
+
+        if strict:
+            raise BadInputError("--strict checks the set as asked, not with --choices")
+        cases = offering_choices(cases)
     corpus = resolve_corpus_path(corpus if corpus is not None else set_path.parent / "corpus")
     bot = prepare_bot(settings, corpus, show_progress=err.is_terminal)
     k = bot.settings.top_k
@@ -58,7 +67,8 @@ def eval_quiz(settings: Settings, set_path: Path, corpus: Path | None, *, as_jso
         runs["baseline"] = (vanilla.backend, quiz_metrics(theirs), theirs)
     if as_json:
         out.print(json.dumps({"set": str(set_path), "corpus": str(corpus), "k": k,
-                              "every": every, "tuning": bot.tuning.changes(), **{
+                              "every": every, "choices": choices,
+                              "tuning": bot.tuning.changes(), **{
                                   name: {"backend": backend, "metrics": m.to_json(),
                                          "cases": [s.to_json() for s in run]}
                                   for name, (backend, m, run) in runs.items()}},
@@ -78,10 +88,10 @@ def eval_quiz(settings: Settings, set_path: Path, corpus: Path | None, *, as_jso
 
 def _eval_yes_no(answer: DatedAnswerFn, cases: list[QuizCase], backend: str, set_path: Path,
                  *, as_json: bool) -> None:
-    """The set's Who/Which questions asked as yes-or-no questions (``yes_no_quiz``)."""
+    """The set's Who/Which questions asked as yes-or-no questions (``quiz_forms``)."""
     from rich.table import Table
 
-    from bot.evaluation.yes_no_quiz import run_yes_no, yes_no_cases, yes_no_metrics
+    from bot.evaluation.quiz_forms import run_yes_no, yes_no_cases, yes_no_metrics
     from bot.frontends.cli.console import err, out
     from bot.frontends.cli.eval_commands import CaseProgress
 

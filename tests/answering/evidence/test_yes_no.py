@@ -12,7 +12,7 @@ from bot.answering.evidence.yes_no import (
     consistent,
     split_verdict,
     verdict,
-    with_verdict,
+    with_lead,
 )
 from tests.core_fixtures import IndexedCorpus
 
@@ -63,9 +63,9 @@ def test_a_replys_verdict_is_set_apart_and_put_back() -> None:
     assert split_verdict("Yes, Putin agreed [1].") == (YES, "Putin agreed [1].")
     assert split_verdict("No. He refused [2].") == (NO, "He refused [2].")
     assert split_verdict("Nobody agreed [1].") == (None, "Nobody agreed [1].")
-    assert with_verdict(YES, "Putin agreed [1].") == "Yes. Putin agreed [1]."
-    assert with_verdict(YES, "") == ""  # nothing survived the check: no bare verdict
-    assert with_verdict(None, "Putin agreed [1].") == "Putin agreed [1]."
+    assert with_lead(YES, "Putin agreed [1].") == "Yes. Putin agreed [1]."
+    assert with_lead(YES, "") == ""  # nothing survived the check: no bare verdict
+    assert with_lead(None, "Putin agreed [1].") == "Putin agreed [1]."
 
 
 def test_a_verdict_its_own_sentences_contradict_is_inconsistent() -> None:

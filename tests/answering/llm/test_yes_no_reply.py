@@ -1,6 +1,6 @@
-"""A yes-or-no question through the openai backend (the real SDK, the fake server on
-127.0.0.1): the model is asked for a verdict, and its verdict is shown only before a sentence
-a source states."""
+"""Yes-or-no questions and questions offering alternatives through the openai backend (the
+real SDK, the fake server on 127.0.0.1): the model is asked to answer them as such; its verdict
+is shown only before a sentence a source states, and naming one alternative is an answer."""
 
 from __future__ import annotations
 
@@ -102,3 +102,23 @@ def test_switched_off_the_model_is_not_asked_for_a_verdict(
     assert load_prompt("answer_yes_no") not in prompts[-1]
     # Without a verdict the question said back is no answer: the quotes, without one either.
     assert answer.note == QUOTES_NOTE and not answer.text.startswith(("Yes", "No"))
+
+
+OFFERED = "Where were the talks on the 30-day ceasefire held, Saudi Arabia or Qatar?"
+
+
+def test_the_model_is_asked_to_choose_and_naming_one_alternative_is_an_answer(
+        indexed_corpus: IndexedCorpus, openai_server: FakeOpenAIServer) -> None:
+    prompts: list[str] = []
+
+    def respond(messages: list[Message]) -> str:
+        prompts.append(last_question(messages))
+        return _saying("The talks on the 30-day ceasefire were held in Saudi Arabia "
+                       "[{n}].")(messages)
+
+    openai_server.responder = respond
+    answer = _bot(indexed_corpus, openai_server).answer(OFFERED)
+    # Every word of it is in the question, but it chooses: shown, not the quotes.
+    assert answer.text == "The talks on the 30-day ceasefire were held in Saudi Arabia [1]."
+    assert answer.note != QUOTES_NOTE
+    assert prompts[-1].endswith(load_prompt("answer_alternatives"))

@@ -1,5 +1,5 @@
-"""Yes-or-no questions made from a news-quiz set: how they are turned, scored, and run by
-``newsbot eval --yes-no``."""
+"""A news-quiz set asked as yes-or-no questions and with two choices named: how they are
+made, scored, and run by ``newsbot eval --yes-no`` and ``--choices``."""
 
 from __future__ import annotations
 
@@ -10,8 +10,9 @@ from pathlib import Path
 import pytest
 
 from bot.evaluation.news_quiz import QuizCase
-from bot.evaluation.yes_no_quiz import (
+from bot.evaluation.quiz_forms import (
     YesNoScore,
+    offering_choices,
     turned,
     yes_no_cases,
     yes_no_metrics,
@@ -97,3 +98,30 @@ def test_newsbot_eval_yes_no_runs_a_quiz_set_end_to_end(tmp_path: Path) -> None:
     assert golden.returncode == 2
     assert error_lines(golden.stderr) == [
         "error: --yes-no is for a news-quiz set (RealTimeQA's questions.json)"]
+
+
+def test_each_case_is_offered_with_its_gold_and_a_distractor_in_turn() -> None:
+    first, second = offering_choices([_case("Who won the race?"), _case("Who won the cup?")])
+    assert first.question == "Who won the race, Ann Lee or Bo Ray?"
+    assert second.question == "Who won the cup, Bo Ray or Ann Lee?"
+    assert first.choices == ("Ann Lee", "Bo Ray") and first.gold == "Ann Lee"
+
+
+def test_newsbot_eval_choices_runs_a_quiz_set_end_to_end(tmp_path: Path) -> None:
+    questions = _write_quiz(tmp_path)
+    result = run_newsbot("eval", "--set", str(questions), "--llm", "extractive", "--choices",
+                         "--json", cwd=tmp_path, timeout=300)
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["choices"] is True
+    cases = {c["id"]: c for c in report["newsbot"]["cases"]}
+    assert cases["after"]["question"] == ("Which animal did the Harbor Zoo welcome from "
+                                          "Namibia, A lion or A cheetah?")
+    # The lion the question offers is a choice, not its subject: the cheetah's article answers.
+    assert cases["after"]["right"]
+    # Asked before any article about a cheetah, it is still refused.
+    assert cases["none"]["refused"]
+    both = run_newsbot("eval", "--set", str(questions), "--choices", "--yes-no", cwd=tmp_path)
+    assert both.returncode == 2
+    assert error_lines(both.stderr) == [
+        "error: --yes-no and --choices are two forms of the set: pick one"]

@@ -1,4 +1,6 @@
-"""Yes-or-no questions made from a news-quiz set: does the bot say Yes and No rightly?
+"""A news-quiz set's questions asked in two more forms readers use: yes-or-no, and a choice.
+
+**Yes or no** (``newsbot eval --yes-no``): does the bot say Yes and No rightly?
 
 A news reader asks "Was Zohran Mamdani elected mayor of New York City?" as often as "Who was
 elected …?". Each answerable quiz question whose asking sentence opens with "Who" or "Which"
@@ -17,15 +19,21 @@ A scene-setting sentence before the asking one stays as it is. Scored by the ans
 word: ``Yes``/``No``; anything else (quotes alone, a refusal) is *unsettled*. The figure that
 matters most is ``wrong``: a verdict opposite to the truth, which a reader would believe.
 
-The questions are made at run time from the set (never stored); like the set, it measures
-and is never tuned on.
+**A choice** (``newsbot eval --choices``): each question asked with its gold and one distractor
+named, "Which state banned ultraprocessed foods in public schools, California or New York?"
+(the gold first in even cases, second in odd ones), and scored as the quiz is: right when the
+answer names the gold and not the distractor; the questions to refuse, asked so too, must still
+be refused.
+
+The questions are made at run time from the set (never stored); like the set, they measure
+and are never tuned on.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from bot.answering.evidence.yes_no import NO, YES, split_verdict
@@ -56,17 +64,34 @@ class YesNoCase:
     choice: str
 
 
+def distractor(case: QuizCase) -> str | None:
+    """The case's first distractor neither containing the gold nor contained in it ("Bush",
+    "George W. Bush": a quote naming one names the other), or None."""
+    return next((d for d in case.distractors
+                 if not names(case.gold, d) and not names(d, case.gold)), None)
+
+
+def offering_choices(cases: Sequence[QuizCase]) -> list[QuizCase]:
+    """Each case with a distractor, asked with it and the gold named (module docstring)."""
+    offered = []
+    for number, case in enumerate(cases):
+        wrong = distractor(case)
+        if wrong is None:
+            continue
+        pair = (case.gold, wrong) if number % 2 == 0 else (wrong, case.gold)
+        question = f"{case.question.rstrip().rstrip('?').rstrip()}, {pair[0]} or {pair[1]}?"
+        offered.append(replace(case, question=question, choices=(case.gold, wrong)))
+    return offered
+
+
 def yes_no_cases(cases: Sequence[QuizCase]) -> list[YesNoCase]:
     """Two yes-or-no questions per answerable case that can be turned: its gold (Yes) and its
-    first distractor neither containing the gold nor contained in it (No)."""
+    ``distractor`` (No)."""
     made: list[YesNoCase] = []
     for case in cases:
         if case.refuse:
             continue
-        # Not a distractor inside the gold or around it ("Bush", "George W. Bush"): a quote
-        # naming one names the other.
-        wrong = next((d for d in case.distractors
-                      if not names(case.gold, d) and not names(d, case.gold)), None)
+        wrong = distractor(case)
         if wrong is None:
             continue
         for expected, choice in ((YES, case.gold), (NO, wrong)):
