@@ -46,16 +46,19 @@ def asks_yes_no(asked: str) -> bool:
         and not _NEGATION.search(asked)
 
 
-def verdict(asked: str, sentences: Sequence[str], stem_chars: int) -> str | None:
+def verdict(asked: str, sentences: Sequence[str], stem_chars: int,
+            missing: int = 0) -> str | None:
     """``YES`` or ``NO`` when one of ``sentences`` states the whole claim of the yes-or-no
-    question ``asked``, and none settles it the other way; None when none settles it."""
+    question ``asked`` (all but ``missing`` of its words), and none settles it the other way;
+    None when none settles it."""
     if not asks_yes_no(asked):
         return None
     # The claim, its time aside: the date range already holds the answer to "this week".
     claim = {word[:stem_chars] for word in terms(without_span_words(_ASKS.sub("", asked)))}
-    if not claim:
+    if len(claim) <= missing:
         return None
-    found = {v for v in (_settles(claim, sentence, stem_chars) for sentence in sentences) if v}
+    found = {v for v in (_settles(claim, sentence, stem_chars, missing)
+                         for sentence in sentences) if v}
     return found.pop() if len(found) == 1 else None
 
 
@@ -67,22 +70,25 @@ def negated(text: str) -> bool:
 def consistent(word: str, asked: str, sentences: Sequence[str], stem_chars: int) -> bool:
     """Whether a model's verdict ``word`` agrees with the sentences it wrote after it: "No.
     The Detroit Lions have played the most games on Thanksgiving Day" says Yes in words. A
-    reply whose sentences settle nothing is taken at its word."""
-    said = verdict(asked, sentences, stem_chars)
+    sentence missing one word of the claim counts ("No. The very last penny was minted on
+    Wednesday", asked whether the penny "was minted for the last time"): this only ever takes
+    a verdict away. A reply whose sentences settle nothing is taken at its word."""
+    said = verdict(asked, sentences, stem_chars, missing=1)
     return said is None or said == word
 
 
-def _settles(claim: set[str], sentence: str, stem_chars: int) -> str | None:
-    """``YES``/``NO`` when ``sentence`` holds every word of ``claim``, negated or not among
-    them; else None."""
+def _settles(claim: set[str], sentence: str, stem_chars: int, missing: int = 0) -> str | None:
+    """``YES``/``NO`` when ``sentence`` holds every word of ``claim`` but ``missing``, negated
+    or not among them; else None."""
     words = _WORD.findall(sentence)
     positions: dict[str, int] = {}
     for position, word in enumerate(words):
         for stem in terms(word):
             positions.setdefault(stem[:stem_chars], position)
-    if not claim <= positions.keys():
+    held = claim & positions.keys()
+    if len(claim - held) > missing:
         return None
-    first, last = min(positions[w] for w in claim), max(positions[w] for w in claim)
+    first, last = min(positions[w] for w in held), max(positions[w] for w in held)
     # A negation among the claim's words ("Putin has not agreed to the ceasefire"); not one
     # before them, which is another subject's ("Lincoln wasn't the first to issue a
     # Thanksgiving proclamation — George Washington did").

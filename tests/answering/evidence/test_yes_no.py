@@ -73,6 +73,9 @@ def test_a_verdict_its_own_sentences_contradict_is_inconsistent() -> None:
     said = ["The Detroit Lions have played the most games on Thanksgiving Day."]
     assert not consistent(NO, lions, said, 5)
     assert consistent(YES, lions, said, 5)
+    # A sentence missing one word of the claim still contradicts a verdict.
+    penny = "Is it the penny that was minted for the last time this week?"
+    assert not consistent(NO, penny, ["The very last penny was minted on Wednesday."], 5)
     # Sentences that settle nothing take the verdict at its word.
     assert consistent(NO, lions, ["The Lions have played on Thanksgiving since 1934."], 5)
 
