@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from bot.answering.markers import strip_markers
 from bot.evaluation.golden import contains_phrase
@@ -234,17 +234,17 @@ def quiz_metrics(scores: Sequence[QuizScore]) -> QuizMetrics:
     firsts = [s.answer.timings.first_token for s in scores if s.answer.timings.first_token]
     return QuizMetrics(
         answerable=len(answerable), to_refuse=len(to_refuse),
-        answerable_right=_share(sum(s.right for s in answerable), len(answerable)),
+        answerable_right=share(sum(s.right for s in answerable), len(answerable)),
         refused_right=sum(s.right for s in to_refuse),
-        false_refusal_rate=_share(len(answerable) - len(answered), len(answerable)),
-        cites_gold_article=_share(sum(s.cites_gold_article for s in answered), len(answered)),
+        false_refusal_rate=share(len(answerable) - len(answered), len(answerable)),
+        cites_gold_article=share(sum(s.cites_gold_article for s in answered), len(answered)),
         p50_ms=percentile(times, 50), p95_ms=percentile(times, 95),
         first_token_p50_ms=percentile(firsts, 50),
-        citation_support_independent=_share(sum(s.independently_supported for s in shown),
+        citation_support_independent=share(sum(s.independently_supported for s in shown),
                                             sum(len(s.answer.citations) for s in shown)))
 
 
-def _share(part: float, whole: int) -> float:
+def share(part: float, whole: int) -> float:
     return part / whole if whole else 0.0
 
 
@@ -252,12 +252,29 @@ def _share(part: float, whole: int) -> float:
 DatedAnswerFn = Callable[[str, DateRange], Answer]
 
 
+class DatedQuestion(Protocol):
+    """A question asked as of a day (a quiz case, or one of its other forms)."""
+
+    @property
+    def question(self) -> str: ...
+
+    @property
+    def day(self) -> date: ...
+
+
+def ask_dated(answer: DatedAnswerFn, cases: Sequence[DatedQuestion],
+              progress: Callable[[int, int], None] | None = None) -> list[Answer]:
+    """Each case's question answered from articles dated on or before its day, in order."""
+    answers = []
+    for done, case in enumerate(cases, start=1):
+        answers.append(answer(case.question, DateRange(until=case.day)))
+        if progress:
+            progress(done, len(cases))
+    return answers
+
+
 def run_quiz(answer: DatedAnswerFn, cases: Sequence[QuizCase],
              progress: Callable[[int, int], None] | None = None) -> list[QuizScore]:
     """Ask each case open-ended, from articles dated on or before its day, and score it."""
-    scores = []
-    for done, case in enumerate(cases, start=1):
-        scores.append(QuizScore(case, answer(case.question, DateRange(until=case.day))))
-        if progress:
-            progress(done, len(cases))
-    return scores
+    return [QuizScore(case, given)
+            for case, given in zip(cases, ask_dated(answer, cases, progress), strict=True)]

@@ -34,12 +34,13 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
+from datetime import date
 from typing import Any
 
 from bot.answering.evidence.yes_no import NO, YES, split_verdict
 from bot.evaluation.metrics import percentile
-from bot.evaluation.news_quiz import QuizCase, names
-from bot.models import Answer, DateRange
+from bot.evaluation.news_quiz import DatedAnswerFn, QuizCase, ask_dated, names, share
+from bot.models import Answer
 from ingest.sentences import split_sentences
 
 _AUXILIARY = (r"(?:is|are|was|were|has|have|had|will|would|can|could|should|did|does|do|"
@@ -59,7 +60,7 @@ _PARTICIPLE = re.compile(r"^(?:been|be|being|\w+ed|\w+en|won|made|held|sold|set|
 class YesNoCase:
     id: str
     question: str
-    day: Any  # date: answered from articles dated on or before it
+    day: date  # answered from articles dated on or before it
     expected: str  # YES or NO
     choice: str
 
@@ -183,22 +184,15 @@ def yes_no_metrics(scores: Sequence[YesNoScore]) -> YesNoMetrics:
     no = [s for s in scores if s.case.expected == NO]
     return YesNoMetrics(
         questions=len(scores),
-        yes_right=_share(sum(s.right for s in yes), len(yes)),
-        no_right=_share(sum(s.right for s in no), len(no)),
-        wrong=_share(sum(s.wrong for s in scores), len(scores)),
-        unsettled=_share(sum(s.verdict is None for s in scores), len(scores)),
+        yes_right=share(sum(s.right for s in yes), len(yes)),
+        no_right=share(sum(s.right for s in no), len(no)),
+        wrong=share(sum(s.wrong for s in scores), len(scores)),
+        unsettled=share(sum(s.verdict is None for s in scores), len(scores)),
         p50_ms=percentile([s.answer.timings.total for s in scores], 50))
 
 
-def _share(part: int, whole: int) -> float:
-    return part / whole if whole else 0.0
-
-
-def run_yes_no(answer: Callable[[str, DateRange], Answer], cases: Sequence[YesNoCase],
+def run_yes_no(answer: DatedAnswerFn, cases: Sequence[YesNoCase],
                progress: Callable[[int, int], None] | None = None) -> list[YesNoScore]:
-    scores = []
-    for done, case in enumerate(cases, start=1):
-        scores.append(YesNoScore(case, answer(case.question, DateRange(until=case.day))))
-        if progress:
-            progress(done, len(cases))
-    return scores
+    """Ask each yes-or-no question from articles dated on or before its day, and score it."""
+    return [YesNoScore(case, given)
+            for case, given in zip(cases, ask_dated(answer, cases, progress), strict=True)]
