@@ -213,19 +213,20 @@ class LLMSynthesizer:
         word, reply = split_verdict(reply) if self._yes_no and \
             asks_yes_no(asked_part(standalone)) else (None, reply)
         written = reply  # what the model wrote after its verdict, before grounding
-        # What a reply must add words beyond: the question, less the alternatives it offers
-        # ("California banned …" answers "…, California or New York?").
+        # What a reply must add words beyond, and what grounding discounts as given: the
+        # question, less the alternatives it offers ("California banned …" answers "…,
+        # California or New York?", and its source must name California).
         asked = without_alternatives(standalone, alternatives(asked_part(standalone))) \
             if self.rules.rules.on("alternatives") else standalone
         if _lacks_substance(reply, asked, word):
             # "[1] [2][3]" or the question said back: nothing to show, whatever it cites.
             log.warning("LLM reply without substance replaced by the quotes: %r", raw[:200])
             return None
-        reply = ground(reply, sources, standalone, self.rules.tuning)
+        reply = ground(reply, sources, asked, self.rules.tuning)
         if _lacks_substance(reply, asked, word):
             log.warning("no sentence of the LLM reply is supported by a source: %r", raw[:200])
             return None
-        cited = resolve_citations(reply, sources, drop_unsupported=True, question=standalone,
+        cited = resolve_citations(reply, sources, drop_unsupported=True, question=asked,
                                   tuning=self.rules.tuning)
         if not cited.citations:
             # An answer that cites nothing, or whose every citation fails the support check

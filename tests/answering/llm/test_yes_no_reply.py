@@ -122,3 +122,13 @@ def test_the_model_is_asked_to_choose_and_naming_one_alternative_is_an_answer(
     assert answer.text == "The talks on the 30-day ceasefire were held in Saudi Arabia [1]."
     assert answer.note != QUOTES_NOTE
     assert prompts[-1].endswith(load_prompt("answer_alternatives"))
+
+
+def test_the_alternative_the_model_names_must_be_named_by_its_source(
+        indexed_corpus: IndexedCorpus, openai_server: FakeOpenAIServer) -> None:
+    # "Qatar" is in the question, but a choice offered is not a given: no source names it.
+    openai_server.responder = _saying("The talks on the 30-day ceasefire were held in Qatar "
+                                      "[{n}].")
+    answer = _bot(indexed_corpus, openai_server).answer(OFFERED)
+    assert "Qatar" not in answer.text and answer.note == QUOTES_NOTE
+    assert answer.text.startswith("Saudi Arabia. ")
