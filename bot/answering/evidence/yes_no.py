@@ -36,7 +36,8 @@ _NEGATION = re.compile(
     r"den(?:y|ies|ied|ying)|declin\w*|\w+n['’]t)\b", re.IGNORECASE)
 _WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)?")
 # "Yes, …" or "No. …" opening a reply: the verdict, apart from the sentence it introduces.
-_VERDICT = re.compile(r"^\W*(yes|no)\b[\s,.;:!—–-]*", re.IGNORECASE)
+# Punctuation must follow: "No one was hurt" and "No article says so" open with no verdict.
+_VERDICT = re.compile(r"^\W*(yes|no)\s*[,.;:!—–-][\s,.;:!—–-]*", re.IGNORECASE)
 
 
 def asks_yes_no(asked: str) -> bool:

@@ -42,6 +42,7 @@ from dataclasses import replace
 from bot.answering.citations import resolve_citations
 from bot.answering.dates import asks_for_latest
 from bot.answering.evidence.alternatives import alternatives, without_alternatives
+from bot.answering.evidence.conflicts import Conflict
 from bot.answering.evidence.for_model import (
     evidence_sources,
     newest_article_only,
@@ -131,7 +132,7 @@ class LLMSynthesizer:
         answer = self._grounded_answer(question, standalone, raw, sources)
         if answer is not None:
             conflict = self.rules.conflict(standalone, retrieval)
-            return Synthesis(with_conflict(answer, conflict, retrieval.chunks), retrieval)
+            return Synthesis(_told_apart(answer, conflict, retrieval.chunks), retrieval)
         # What it wrote is in no source: the rules' quotes if they find an answer (labelled
         # as quotes), else nothing.
         if not self.rules.rules.on("quote_fallback"):
@@ -175,7 +176,7 @@ class LLMSynthesizer:
                              quoted.retrieval)
         if answer is None:
             return quoted
-        return Synthesis(with_conflict(answer, evidence.conflict, quoted.retrieval.chunks),
+        return Synthesis(_told_apart(answer, evidence.conflict, quoted.retrieval.chunks),
                          quoted.retrieval)
 
     @property
@@ -244,6 +245,17 @@ class LLMSynthesizer:
         return Answer(question=question, text=with_lead(word, cited.text),
                       citations=cited.citations,
                       backend=self.label, unsupported_citations=cited.unsupported)
+
+
+def _told_apart(answer: Answer, conflict: Conflict | None,
+                chunks: Sequence[RetrievedChunk]) -> Answer:
+    """``answer`` with the sentence telling a disagreement, and then without a verdict: when
+    the sources disagree neither side leads, as in the quotes (``EvidenceGatherer._lead``)."""
+    if conflict is not None:
+        word, rest = split_verdict(answer.text)
+        if word:
+            answer = replace(answer, text=rest)
+    return with_conflict(answer, conflict, chunks)
 
 
 def _lacks_substance(reply: str, question: str, verdict: str | None) -> bool:

@@ -63,6 +63,9 @@ def test_a_replys_verdict_is_set_apart_and_put_back() -> None:
     assert split_verdict("Yes, Putin agreed [1].") == (YES, "Putin agreed [1].")
     assert split_verdict("No. He refused [2].") == (NO, "He refused [2].")
     assert split_verdict("Nobody agreed [1].") == (None, "Nobody agreed [1].")
+    # "No" that is a word of the sentence is no verdict: set apart, it would turn it around.
+    assert split_verdict("No one was hurt [1].") == (None, "No one was hurt [1].")
+    assert split_verdict("Yes — he agreed [1].") == (YES, "He agreed [1].")
     assert with_lead(YES, "Putin agreed [1].") == "Yes. Putin agreed [1]."
     assert with_lead(YES, "") == ""  # nothing survived the check: no bare verdict
     assert with_lead(None, "Putin agreed [1].") == "Putin agreed [1]."

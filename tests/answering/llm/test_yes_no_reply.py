@@ -132,3 +132,18 @@ def test_the_alternative_the_model_names_must_be_named_by_its_source(
     answer = _bot(indexed_corpus, openai_server).answer(OFFERED)
     assert "Qatar" not in answer.text and answer.note == QUOTES_NOTE
     assert answer.text.startswith("Saudi Arabia. ")
+
+
+def test_no_verdict_leads_when_the_sources_disagree(
+        indexed_corpus: IndexedCorpus, openai_server: FakeOpenAIServer) -> None:
+    # The sample articles title Trump "Former President" in one and "US President" in another.
+    def respond(messages: list[Message]) -> str:
+        former = next(n for n, (_, text) in prompt_sources(messages).items()
+                      if "Former President Donald Trump" in text)
+        return f"Yes, Former President Donald Trump announced talks with Putin [{former}]."
+
+    openai_server.responder = respond
+    answer = _bot(indexed_corpus, openai_server).answer(
+        "Is Donald Trump described as the former US president?")
+    assert "Sources differ" in answer.text
+    assert answer.text.startswith("Former President Donald Trump announced")
