@@ -41,7 +41,7 @@ from dataclasses import replace
 
 from bot.answering.citations import resolve_citations
 from bot.answering.dates import asks_for_latest
-from bot.answering.evidence.alternatives import alternatives, without_alternatives
+from bot.answering.evidence.alternatives import alternatives, names, without_alternatives
 from bot.answering.evidence.conflicts import Conflict
 from bot.answering.evidence.for_model import (
     evidence_sources,
@@ -171,7 +171,7 @@ class LLMSynthesizer:
                 replace(quoted.answer, text=f"{NO_DIRECT_ANSWER}\n{quoted.answer.text}"),
                 quoted.retrieval)
         answer = self._grounded_answer(question, standalone, raw, sources)
-        if answer is None and adds_refusal(raw):  # answers and refuses: see above
+        if answer is None and self._refuses_question(raw, standalone):  # see above
             return Synthesis(refusal(question, self.label, NO_SUPPORTED_ANSWER),
                              quoted.retrieval)
         if answer is None:
@@ -182,6 +182,17 @@ class LLMSynthesizer:
     @property
     def _yes_no(self) -> bool:
         return self.rules.rules.on("yes_no")
+
+    def _refuses_question(self, raw: str, standalone: str) -> bool:
+        """Whether ``raw`` answers and also says the sources don't (``adds_refusal``), not
+        counting a sentence that only says an offered alternative is not mentioned ("The
+        sources do not mention Italy."): that is about a choice, not the question."""
+        offered = alternatives(asked_part(standalone)) if self.rules.rules.on("alternatives") \
+            else ()
+        if offered:
+            raw = " ".join(s.text for s in split_sentences(raw)
+                           if not (is_refusal(s.text) and any(names(s.text, a) for a in offered)))
+        return adds_refusal(raw)
 
     @property
     def _hints(self) -> tuple[bool, bool]:

@@ -18,9 +18,9 @@ HELD = "Were negotiations for a 30-day ceasefire held in Saudi Arabia?"
 
 
 def _bot(indexed_corpus: IndexedCorpus, server: FakeOpenAIServer, **env: str) -> NewsBot:
+    settings = {"NEWSBOT_LLM_EVIDENCE": "passages", **env}
     return indexed_corpus.bot(NEWSBOT_LLM="openai", OPENAI_BASE_URL=server.base_url,
-                              OPENAI_API_KEY="test", NEWSBOT_LLM_MAX_RETRIES="1",
-                              NEWSBOT_LLM_EVIDENCE="passages", **env)
+                              OPENAI_API_KEY="test", NEWSBOT_LLM_MAX_RETRIES="1", **settings)
 
 
 def _saying(reply: str) -> Callable[[list[Message]], str]:
@@ -147,3 +147,15 @@ def test_no_verdict_leads_when_the_sources_disagree(
         "Is Donald Trump described as the former US president?")
     assert "Sources differ" in answer.text
     assert answer.text.startswith("Former President Donald Trump announced")
+
+
+def test_saying_an_alternative_is_not_mentioned_does_not_refuse_the_question(
+        indexed_corpus: IndexedCorpus, openai_server: FakeOpenAIServer) -> None:
+    # With the rules' sentences, a reply that answers unsupported and says the sources don't
+    # cover it is refused; "do not mention Qatar" speaks of a choice, not of the question.
+    openai_server.responder = _saying("The talks were held in Saudi Arabia, according to "
+                                      "Foo Bar [{n}]. The sources do not mention Qatar.")
+    answer = _bot(indexed_corpus, openai_server,
+                  NEWSBOT_LLM_EVIDENCE="sentences").answer(OFFERED)
+    assert not answer.refused and answer.note == QUOTES_NOTE
+    assert answer.text.startswith("Saudi Arabia. ")
