@@ -63,9 +63,11 @@ _DAY_PHRASE = re.compile(
     rf"(?:{WEEKDAY},?\s+)?{MONTH_NAME}\s+\d{{1,2}}(?:st|nd|rd|th)?(?:,?\s+\d{{4}})?"
     rf"|(?:{WEEKDAY},?\s+)?\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?{MONTH_NAME}(?:\s+\d{{4}})?"
     rf"|{MONTH_NAME}(?:\s+\d{{4}})?|{WEEKDAY})\b")
-# What a marker leaves behind at the end of a sentence: "…, according to [1]" or "…, [1]".
+# What markers leave behind at the end of a sentence: "…, according to [1]", "…, [1]", or a
+# list of them ("…, as stated in [1], [2], and [3]" leaves "as stated in , , and").
 _LEFT_BY_MARKERS = re.compile(
-    r"(?:,?\s*according to(?:\s+the)?(?:\s+(?:sources?|articles?))?)?[\s,]*$", re.IGNORECASE)
+    r"(?:,?\s*(?:according to|as (?:stated|mentioned|reported|noted|described) (?:in|by))"
+    r"(?:\s+the)?(?:\s+(?:sources?|articles?))?)?(?:[\s,]|\b(?:and|or)\b)*$", re.IGNORECASE)
 
 
 def ground(reply: str, sources: Sequence[RetrievedChunk], question: str = "",

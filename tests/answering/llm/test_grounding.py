@@ -47,6 +47,10 @@ def test_what_markers_leave_behind_is_tidied() -> None:
     assert ground(reply, SOURCES) == "Witkoff met Putin in Moscow [1]."
     assert ground("Karoline [1] Witkoff met Putin in Moscow.", SOURCES) == \
         "Karoline Witkoff met Putin in Moscow [1]."
+    # A list of markers leaves its commas and "and" behind, and the phrase that led to it.
+    for reply in ("Witkoff met Putin in Moscow, as stated in [1], [1], and [1].",
+                  "Witkoff met Putin in Moscow, according to the sources [1], and [1]."):
+        assert ground(reply, SOURCES) == "Witkoff met Putin in Moscow [1]."
 
 
 def test_nothing_supported_leaves_nothing() -> None:
