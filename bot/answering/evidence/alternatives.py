@@ -19,13 +19,11 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from bot.answering.evidence.yes_no import opens_with_auxiliary
 from ingest.text_terms import terms
 
 _ARTICLE = r"(?:(?:the|a|an)\s+)?"
 _MAX_WORDS = 6
-_OPENS_WITH_AUXILIARY = re.compile(
-    r"^\W*(?:is|are|was|were|do|does|did|has|have|had|will|would|can|could|should)\b",
-    re.IGNORECASE)
 _CLAUSE_START = re.compile(r"(?:and|but|so|then|is it|was it|did|does|do|is|was|were|are|will|"
                            r"would|has|have|had|can|could|should|who|what|which|when|where|why|how)\b",
                            re.IGNORECASE)
@@ -43,7 +41,7 @@ def alternatives(asked: str) -> tuple[str, ...]:
         # In the middle of the sentence only a question asking yes or no of two things
         # chooses ("Did the Eagles or the Chiefs win …?"); "Which countries would lead or
         # supply …?" asks for the countries that do either.
-        if not _OPENS_WITH_AUXILIARY.match(asked):
+        if not opens_with_auxiliary(asked):
             return ()
         around = _AROUND_OR.search(asked)
         if not around:

@@ -137,11 +137,8 @@ class EvidenceGatherer:
             word = verdict(asked, quoted, self.tuning.stem_chars)
             if word:
                 return word
-        if self.rules.on("alternatives"):
-            alternative = chosen(alternatives(asked), quoted)
-            if alternative:
-                return alternative[:1].upper() + alternative[1:]
-        return None
+        alternative = chosen(self.offered(question), quoted)
+        return alternative[:1].upper() + alternative[1:] if alternative else None
 
     def conflict(self, standalone: str, retrieval: Retrieval) -> Conflict | None:
         """Whether the retrieved articles' best answers to ``standalone`` disagree (for a
@@ -181,13 +178,17 @@ class EvidenceGatherer:
                 return f"None of the closest articles gives the figure “{figure}”."
         return None
 
-    def subject(self, question: str) -> str:
-        """``question`` without the alternatives it offers (rule ``alternatives``), for the
-        rules that refuse a question whose subject the articles never name."""
+    def offered(self, question: str) -> tuple[str, ...]:
+        """The alternatives ``question``'s asking sentence offers to choose from, () when it
+        offers none or rule ``alternatives`` is off."""
         if not self.rules.on("alternatives"):
-            return question
-        asked = asked_part(question, self.tuning.min_asking_words)
-        return without_alternatives(question, alternatives(asked))
+            return ()
+        return alternatives(asked_part(question, self.tuning.min_asking_words))
+
+    def subject(self, question: str) -> str:
+        """``question`` without the alternatives it offers: what it is about, for the rules
+        that refuse a question whose subject the articles never name, and for grounding."""
+        return without_alternatives(question, self.offered(question))
 
     def _extract(self, standalone: str, retrieval: Retrieval) -> selection.ExtractiveResult:
         return selection.extract(standalone, retrieval.query_vector, retrieval.chunks,

@@ -40,10 +40,15 @@ _WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)?")
 _VERDICT = re.compile(r"^\W*(yes|no)\s*[,.;:!—–-][\s,.;:!—–-]*", re.IGNORECASE)
 
 
+def opens_with_auxiliary(asked: str) -> bool:
+    """Whether the asking sentence opens as a yes-or-no question does ("Has …", "Did …")."""
+    return bool(_ASKS.match(asked))
+
+
 def asks_yes_no(asked: str) -> bool:
     """Whether the asking sentence ``asked`` wants a yes or a no: it opens with an auxiliary
     ("Has …", "Is …", "Did …"), offers no alternatives and is not itself negated."""
-    return bool(_ASKS.match(asked)) and not _ALTERNATIVES.search(asked) \
+    return opens_with_auxiliary(asked) and not _ALTERNATIVES.search(asked) \
         and not _NEGATION.search(asked)
 
 

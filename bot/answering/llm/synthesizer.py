@@ -41,7 +41,7 @@ from dataclasses import replace
 
 from bot.answering.citations import resolve_citations
 from bot.answering.dates import asks_for_latest
-from bot.answering.evidence.alternatives import alternatives, names, without_alternatives
+from bot.answering.evidence.alternatives import names
 from bot.answering.evidence.conflicts import Conflict
 from bot.answering.evidence.for_model import (
     evidence_sources,
@@ -187,8 +187,7 @@ class LLMSynthesizer:
         """Whether ``raw`` answers and also says the sources don't (``adds_refusal``), not
         counting a sentence that only says an offered alternative is not mentioned ("The
         sources do not mention Italy."): that is about a choice, not the question."""
-        offered = alternatives(asked_part(standalone)) if self.rules.rules.on("alternatives") \
-            else ()
+        offered = self.rules.offered(standalone)
         if offered:
             raw = " ".join(s.text for s in split_sentences(raw)
                            if not (is_refusal(s.text) and any(names(s.text, a) for a in offered)))
@@ -228,8 +227,7 @@ class LLMSynthesizer:
         # What a reply must add words beyond, and what grounding discounts as given: the
         # question, less the alternatives it offers ("California banned …" answers "…,
         # California or New York?", and its source must name California).
-        asked = without_alternatives(standalone, alternatives(asked_part(standalone))) \
-            if self.rules.rules.on("alternatives") else standalone
+        asked = self.rules.subject(standalone)
         if _lacks_substance(reply, asked, word):
             # "[1] [2][3]" or the question said back: nothing to show, whatever it cites.
             log.warning("LLM reply without substance replaced by the quotes: %r", raw[:200])

@@ -23,9 +23,12 @@ def _bot(indexed_corpus: IndexedCorpus, server: FakeOpenAIServer, **env: str) ->
                               OPENAI_API_KEY="test", NEWSBOT_LLM_MAX_RETRIES="1", **settings)
 
 
-def _saying(reply: str) -> Callable[[list[Message]], str]:
-    """A model replying ``reply``, ``{n}`` the prompt's number for the Saudi article."""
+def _saying(reply: str, prompts: list[str] | None = None) -> Callable[[list[Message]], str]:
+    """A model replying ``reply``, ``{n}`` the prompt's number for the Saudi article; each
+    question it is asked (the last user message) is kept in ``prompts``, if given."""
     def respond(messages: list[Message]) -> str:
+        if prompts is not None:
+            prompts.append(last_question(messages))
         saudi = next(n for n, (file, _) in prompt_sources(messages).items()
                      if file == SAUDI_FILE)
         return reply.format(n=saudi)
@@ -35,13 +38,8 @@ def _saying(reply: str) -> Callable[[list[Message]], str]:
 def test_the_model_is_asked_for_a_verdict_and_it_opens_the_answer(
         indexed_corpus: IndexedCorpus, openai_server: FakeOpenAIServer) -> None:
     prompts: list[str] = []
-
-    def respond(messages: list[Message]) -> str:
-        prompts.append(last_question(messages))
-        return _saying("Yes, negotiations for a 30-day ceasefire were held in Saudi Arabia "
-                       "[{n}].")(messages)
-
-    openai_server.responder = respond
+    openai_server.responder = _saying(
+        "Yes, negotiations for a 30-day ceasefire were held in Saudi Arabia [{n}].", prompts)
     answer = _bot(indexed_corpus, openai_server).answer(HELD)
     assert answer.text == ("Yes. Negotiations for a 30-day ceasefire were held in Saudi "
                            "Arabia [1].")
@@ -91,13 +89,8 @@ def test_a_verdict_whose_own_sentence_is_not_shown_is_not_shown_either(
 def test_switched_off_the_model_is_not_asked_for_a_verdict(
         indexed_corpus: IndexedCorpus, openai_server: FakeOpenAIServer) -> None:
     prompts: list[str] = []
-
-    def respond(messages: list[Message]) -> str:
-        prompts.append(last_question(messages))
-        return _saying("Negotiations for a 30-day ceasefire were held in Saudi Arabia "
-                       "[{n}].")(messages)
-
-    openai_server.responder = respond
+    openai_server.responder = _saying(
+        "Negotiations for a 30-day ceasefire were held in Saudi Arabia [{n}].", prompts)
     answer = _bot(indexed_corpus, openai_server, NEWSBOT_RULES_OFF="yes_no").answer(HELD)
     assert load_prompt("answer_yes_no") not in prompts[-1]
     # Without a verdict the question said back is no answer: the quotes, without one either.
@@ -110,13 +103,8 @@ OFFERED = "Where were the talks on the 30-day ceasefire held, Saudi Arabia or Qa
 def test_the_model_is_asked_to_choose_and_naming_one_alternative_is_an_answer(
         indexed_corpus: IndexedCorpus, openai_server: FakeOpenAIServer) -> None:
     prompts: list[str] = []
-
-    def respond(messages: list[Message]) -> str:
-        prompts.append(last_question(messages))
-        return _saying("The talks on the 30-day ceasefire were held in Saudi Arabia "
-                       "[{n}].")(messages)
-
-    openai_server.responder = respond
+    openai_server.responder = _saying(
+        "The talks on the 30-day ceasefire were held in Saudi Arabia [{n}].", prompts)
     answer = _bot(indexed_corpus, openai_server).answer(OFFERED)
     # Every word of it is in the question, but it chooses: shown, not the quotes.
     assert answer.text == "The talks on the 30-day ceasefire were held in Saudi Arabia [1]."
