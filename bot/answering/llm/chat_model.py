@@ -11,6 +11,8 @@ Message = dict[str, str]  # {"role": "system" | "user" | "assistant", "content":
 # rewritten question fewer; without a cap, a small model that falls into repeating itself
 # writes until its context is full (Qwen2.5-Coder 1.5B on 2 cores: minutes for one answer).
 MAX_REPLY_TOKENS = 384
+# A verdict's reply: "Yes" or "No" and whatever a small model adds before it stops.
+VERDICT_TOKENS = 3
 
 
 class ChatModel(Protocol):
@@ -22,8 +24,9 @@ class ChatModel(Protocol):
         ...
 
     def chat(self, messages: list[Message],
-             on_text: Callable[[str], None] | None = None) -> str:
-        """The model's reply. With ``on_text``, streams and calls it with the text *so far*
-        (cumulative; after a restarted stream it starts again from the beginning).
-        Raises ``ServiceUnavailableError`` when the model cannot answer."""
+             on_text: Callable[[str], None] | None = None, *,
+             max_tokens: int = MAX_REPLY_TOKENS) -> str:
+        """The model's reply, at most ``max_tokens`` long. With ``on_text``, streams and calls
+        it with the text *so far* (cumulative; after a restarted stream it starts again from
+        the beginning). Raises ``ServiceUnavailableError`` when the model cannot answer."""
         ...

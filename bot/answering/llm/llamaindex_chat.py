@@ -89,7 +89,12 @@ class LlamaIndexChat:
         return self._label
 
     def chat(self, messages: list[Message],
-             on_text: Callable[[str], None] | None = None) -> str:
+             on_text: Callable[[str], None] | None = None, *,
+             max_tokens: int = MAX_REPLY_TOKENS) -> str:
+        # ``max_tokens`` is not passed on: llama-index's providers take their own keyword
+        # arguments (an unknown one is an error in some), and the reply is capped at
+        # MAX_REPLY_TOKENS where the LLM is built. A short reply is asked for in the prompt.
+        del max_tokens
         from llama_index.core.llms import ChatMessage, MessageRole
 
         chat_messages = [ChatMessage(role=MessageRole(m["role"]), content=m["content"])

@@ -60,17 +60,19 @@ class LlamaCppChat:
         return self._llama
 
     def chat(self, messages: list[Message],
-             on_text: Callable[[str], None] | None = None) -> str:
+             on_text: Callable[[str], None] | None = None, *,
+             max_tokens: int = MAX_REPLY_TOKENS) -> str:
+        max_tokens = min(max_tokens, self.max_tokens)
         with self._lock:
             model = self._model()
             try:
                 if on_text is None:
                     response = model.create_chat_completion(
-                        messages=messages, temperature=0, max_tokens=self.max_tokens)
+                        messages=messages, temperature=0, max_tokens=max_tokens)
                     return str(response["choices"][0]["message"].get("content") or "")
                 text = ""
                 for piece in _deltas(model.create_chat_completion(
-                        messages=messages, temperature=0, max_tokens=self.max_tokens,
+                        messages=messages, temperature=0, max_tokens=max_tokens,
                         stream=True)):
                     text += piece
                     on_text(text)

@@ -58,6 +58,17 @@ def answer_messages(question: str, sources: Sequence[RetrievedChunk],
     ]
 
 
+def judge_messages(question: str, sources: Sequence[RetrievedChunk]) -> list[dict[str, str]]:
+    """The answer's messages with a last line asking only whether the sources answer it (Yes
+    or No). Everything before that line is the answer prompt's own, up to the question, so
+    llama.cpp keeps the sources' prefill in its cache for the answer that follows: judging
+    costs the one line and a word, not a second reading."""
+    messages = answer_messages(question, sources, yes_no_hint=False, alternatives_hint=False)
+    last = messages[-1]
+    messages[-1] = {**last, "content": f"{last['content']}\n{load_prompt('judge_answered')}"}
+    return messages
+
+
 def condense_messages(question: str, history: Sequence[Turn]) -> list[dict[str, str]]:
     lines: list[str] = []
     for turn in history[-HISTORY_TURNS:]:

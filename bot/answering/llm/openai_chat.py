@@ -48,17 +48,18 @@ class OpenAIChat:
         return f"openai:{self.model}"
 
     def chat(self, messages: list[dict[str, str]],
-             on_text: Callable[[str], None] | None = None) -> str:
+             on_text: Callable[[str], None] | None = None, *,
+             max_tokens: int = MAX_REPLY_TOKENS) -> str:
         """The model's reply. With ``on_text``, streams and calls it with the text so far.
 
         A stream that breaks midway is restarted (bounded, with backoff); ``on_text`` then
         starts again from the beginning, which is why it receives the whole text so far.
         """
         with self._turns:
-            return self._chat(messages, on_text)
+            return self._chat(messages, on_text, max_tokens)
 
     def _chat(self, messages: list[dict[str, str]],
-              on_text: Callable[[str], None] | None) -> str:
+              on_text: Callable[[str], None] | None, max_tokens: int) -> str:
         import openai
 
         for attempt in range(self.max_retries + 1):
@@ -66,9 +67,9 @@ class OpenAIChat:
                 if on_text is None:
                     response = self._client.chat.completions.create(
                         model=self.model, messages=messages, temperature=0,  # type: ignore[arg-type]
-                        max_tokens=MAX_REPLY_TOKENS)
+                        max_tokens=max_tokens)
                     return response.choices[0].message.content or ""
-                return self._stream(messages, on_text)
+                return self._stream(messages, on_text, max_tokens)
             except openai.APIStatusError as exc:
                 raise _service_error(exc) from exc  # the SDK already retried what is retryable
             except (openai.APIConnectionError, openai.APIError) as exc:
@@ -82,7 +83,8 @@ class OpenAIChat:
                 time.sleep(delay)
         raise AssertionError("unreachable")  # pragma: no cover
 
-    def _stream(self, messages: list[dict[str, str]], on_text: Callable[[str], None]) -> str:
+    def _stream(self, messages: list[dict[str, str]], on_text: Callable[[str], None],
+                max_tokens: int) -> str:
         import httpx
         import openai
         from openai.types.chat import ChatCompletionChunk
@@ -92,7 +94,7 @@ class OpenAIChat:
         try:
             stream = self._client.chat.completions.create(
                 model=self.model, messages=messages, temperature=0,  # type: ignore[arg-type]
-                max_tokens=MAX_REPLY_TOKENS, stream=True)
+                max_tokens=max_tokens, stream=True)
             for chunk in stream:
                 if not isinstance(chunk, ChatCompletionChunk) or not chunk.choices:
                     continue

@@ -108,3 +108,13 @@ def lacks_substance(text: str, question: str) -> bool:
     has no content word the question does not already have. A one-word answer ("Izvestia
     [2]") has substance."""
     return not set(terms(strip_markers(text))) - set(terms(question))
+
+
+_VERDICT_NO = re.compile(r"\W*no\b", re.IGNORECASE)
+
+
+def judged_unanswered(reply: str) -> bool:
+    """Whether a model asked if the sources answer the question (``judge_messages``) said No.
+    Anything else, an unclear reply included, leaves the question to be answered: the judge
+    may take an answer away only when it says so."""
+    return bool(_VERDICT_NO.match(reply))

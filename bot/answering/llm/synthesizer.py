@@ -18,7 +18,12 @@ extractive answer takes its place if the rules find one, else it is a refusal.
 
 **sentences** (the default for a local model or a self-hosted server: a small model on CPU).
 The extractive rules decide first whether the articles can answer at all, and the model sees
-only the one to three sentences they chose to quote. A reply that is unusable is replaced by
+only the one to three sentences they chose to quote. Before it answers, the model is asked in
+one word whether they answer the question (rule ``model_judges``; ``messages.judge_messages``
+shares the answer prompt's prefix, so a self-hosted server's cache keeps the sources' prefill).
+On No it is asked again over the passages (as "passages" shows them), and answers from them on
+Yes; No again is a refusal, the model's own finding. A yes-or-no question, whose answer may
+itself be "No", is not judged. A reply that is unusable is replaced by
 those quotes; a "not covered" gets one more look at the passages (as "passages" shows them,
 within the same token budget), then the quotes under a line saying the model found no direct
 answer; a reply that answers *and* says the sources don't cover it, none of whose sentences a
@@ -58,13 +63,19 @@ from bot.answering.evidence.yes_no import (
     split_verdict,
     with_lead,
 )
-from bot.answering.llm.chat_model import ChatModel
+from bot.answering.llm.chat_model import VERDICT_TOKENS, ChatModel
 from bot.answering.llm.grounding import ground
-from bot.answering.llm.messages import NOT_COVERED, answer_messages, condense_messages
+from bot.answering.llm.messages import (
+    NOT_COVERED,
+    answer_messages,
+    condense_messages,
+    judge_messages,
+)
 from bot.answering.llm.reply import (
     adds_refusal,
     canonical_markers,
     is_refusal,
+    judged_unanswered,
     lacks_substance,
 )
 from bot.answering.markers import strip_markers
@@ -154,6 +165,15 @@ class LLMSynthesizer:
         if asks_for_latest(standalone):
             chosen = newest_article_only(chosen)
         sources = evidence_sources(quoted.retrieval.chunks, chosen)
+        if self._judges(standalone) and self._judged_unanswered(standalone, sources):
+            # The model, asked first, finds the rules' sentences don't answer: it reads the
+            # passages, and finding no answer there either, refuses.
+            sources = passage_windows(standalone, quoted.retrieval.query_vector,
+                                      quoted.retrieval.chunks, self.rules.sentence_encoder,
+                                      self.evidence_tokens, self.rules.tuning)
+            if not sources or self._judged_unanswered(standalone, sources):
+                return Synthesis(refusal(question, self.label, MODEL_FOUND_NONE),
+                                 quoted.retrieval)
         streamed = _held_while_not_covered(on_token)
         raw = self.chat_model.chat(answer_messages(standalone, sources, *self._hints), streamed)
         if _says_not_covered(raw):
@@ -178,6 +198,18 @@ class LLMSynthesizer:
             return quoted
         return Synthesis(_told_apart(answer, evidence.conflict, quoted.retrieval.chunks),
                          quoted.retrieval)
+
+    def _judges(self, standalone: str) -> bool:
+        """Whether the model is asked first if the sources answer (rule ``model_judges``).
+        Not for a yes-or-no question, whose own answer may be "No"."""
+        return self.rules.rules.on("model_judges") and \
+            not asks_yes_no(asked_part(standalone, self.rules.tuning.min_asking_words))
+
+    def _judged_unanswered(self, standalone: str, sources: Sequence[RetrievedChunk]) -> bool:
+        reply = self.chat_model.chat(judge_messages(standalone, sources),
+                                     max_tokens=VERDICT_TOKENS)
+        log.debug("the model judged whether %d sources answer: %r", len(sources), reply)
+        return judged_unanswered(reply)
 
     @property
     def _yes_no(self) -> bool:

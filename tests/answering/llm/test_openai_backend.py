@@ -76,10 +76,12 @@ def citing_saudi(reply: str) -> Callable[[list[Message]], str]:
 @pytest.fixture
 def openai_bot(indexed_corpus: IndexedCorpus, openai_server: FakeOpenAIServer) -> NewsBot:
     """The "sentences" evidence: the rules decide first and the model rewords their quotes
-    (the "passages" default is tested in test_passages.py)."""
+    (the "passages" default is tested in test_passages.py). The model is not asked first
+    whether they answer (rule ``model_judges``, tested in test_model_judges.py): here each
+    request is an answer."""
     return indexed_corpus.bot(NEWSBOT_LLM="openai", OPENAI_BASE_URL=openai_server.base_url,
                               OPENAI_API_KEY="test", NEWSBOT_LLM_MAX_RETRIES="1",
-                              NEWSBOT_LLM_EVIDENCE="sentences")
+                              NEWSBOT_LLM_EVIDENCE="sentences", NEWSBOT_RULES_OFF="model_judges")
 
 
 def _chat_requests(server: FakeOpenAIServer) -> list[dict[str, Any]]:
