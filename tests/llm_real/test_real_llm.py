@@ -13,6 +13,9 @@ import pytest
 
 from bench.loop_watch import watch_slow_callbacks
 from bot.answering.citations import SUPPORT_THRESHOLD, support
+from bot.answering.llm.chat_model import VERDICT_TOKENS
+from bot.answering.llm.factory import make_chat_model
+from bot.answering.llm.messages import judge_messages
 from bot.answering.markers import marker_numbers, strip_markers
 from bot.answering.synthesizer import REFUSAL
 from bot.engine import NewsBot
@@ -32,6 +35,10 @@ pytestmark = [pytest.mark.real_llm, pytest.mark.slow, pytest.mark.timeout(600)]
 
 SAUDI_QUESTION = "Where were the talks on the 30-day ceasefire held?"
 OFF_TOPIC = "What is the boiling point of mercury?"
+# For the tests of streaming: the model is not asked first whether the sources answer (rule
+# model_judges). Its one-word verdict is never streamed, and the 0.5B test model says No to
+# questions it could answer, leaving nothing to stream; the judging call has its own test.
+NOT_JUDGED = {"NEWSBOT_RULES_OFF": "model_judges"}
 
 
 def assert_grounded(answer: Answer) -> None:
@@ -70,10 +77,24 @@ def test_ask_through_the_real_server(served_corpus: IndexedCorpus,
 def test_streaming_through_the_openai_sdk(served_corpus: IndexedCorpus,
                                           served_bot_env: dict[str, object]) -> None:
     seen: list[str] = []
-    answer = served_corpus.bot(**served_bot_env).answer(SAUDI_QUESTION, on_token=seen.append)
+    bot = served_corpus.bot(**served_bot_env, **NOT_JUDGED)
+    answer = bot.answer(SAUDI_QUESTION, on_token=seen.append)
     assert len(seen) >= 3  # streamed in pieces, not one reply
     assert all(b.startswith(a) for a, b in itertools.pairwise(seen))  # cumulative
     assert_grounded(answer)
+
+
+def test_the_real_model_judges_in_one_word(served_corpus: IndexedCorpus,
+                                           served_bot_env: dict[str, object]) -> None:
+    """The judging call through the SDK and the real server: a verdict of at most three tokens,
+    opening with Yes or No."""
+    bot = served_corpus.bot(**served_bot_env)
+    retrieval = bot.retriever.retrieve(SAUDI_QUESTION, bot.settings.top_k)
+    sources = retrieval.chunks[:2]
+    model = make_chat_model("openai", bot.settings)
+    reply = model.chat(judge_messages(SAUDI_QUESTION, sources), max_tokens=VERDICT_TOKENS)
+    assert reply.strip().split()[0].strip(".,!").lower() in {"yes", "no"}, reply
+    assert len(reply.split()) <= VERDICT_TOKENS
 
 
 def test_a_follow_up_is_rewritten_by_the_model(served_corpus: IndexedCorpus,
@@ -133,7 +154,7 @@ def test_a_server_killed_mid_answer_is_a_clear_error_and_it_recovers(
         served_corpus: IndexedCorpus, served_bot_env: dict[str, object],
         llama_server: LlamaServer) -> None:
     bot = served_corpus.bot(**{**served_bot_env, "NEWSBOT_LLM_MAX_RETRIES": 1,
-                               "NEWSBOT_LLM_TIMEOUT": 20})
+                               "NEWSBOT_LLM_TIMEOUT": 20, **NOT_JUDGED})
 
     def kill_on_first_token(_: str) -> None:
         if llama_server.process is not None and llama_server.process.poll() is None:
@@ -148,7 +169,7 @@ def test_a_server_killed_mid_answer_is_a_clear_error_and_it_recovers(
 async def test_discord_streams_a_real_answer_without_pings_or_blocking(
         start_bot: StartBot, fake_discord: FakeDiscord, served_corpus: IndexedCorpus,
         served_bot_env: dict[str, object]) -> None:
-    bot = served_corpus.bot(**served_bot_env)
+    bot = served_corpus.bot(**served_bot_env, **NOT_JUDGED)
     await start_bot(bot, edit_interval=0.3)  # start-up's one-off warm-up is not watched
     with watch_slow_callbacks(asyncio.get_running_loop(), threshold=0.2) as slow:
         await fake_discord.user_message(f"@everyone {SAUDI_QUESTION}", mention_bot=True)

@@ -31,9 +31,11 @@ CHAT = "/chat/completions"
 
 @pytest.fixture
 def bot(make_bot: BotFactory, openai_server: FakeOpenAIServer) -> Iterator[NewsBot]:
+    # Each fault is scripted for the answer's request: the model is not asked first whether
+    # the sources answer (rule model_judges; that request goes through the same chat()).
     bot = make_bot(NEWSBOT_LLM="openai", OPENAI_BASE_URL=openai_server.base_url,
                    OPENAI_API_KEY="sk-test-faults", NEWSBOT_LLM_TIMEOUT=TIMEOUT,
-                   NEWSBOT_LLM_MAX_RETRIES=RETRIES)
+                   NEWSBOT_LLM_MAX_RETRIES=RETRIES, NEWSBOT_RULES_OFF="model_judges")
     bot.answer("warm-up: " + QUESTION)  # load the store and keyword index before timing
     openai_server.reset()
     openai_server.responder = default_responder
@@ -118,7 +120,8 @@ def test_stream_that_stalls_midway_fails_in_bounded_time(make_bot: BotFactory) -
     """Chunks arrive slower than the read timeout after the stream began: retried, bounded."""
     with FakeOpenAIServer(default_responder, chunk_delay=HANG_TIMEOUT * 1.5) as slow:
         bot = make_bot(NEWSBOT_LLM="openai", OPENAI_BASE_URL=slow.base_url,
-                       NEWSBOT_LLM_TIMEOUT=HANG_TIMEOUT, NEWSBOT_LLM_MAX_RETRIES=RETRIES)
+                       NEWSBOT_LLM_TIMEOUT=HANG_TIMEOUT, NEWSBOT_LLM_MAX_RETRIES=RETRIES,
+                       NEWSBOT_RULES_OFF="model_judges")  # as in ``bot`` above
         tokens: list[str] = []
         started = time.monotonic()
         with pytest.raises(ServiceUnavailableError):
