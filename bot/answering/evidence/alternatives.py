@@ -103,3 +103,18 @@ def without_alternatives(asked: str, offered: Sequence[str]) -> str:
     for alternative in offered:
         asked = re.sub(re.escape(alternative), " ", asked, flags=re.IGNORECASE)
     return asked
+
+
+def choice_cut(question: str, offered: Sequence[str]) -> str:
+    """``question`` as it reads without the list of alternatives it ends with ("Which state
+    banned them, California or New York?" → "Which state banned them?"); unchanged when it
+    offers none or they stand inside the sentence ("Did the Eagles or the Chiefs win?")."""
+    if not offered:
+        return question
+    escaped = [re.escape(alternative) for alternative in offered]
+    tail = re.compile(r"\s*[,:]\s*(?:either\s+)?" + r"(?:\s*,\s*|\s+or\s+|\s*,\s*or\s+)".join(
+        escaped) + r"\s*(?P<end>[?.!]*)\s*$", re.IGNORECASE)
+    match = tail.search(question)
+    if match is None:
+        return question
+    return question[:match.start()] + (match.group("end") or "?")

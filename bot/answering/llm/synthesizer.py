@@ -46,7 +46,7 @@ from dataclasses import replace
 
 from bot.answering.citations import resolve_citations
 from bot.answering.dates import asks_for_latest
-from bot.answering.evidence.alternatives import names
+from bot.answering.evidence.alternatives import choice_cut, names
 from bot.answering.evidence.conflicts import Conflict
 from bot.answering.evidence.for_model import (
     evidence_sources,
@@ -206,8 +206,10 @@ class LLMSynthesizer:
             not asks_yes_no(asked_part(standalone, self.rules.tuning.min_asking_words))
 
     def _judged_unanswered(self, standalone: str, sources: Sequence[RetrievedChunk]) -> bool:
-        reply = self.chat_model.chat(judge_messages(standalone, sources),
-                                     max_tokens=VERDICT_TOKENS)
+        # Asked without the alternatives a question ends with ("…, California or New York?"):
+        # sources naming neither are no answer to the choice, but may answer the question.
+        asked = choice_cut(standalone, self.rules.offered(standalone))
+        reply = self.chat_model.chat(judge_messages(asked, sources), max_tokens=VERDICT_TOKENS)
         log.debug("the model judged whether %d sources answer: %r", len(sources), reply)
         return judged_unanswered(reply)
 

@@ -5,7 +5,12 @@ from __future__ import annotations
 
 import pytest
 
-from bot.answering.evidence.alternatives import alternatives, chosen, without_alternatives
+from bot.answering.evidence.alternatives import (
+    alternatives,
+    choice_cut,
+    chosen,
+    without_alternatives,
+)
 from tests.core_fixtures import IndexedCorpus
 
 
@@ -54,3 +59,14 @@ def test_the_answer_names_the_alternative_its_quotes_name(indexed_corpus: Indexe
     # Switched off, the unknown name refuses the question.
     switched_off = indexed_corpus.bot(NEWSBOT_RULES_OFF="alternatives").answer(OFFERED)
     assert switched_off.refused and "Qatar" in switched_off.text
+
+
+def test_a_question_reads_without_the_alternatives_it_ends_with() -> None:
+    for question, cut in [
+            ("Where were the talks held, Saudi Arabia or Qatar?", "Where were the talks held?"),
+            ("Which city saw raids: Charlotte, North Carolina or Chicago, Illinois?",
+             "Which city saw raids?"),
+            ("Did the Eagles or the Chiefs win the Super Bowl?",
+             "Did the Eagles or the Chiefs win the Super Bowl?"),
+            ("Who won the vote?", "Who won the vote?")]:
+        assert choice_cut(question, alternatives(question)) == cut

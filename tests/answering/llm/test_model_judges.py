@@ -87,6 +87,17 @@ def test_no_judge_for_a_yes_or_no_question_or_with_the_rule_off(
     assert len(_bodies(openai_server)) == 2
 
 
+def test_a_question_offering_alternatives_is_judged_without_them(
+        indexed_corpus: IndexedCorpus, openai_server: FakeOpenAIServer) -> None:
+    openai_server.responder = _judge_then_answer(["Yes"])
+    _bot(indexed_corpus, openai_server).answer(
+        "Where were the talks on the 30-day ceasefire held, Saudi Arabia or Qatar?")
+    judging, answering = _bodies(openai_server)
+    assert "Question: Where were the talks on the 30-day ceasefire held?" in \
+        last_question(judging["messages"])
+    assert "Saudi Arabia or Qatar?" in last_question(answering["messages"])
+
+
 def test_only_a_reply_opening_with_no_takes_the_answer_away() -> None:
     assert judged_unanswered("No") and judged_unanswered(" no.") and judged_unanswered("NO,")
     for reply in ("Yes", "", "Not sure", "None of them", "The talks were in Riyadh [1]."):
