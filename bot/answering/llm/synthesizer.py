@@ -131,9 +131,7 @@ class LLMSynthesizer:
         not_in_passages = self.rules.missing_in_passages(question, retrieval)
         if not_in_passages:
             return Synthesis(refusal(question, self.label, not_in_passages), retrieval)
-        sources = passage_windows(standalone, retrieval.query_vector, retrieval.chunks,
-                                  self.rules.sentence_encoder, self.evidence_tokens,
-                                  self.rules.tuning)
+        sources = self._windows(standalone, retrieval)
         if not sources:
             return Synthesis(refusal(question, self.label), retrieval)
         raw = self.chat_model.chat(answer_messages(standalone, sources, *self._hints),
@@ -165,23 +163,20 @@ class LLMSynthesizer:
         if asks_for_latest(standalone):
             chosen = newest_article_only(chosen)
         sources = evidence_sources(quoted.retrieval.chunks, chosen)
+        on_passages = False  # the model reads the passages, not the rules' sentences
         if self._judges(standalone) and self._judged_unanswered(standalone, sources):
             # The model, asked first, finds the rules' sentences don't answer: it reads the
             # passages, and finding no answer there either, refuses.
-            sources = passage_windows(standalone, quoted.retrieval.query_vector,
-                                      quoted.retrieval.chunks, self.rules.sentence_encoder,
-                                      self.evidence_tokens, self.rules.tuning)
+            sources, on_passages = self._windows(standalone, quoted.retrieval), True
             if not sources or self._judged_unanswered(standalone, sources):
                 return Synthesis(refusal(question, self.label, MODEL_FOUND_NONE),
                                  quoted.retrieval)
         streamed = _held_while_not_covered(on_token)
         raw = self.chat_model.chat(answer_messages(standalone, sources, *self._hints), streamed)
-        if _says_not_covered(raw):
+        if _says_not_covered(raw) and not on_passages:
             # The chosen sentences missed it (a paraphrased question): one more look, at the
             # whole retrieved passages. Slower, but only for these questions.
-            sources = passage_windows(standalone, quoted.retrieval.query_vector,
-                                      quoted.retrieval.chunks, self.rules.sentence_encoder,
-                                      self.evidence_tokens, self.rules.tuning)
+            sources = self._windows(standalone, quoted.retrieval)
             raw = self.chat_model.chat(answer_messages(standalone, sources, *self._hints), streamed)
         if _says_not_covered(raw):
             # The two disagree: say so, and let the reader judge the closest passages.
@@ -199,11 +194,19 @@ class LLMSynthesizer:
         return Synthesis(_told_apart(answer, evidence.conflict, quoted.retrieval.chunks),
                          quoted.retrieval)
 
+    def _windows(self, standalone: str, retrieval: Retrieval) -> list[RetrievedChunk]:
+        """The retrieved passages as the model reads them (``passage_windows``)."""
+        return passage_windows(standalone, retrieval.query_vector, retrieval.chunks,
+                               self.rules.sentence_encoder, self.evidence_tokens,
+                               self.rules.tuning)
+
+    def _asks_yes_no(self, standalone: str) -> bool:
+        return asks_yes_no(asked_part(standalone, self.rules.tuning.min_asking_words))
+
     def _judges(self, standalone: str) -> bool:
         """Whether the model is asked first if the sources answer (rule ``model_judges``).
         Not for a yes-or-no question, whose own answer may be "No"."""
-        return self.rules.rules.on("model_judges") and \
-            not asks_yes_no(asked_part(standalone, self.rules.tuning.min_asking_words))
+        return self.rules.rules.on("model_judges") and not self._asks_yes_no(standalone)
 
     def _judged_unanswered(self, standalone: str, sources: Sequence[RetrievedChunk]) -> bool:
         # Asked without the alternatives a question ends with ("…, California or New York?"):
@@ -255,8 +258,8 @@ class LLMSynthesizer:
         opening it ("Yes, …") is set apart while the rest is checked, and shown only before
         what survives the check: no source states "Yes"."""
         reply = canonical_markers(raw, len(sources))
-        word, reply = split_verdict(reply) if self._yes_no and \
-            asks_yes_no(asked_part(standalone)) else (None, reply)
+        word, reply = split_verdict(reply) if self._yes_no and self._asks_yes_no(standalone) \
+            else (None, reply)
         written = reply  # what the model wrote after its verdict, before grounding
         # What a reply must add words beyond, and what grounding discounts as given: the
         # question, less the alternatives it offers ("California banned …" answers "…,

@@ -7,9 +7,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from bot.answering.llm.messages import judge_messages
+from bot.answering.llm.messages import NOT_COVERED, judge_messages
 from bot.answering.llm.reply import judged_unanswered
-from bot.answering.llm.synthesizer import MODEL_FOUND_NONE
+from bot.answering.llm.synthesizer import MODEL_FOUND_NONE, NO_DIRECT_ANSWER
 from bot.engine import NewsBot
 from prompts import load_prompt
 from tests.answering.llm.test_openai_backend import citing, prompt_sources
@@ -75,6 +75,17 @@ def test_no_on_the_sentences_and_yes_on_the_passages_answers_from_the_passages(
     assert [c.file for c in answer.citations] == [SAUDI_FILE]
     _, on_passages, answering = _bodies(openai_server)
     assert prompt_sources(answering["messages"]) == prompt_sources(on_passages["messages"])
+
+
+def test_not_covered_over_the_passages_it_judged_is_not_asked_again(
+        indexed_corpus: IndexedCorpus, openai_server: FakeOpenAIServer) -> None:
+    """Already reading the passages, a "not covered" gets no second look at the same ones."""
+    verdicts = iter(["No", "Yes"])
+    openai_server.responder = lambda messages: next(verdicts) if _is_judging(messages) \
+        else NOT_COVERED
+    answer = _bot(indexed_corpus, openai_server).answer(SAUDI_QUESTION)
+    assert answer.text.startswith(NO_DIRECT_ANSWER)
+    assert len(_bodies(openai_server)) == 3  # two verdicts, one answer
 
 
 def test_no_judge_for_a_yes_or_no_question_or_with_the_rule_off(
