@@ -37,8 +37,8 @@ RULES: dict[str, str] = {
                     "the LLM is asked to name it first",
     "conflicts": "when near-top sentences of two articles state different values for one "
                  "thing, the answer says so and cites each side with its date",
-    "model_judges": "LLM, rules' sentences: the model is asked first for the answer in a few "
-                    "words; naming none, it reads the passages, and none again refuses",
+    "model_judges": "LLM, rules' sentences: the model is asked first whether the sentences "
+                    "answer the question; on No it reads the passages, and No again refuses",
     "quote_fallback": "LLM: a reply no source states gives way to the rules' quotes (off: "
                       "refused)",
 }

@@ -11,10 +11,8 @@ Message = dict[str, str]  # {"role": "system" | "user" | "assistant", "content":
 # rewritten question fewer; without a cap, a small model that falls into repeating itself
 # writes until its context is full (Qwen2.5-Coder 1.5B on 2 cores: minutes for one answer).
 MAX_REPLY_TOKENS = 384
-# The judge's reply (``messages.judge_messages``): the answer in at most five words, or
-# "unknown", and a marker. A small model that restates the question instead is cut off here,
-# which is enough to read that it named nothing new.
-JUDGE_TOKENS = 10
+# A verdict's reply: "Yes" or "No" and whatever a small model adds before it stops.
+VERDICT_TOKENS = 3
 
 
 class ChatModel(Protocol):

@@ -59,14 +59,10 @@ def answer_messages(question: str, sources: Sequence[RetrievedChunk],
 
 
 def judge_messages(question: str, sources: Sequence[RetrievedChunk]) -> list[dict[str, str]]:
-    """The answer's messages with a last line asking for the answer alone, in at most five
-    words, or "unknown" (``reply.judged_unanswered`` reads it). Asked "Do the sources above
-    state the answer? Yes or No", the 1.5B model said No to 4 of the 27 RealTimeQA questions
-    whose chosen sentences do not name the answer; asked to name it, it named none for 11 of
-    them, and for 1 of the 61 whose sentences do (docs/evaluation.md). Everything before that
-    line is the answer prompt's own, up to the question, so llama.cpp keeps the sources'
-    prefill in its cache for the answer that follows: judging costs the one line and a few
-    words, not a second reading."""
+    """The answer's messages with a last line asking only whether the sources answer it (Yes
+    or No). Everything before that line is the answer prompt's own, up to the question, so
+    llama.cpp keeps the sources' prefill in its cache for the answer that follows: judging
+    costs the one line and a word, not a second reading."""
     messages = answer_messages(question, sources, yes_no_hint=False, alternatives_hint=False)
     last = messages[-1]
     messages[-1] = {**last, "content": f"{last['content']}\n{load_prompt('judge_answered')}"}

@@ -110,18 +110,11 @@ def lacks_substance(text: str, question: str) -> bool:
     return not set(terms(strip_markers(text))) - set(terms(question))
 
 
-# A judge's way of saying the sources don't state the answer.
-_NOT_STATED = re.compile(
-    r"\bunknown\b|\bnot (?:stated|mentioned|specified|given|provided|known|clear)\b|"
-    r"^\W*(?:none|n/?a|no)\b", re.IGNORECASE)
+_VERDICT_NO = re.compile(r"\W*no\b", re.IGNORECASE)
 
 
-def judged_unanswered(reply: str, question: str) -> bool:
-    """Whether a model asked for the answer in a few words (``judge_messages``) found none in
-    the sources: it says the answer is unknown (or not stated, none), or it only restates
-    ``question``, naming nothing the question does not ("The NFL team with the most games on
-    Thanksgiving Day is the"). An empty reply leaves the question to be answered: the judge
-    may take an answer away only by saying so."""
-    if not reply.strip():
-        return False
-    return bool(_NOT_STATED.search(reply)) or lacks_substance(reply, question)
+def judged_unanswered(reply: str) -> bool:
+    """Whether a model asked if the sources answer the question (``judge_messages``) said No.
+    Anything else, an unclear reply included, leaves the question to be answered: the judge
+    may take an answer away only when it says so."""
+    return bool(_VERDICT_NO.match(reply))

@@ -18,13 +18,12 @@ extractive answer takes its place if the rules find one, else it is a refusal.
 
 **sentences** (the default for a local model or a self-hosted server: a small model on CPU).
 The extractive rules decide first whether the articles can answer at all, and the model sees
-only the one to three sentences they chose to quote. Before it answers, the model is asked for
-the answer alone, in at most five words (rule ``model_judges``; ``messages.judge_messages``
+only the one to three sentences they chose to quote. Before it answers, the model is asked in
+one word whether they answer the question (rule ``model_judges``; ``messages.judge_messages``
 shares the answer prompt's prefix, so a self-hosted server's cache keeps the sources' prefill).
-When it names none ("unknown", or the question said back; ``reply.judged_unanswered``) it is
-asked again over the passages (as "passages" shows them), and answers from them when it names
-one there; naming none again is a refusal, the model's own finding. A yes-or-no question, whose
-answer may itself be "No", is not judged. A reply that is unusable is replaced by
+On No it is asked again over the passages (as "passages" shows them), and answers from them on
+Yes; No again is a refusal, the model's own finding. A yes-or-no question, whose answer may
+itself be "No", is not judged. A reply that is unusable is replaced by
 those quotes; a "not covered" gets one more look at the passages (as "passages" shows them,
 within the same token budget), then the quotes under a line saying the model found no direct
 answer; a reply that answers *and* says the sources don't cover it, none of whose sentences a
@@ -64,7 +63,7 @@ from bot.answering.evidence.yes_no import (
     split_verdict,
     with_lead,
 )
-from bot.answering.llm.chat_model import JUDGE_TOKENS, ChatModel
+from bot.answering.llm.chat_model import VERDICT_TOKENS, ChatModel
 from bot.answering.llm.grounding import ground
 from bot.answering.llm.messages import (
     NOT_COVERED,
@@ -213,9 +212,9 @@ class LLMSynthesizer:
         # Asked without the alternatives a question ends with ("…, California or New York?"):
         # sources naming neither are no answer to the choice, but may answer the question.
         asked = choice_cut(standalone, self.rules.offered(standalone))
-        reply = self.chat_model.chat(judge_messages(asked, sources), max_tokens=JUDGE_TOKENS)
-        log.debug("the model's short answer from %d sources: %r", len(sources), reply)
-        return judged_unanswered(reply, asked)
+        reply = self.chat_model.chat(judge_messages(asked, sources), max_tokens=VERDICT_TOKENS)
+        log.debug("the model judged whether %d sources answer: %r", len(sources), reply)
+        return judged_unanswered(reply)
 
     @property
     def _yes_no(self) -> bool:
