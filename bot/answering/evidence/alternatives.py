@@ -111,7 +111,8 @@ def choice_cut(question: str, offered: Sequence[str]) -> str:
     offers none or they stand inside the sentence ("Did the Eagles or the Chiefs win?")."""
     if not offered:
         return question
-    escaped = [re.escape(alternative) for alternative in offered]
+    # ``alternatives`` gives each without its article ("…: the Eagles or the Chiefs?").
+    escaped = [_ARTICLE + re.escape(alternative) for alternative in offered]
     tail = re.compile(r"\s*[,:]\s*(?:either\s+)?" + r"(?:\s*,\s*|\s+or\s+|\s*,\s*or\s+)".join(
         escaped) + r"\s*(?P<end>[?.!]*)\s*$", re.IGNORECASE)
     match = tail.search(question)

@@ -66,6 +66,7 @@ def test_a_question_reads_without_the_alternatives_it_ends_with() -> None:
             ("Where were the talks held, Saudi Arabia or Qatar?", "Where were the talks held?"),
             ("Which city saw raids: Charlotte, North Carolina or Chicago, Illinois?",
              "Which city saw raids?"),
+            ("Who won Super Bowl LIX: the Eagles or the Chiefs?", "Who won Super Bowl LIX?"),
             ("Did the Eagles or the Chiefs win the Super Bowl?",
              "Did the Eagles or the Chiefs win the Super Bowl?"),
             ("Who won the vote?", "Who won the vote?")]:
