@@ -68,6 +68,13 @@ class Tuning(BaseModel):
         "docs/evaluation.md)"))
     keyword_weight: float = Field(0.35, ge=0, description=(
         "weight of a sentence's IDF-weighted keyword overlap with the question in its score"))
+    keyword_length_norm: float = Field(0.1, ge=0, le=1, description=(
+        "BM25's b in a sentence's keyword overlap: 0 counts the question's words a sentence "
+        "holds whatever its length, 1 divides by its length relative to the pool's mean; "
+        "swept on all five sets (docs/evaluation.md): 0.05-0.15 answer one or two more "
+        "RealTimeQA questions and cite more precisely on news, golden and held-out answer "
+        "the same facts (golden cites one more unexpected file); 0.25 and 0.5 lose held-out "
+        "precision, 0.5 a golden answer"))
     rank_prior_weight: float = Field(0.1, ge=0, description=(
         "weight of 1/chunk rank when shortlisting sentences to embed: a better-ranked "
         "chunk's sentence is shortlisted first"))

@@ -16,15 +16,13 @@ again; these are already embedded and scored.
 
 from __future__ import annotations
 
-import math
-from collections import Counter
 from collections.abc import Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
 import numpy as np
 
-from bot.answering.evidence.selection import Candidate
+from bot.answering.evidence.selection import Candidate, keyword_overlaps
 from bot.answering.retrieval import RetrievedChunk
 from bot.tuning import DEFAULTS, Tuning
 from ingest.sentences import split_sentences
@@ -121,17 +119,10 @@ def passage_windows(question: str, query_vector: np.ndarray, chunks: Sequence[Re
 def _sentence_scores(question: str, query_vector: np.ndarray, sentences: list[str],
                      encoder: Encoder, tuning: Tuning) -> list[float]:
     """Each sentence's score as an extractive candidate's: similarity and keyword overlap."""
-    from bot.answering.evidence.selection import question_terms
-
-    wanted = set(question_terms(question))
-    words = [frozenset(terms(s)) for s in sentences]
-    frequency = Counter(t for w in words for t in w)
-    idf = {t: math.log(1 + len(sentences) / df) for t, df in frequency.items()}
-    total = sum(idf.get(t, math.log(1 + len(sentences))) for t in wanted) or 1.0
+    overlaps = keyword_overlaps(question, [frozenset(terms(s)) for s in sentences], tuning)
     similarity = encoder.encode(sentences) @ query_vector
-    return [tuning.dense_weight * float(dense)
-            + tuning.keyword_weight * sum(idf[t] for t in wanted & w) / total
-            for dense, w in zip(similarity, words, strict=True)]
+    return [tuning.dense_weight * float(dense) + tuning.keyword_weight * overlap
+            for dense, overlap in zip(similarity, overlaps, strict=True)]
 
 
 def _with_gaps(sentences: list[str], chosen: list[int]) -> str:

@@ -2,8 +2,9 @@
 
 Grounded by construction: every sentence of the answer is a verbatim sentence of a retrieved
 chunk, cited to it. Candidates are scored by embedding similarity to the question and by
-IDF-weighted keyword overlap; near-duplicates (the same sentence in several articles, common in
-syndicated news) are dropped so the answer does not repeat itself.
+IDF-weighted keyword overlap (length-normalised as in BM25); near-duplicates (the same sentence
+in several articles, common in syndicated news) are dropped so the answer does not repeat
+itself.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
@@ -32,7 +33,7 @@ if TYPE_CHECKING:
 NOTE = "Sentences quoted from the articles; no LLM."
 # Every count, weight and threshold of the choice below is a field of ``bot.tuning.Tuning``
 # (max_sentences, max_candidates, min_words, dense_weight, keyword_weight, rank_prior_weight,
-# keep_ratio, duplicate_jaccard, type_bonus, heading_capitals), documented
+# keyword_length_norm, keep_ratio, duplicate_jaccard, type_bonus, heading_capitals), documented
 # there with the measurements behind each value.
 
 
@@ -87,17 +88,34 @@ def _candidates(question: str, kind: AnswerType | None, chunks: list[RetrievedCh
         for text in _answer_sentences(retrieved.chunk, questions_too, tuning):
             pool.append((number, text, frozenset(terms(text))))
     dates = [retrieved.chunk.article_field("date") for retrieved in chunks]
-    # IDF over the pool: words every candidate shares (the corpus topic) weigh little.
-    document_frequency = Counter(t for _, _, words in pool for t in words)
-    idf = {t: math.log(1 + len(pool) / df) for t, df in document_frequency.items()}
-    wanted = set(question_terms(question))
-    total = sum(idf.get(t, math.log(1 + len(pool))) for t in wanted) or 1.0
+    overlaps = keyword_overlaps(question, [words for _, _, words in pool], tuning)
     return [
-        Candidate(number, text, words, sum(idf[t] for t in wanted & words) / total,
+        Candidate(number, text, words, overlap,
                   typed=kind is not None and holds_answer(text, kind, question),
                   date=dates[number - 1])
-        for number, text, words in pool
+        for (number, text, words), overlap in zip(pool, overlaps, strict=True)
     ]
+
+
+def keyword_overlaps(question: str, sentences: Sequence[frozenset[str]],
+                     tuning: Tuning = DEFAULTS) -> list[float]:
+    """Each sentence's keyword overlap with ``question``: the IDF-weighted share of the
+    question's content words it holds, IDF taken over ``sentences`` (words every candidate
+    shares, the corpus topic, weigh little), divided by BM25's length normalisation
+    ``1 - b + b * length / mean length`` (b = ``tuning.keyword_length_norm``; Robertson and
+    Zaragoza, 2009): a long sentence holds more of the question's words by chance, and news
+    sentences run from 5 to 60 words."""
+    if not sentences:
+        return []
+    document_frequency = Counter(t for words in sentences for t in words)
+    idf = {t: math.log(1 + len(sentences) / df) for t, df in document_frequency.items()}
+    wanted = set(question_terms(question))
+    total = sum(idf.get(t, math.log(1 + len(sentences))) for t in wanted) or 1.0
+    b = tuning.keyword_length_norm
+    mean_length = sum(len(words) for words in sentences) / len(sentences) or 1.0
+    return [sum(idf[t] for t in wanted & words) / total
+            / (1 - b + b * len(words) / mean_length)
+            for words in sentences]
 
 
 def _answer_sentences(chunk: StoredChunk, questions_too: bool = False,

@@ -183,6 +183,25 @@ def test_short_fragments_are_not_candidates() -> None:
     result = extractive.extract("Saudi Arabia talks", np.ones(encoder.dim) / 8, chunks, encoder)
     assert result.raw_text == "" and result.quotes == {}
 
+def test_keyword_overlap_discounts_a_long_sentence_by_its_length() -> None:
+    """Two sentences holding the same question words: the one that holds them among many
+    other words overlaps less (BM25's length normalisation, ``keyword_length_norm``), and
+    with the normalisation off both overlap alike."""
+    question = "Which state banned ultraprocessed foods in schools?"
+    short = frozenset(extractive.terms("California banned ultraprocessed foods in schools."))
+    long = frozenset(extractive.terms(
+        "Lawmakers in several statehouses debated whether schools should follow the federal "
+        "guidance, and some banned ultraprocessed foods while critics, parents, farmers and "
+        "manufacturers argued about costs, labels, dyes and enforcement for months."))
+    other = frozenset(extractive.terms("The weather was mild on Tuesday."))
+    normalised = extractive.keyword_overlaps(question, [short, long, other])
+    assert normalised[0] > normalised[1] > normalised[2] == 0.0
+    plain = extractive.keyword_overlaps(question, [short, long, other],
+                                        DEFAULTS.with_overrides({"keyword_length_norm": 0}))
+    assert plain[0] == pytest.approx(plain[1])
+    assert extractive.keyword_overlaps(question, []) == []
+
+
 
 # -- a first answer-quality smoke test ---------------------------------------------------------
 
