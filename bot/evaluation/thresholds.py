@@ -47,7 +47,7 @@ REGRESSION_FLOOR: Final[dict[str, float]] = {
 #: change that loses answers or refusals on news nobody here wrote fails CI.
 #: A measuring stick, not a target: nothing is tuned to its questions.
 QUIZ_FLOOR: Final[dict[str, float]] = {
-    "answerable_right": 0.61,  # measured 0.633 (57 of 90); two questions of slack
+    "answerable_right": 0.62,  # measured 0.644 (58 of 90); two questions of slack
     "refused_right": 8,  # measured 9 of 15
 }
 
