@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from bot.answering.evidence.selection import Candidate, keyword_overlaps
+from bot.answering.evidence.selection import Candidate, blended, keyword_overlaps
 from bot.answering.retrieval import RetrievedChunk
 from bot.tuning import DEFAULTS, Tuning
 from ingest.sentences import split_sentences
@@ -121,7 +121,7 @@ def _sentence_scores(question: str, query_vector: np.ndarray, sentences: list[st
     """Each sentence's score as an extractive candidate's: similarity and keyword overlap."""
     overlaps = keyword_overlaps(question, [frozenset(terms(s)) for s in sentences], tuning)
     similarity = encoder.encode(sentences) @ query_vector
-    return [tuning.dense_weight * float(dense) + tuning.keyword_weight * overlap
+    return [blended(float(dense), overlap, False, tuning)
             for dense, overlap in zip(similarity, overlaps, strict=True)]
 
 

@@ -183,6 +183,7 @@ def test_short_fragments_are_not_candidates() -> None:
     result = extractive.extract("Saudi Arabia talks", np.ones(encoder.dim) / 8, chunks, encoder)
     assert result.raw_text == "" and result.quotes == {}
 
+
 def test_keyword_overlap_discounts_a_long_sentence_by_its_length() -> None:
     """Two sentences holding the same question words: the one that holds them among many
     other words overlaps less (BM25's length normalisation, ``keyword_length_norm``), and
@@ -200,7 +201,6 @@ def test_keyword_overlap_discounts_a_long_sentence_by_its_length() -> None:
                                         DEFAULTS.with_overrides({"keyword_length_norm": 0}))
     assert plain[0] == pytest.approx(plain[1])
     assert extractive.keyword_overlaps(question, []) == []
-
 
 
 # -- a first answer-quality smoke test ---------------------------------------------------------
