@@ -240,6 +240,16 @@ class NewsBot:
                             first_token=clock.since(started) if clock else 0.0))
 
 
+    def retrieve(self, question: str, *, top_k: int | None = None,
+                 dates: DateRange | None = None) -> Retrieval:
+        """The chunks ``answer`` answers a first question from: within ``dates`` and the
+        question's own time words, the recent articles first for a question about the present.
+        For tools that measure what answering found (``bench/reading_ceiling.py``)."""
+        check_date_range(dates)
+        scope = question_dates(question, dates, self.retriever.corpus_days,
+                               self.tuning.recent_days)
+        return self._retrieve(question, top_k or self.settings.top_k, scope)[0]
+
     def _retrieve(self, query: str, top_k: int, scope: QuestionDates) -> tuple[Retrieval, bool]:
         """The chunks to answer from, and whether a question about the present is answered
         from older articles because the recent ones don't answer it (``dates.recent_window``).

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable, Sequence
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +19,7 @@ import pytest
 from bot.answering.retrieval import Retrieval
 from bot.answering.synthesizer import REFUSAL, Synthesis
 from bot.engine import NewsBot
-from bot.models import Answer, Citation, Timings, Turn
+from bot.models import Answer, Citation, DateRange, Timings, Turn
 from bot.service import StatusInfo
 from ingest.errors import BadInputError
 from tests.core_fixtures import (
@@ -129,6 +130,17 @@ def test_history_goes_to_standalone_and_retrieval_uses_its_result(
     assert retrieval.top_k == 3 and len(retrieval.chunks) == 3
     expected = bot.retriever.retrieve(SAUDI_QUESTION, 3)
     assert [c.chunk.id for c in retrieval.chunks] == [c.chunk.id for c in expected.chunks]
+
+
+def test_retrieve_gives_what_answer_hands_the_synthesizer(indexed_corpus: IndexedCorpus) -> None:
+    fake = FakeSynthesizer()
+    bot = _bot(indexed_corpus, fake)
+    bot.answer(SAUDI_QUESTION)
+    [(_, _, handed)] = fake.synthesize_calls
+    retrieval = bot.retrieve(SAUDI_QUESTION)
+    assert [c.chunk.id for c in retrieval.chunks] == [c.chunk.id for c in handed.chunks]
+    with pytest.raises(BadInputError, match="starts"):
+        bot.retrieve(SAUDI_QUESTION, dates=DateRange(date(2025, 3, 2), date(2025, 3, 1)))
 
 
 def test_top_k_defaults_to_the_setting(indexed_corpus: IndexedCorpus) -> None:
