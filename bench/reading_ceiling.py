@@ -45,6 +45,7 @@ from bot.answering.evidence.selection import Candidate  # noqa: E402
 from bot.answering.llm.chat_model import ChatModel  # noqa: E402
 from bot.answering.llm.messages import answer_messages  # noqa: E402
 from bot.answering.llm.synthesizer import LLMSynthesizer  # noqa: E402
+from bot.answering.quoting.synthesizer import ExtractiveSynthesizer  # noqa: E402
 from bot.answering.retrieval import RetrievedChunk  # noqa: E402
 from bot.engine import NewsBot  # noqa: E402
 from bot.evaluation.news_quiz import QuizCase, QuizScore, load_quiz, names  # noqa: E402
@@ -132,19 +133,18 @@ def read_case(bot: NewsBot, rules: EvidenceGatherer, model: ChatModel | None,
 
 def table(readings: Sequence[Reading], with_model: bool) -> str:
     """The Markdown table: a row per place, then all answerable questions."""
-    def count(rows: Sequence[Reading], pick: str) -> str:
-        if not with_model:
-            return "—"
-        asked = [getattr(r, pick) for r in rows]
-        return str(sum(1 for x in asked if x))
-
     lines = ["| where the gold answer stands | questions | model right, as chosen "
              "| model right, with the gold sentence |", "|---|---:|---:|---:|"]
     for place in PLACES:
         rows = [r for r in readings if r.place == place]
-        with_gold = {IN_PASSAGES: count(rows, "with_gold"),
-                      IN_CHOSEN: "(the same)" if with_model else "—"}.get(place, "—")
-        lines.append(f"| {place} | {len(rows)} | {count(rows, 'as_chosen')} | {with_gold} |")
+        as_chosen = with_gold = "—"
+        if with_model:
+            as_chosen = str(sum(1 for r in rows if r.as_chosen))
+            if place == IN_PASSAGES:
+                with_gold = str(sum(1 for r in rows if r.with_gold))
+            elif place == IN_CHOSEN:
+                with_gold = "(the same)"
+        lines.append(f"| {place} | {len(rows)} | {as_chosen} | {with_gold} |")
     total = len(readings)
     if with_model and total:
         chosen_right = sum(1 for r in readings if r.as_chosen)
@@ -168,15 +168,18 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     from bot.frontends.cli.console import load_settings
     from bot.frontends.cli.eval_commands import prepare_bot
-    from ingest.errors import NewsbotError
+    from ingest.errors import BadInputError, NewsbotError
 
     try:
         cases = [c for c in load_quiz(args.set) if not c.refuse][::max(args.every, 1)]
         bot = prepare_bot(load_settings(), args.corpus or args.set.parent / "corpus",
                           show_progress=True)
         synthesizer = bot.synthesizer
+        if not isinstance(synthesizer, LLMSynthesizer | ExtractiveSynthesizer):
+            raise BadInputError(f"backend {bot.backend} has no evidence rules to measure")
+        # The bot's own evidence rules, so the sentences are those its answers are made from.
+        rules = synthesizer.rules
         model = synthesizer.chat_model if isinstance(synthesizer, LLMSynthesizer) else None
-        rules = EvidenceGatherer(bot.retriever, bot.sentence_encoder, bot.tuning)
         readings = []
         for number, case in enumerate(cases, 1):
             print(f"[{number}/{len(cases)}] {case.question[:70]}", file=sys.stderr, flush=True)

@@ -209,8 +209,7 @@ class NewsBot:
         synthesizer = self.synthesizer
         clock = _FirstTokenClock(on_token) if on_token is not None else None
         standalone = synthesizer.standalone(question, history)
-        scope = question_dates(question, dates, self.retriever.corpus_days,
-                               self.tuning.recent_days)
+        scope = self._scope(question, dates)
         retrieval, older = self._retrieve(standalone, top_k or self.settings.top_k, scope)
         retrieved_at = time.perf_counter()
 
@@ -239,16 +238,19 @@ class NewsBot:
                             total=(finished - started) * 1000,
                             first_token=clock.since(started) if clock else 0.0))
 
-
     def retrieve(self, question: str, *, top_k: int | None = None,
                  dates: DateRange | None = None) -> Retrieval:
         """The chunks ``answer`` answers a first question from: within ``dates`` and the
         question's own time words, the recent articles first for a question about the present.
         For tools that measure what answering found (``bench/reading_ceiling.py``)."""
         check_date_range(dates)
-        scope = question_dates(question, dates, self.retriever.corpus_days,
-                               self.tuning.recent_days)
+        scope = self._scope(question, dates)
         return self._retrieve(question, top_k or self.settings.top_k, scope)[0]
+
+    def _scope(self, question: str, dates: DateRange | None) -> QuestionDates:
+        """The dates ``question`` is answered from (``dates.question_dates``)."""
+        return question_dates(question, dates, self.retriever.corpus_days,
+                              self.tuning.recent_days)
 
     def _retrieve(self, query: str, top_k: int, scope: QuestionDates) -> tuple[Retrieval, bool]:
         """The chunks to answer from, and whether a question about the present is answered
