@@ -11,6 +11,7 @@ have embedded.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -87,6 +88,19 @@ def retrieved_chunk(file: str, text: str, **metadata: Any) -> RetrievedChunk:
 
     stored = {"file": file, "title": file, **metadata}
     return RetrievedChunk(StoredChunk(f"id-{file}", text, stored), 0.8, 0.0, 0.0)
+
+
+def write_quiz_set(root: Path, articles: Sequence[dict[str, Any]],
+                   questions: Sequence[dict[str, Any]]) -> Path:
+    """A news-quiz set in RealTimeQA's format under ``root``: ``corpus/articles.jsonl`` and
+    ``questions.json`` (returned)."""
+    corpus = root / "corpus"
+    corpus.mkdir()
+    (corpus / "articles.jsonl").write_text(
+        "".join(json.dumps(a) + "\n" for a in articles), encoding="utf-8")
+    path = root / "questions.json"
+    path.write_text(json.dumps(list(questions)), encoding="utf-8")
+    return path
 
 
 # -- settings and bots -------------------------------------------------------------------------

@@ -3,7 +3,6 @@ the model asked over the chosen sentences and over them with a gold sentence fir
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from pathlib import Path
 
@@ -26,7 +25,7 @@ from bot.answering.evidence.selection import Candidate
 from bot.engine import NewsBot
 from bot.evaluation.news_quiz import load_quiz
 from ingest.embedding.cache import CachingEncoder
-from tests.core_fixtures import make_settings, retrieved_chunk
+from tests.core_fixtures import make_settings, retrieved_chunk, write_quiz_set
 
 ARTICLES = [
     {"id": "lion", "title": "Harbor Zoo welcomes a lion", "published": "2025-04-10",
@@ -74,16 +73,6 @@ class FirstSourceModel:
         return sources.split("\n", 2)[1] + " [1]"  # the line after "[1] headline · date"
 
 
-def _quiz(root: Path) -> Path:
-    corpus = root / "corpus"
-    corpus.mkdir()
-    (corpus / "articles.jsonl").write_text(
-        "".join(json.dumps(a) + "\n" for a in ARTICLES), encoding="utf-8")
-    path = root / "questions.json"
-    path.write_text(json.dumps(QUESTIONS), encoding="utf-8")
-    return path
-
-
 def _candidate(source: int, text: str) -> Candidate:
     return Candidate(source=source, text=text, terms=frozenset(), keyword=0.0)
 
@@ -108,7 +97,7 @@ def test_the_gold_sentence_takes_the_last_chosen_place() -> None:
 
 def test_each_question_is_placed_and_the_model_scored(tmp_path: Path,
                                                       local_encoder: CachingEncoder) -> None:
-    questions = _quiz(tmp_path)
+    questions = write_quiz_set(tmp_path, ARTICLES, QUESTIONS)
     bot = NewsBot(make_settings(tmp_path / "data", tmp_path / "corpus"), encoder=local_encoder)
     bot.ingest()
     rules = EvidenceGatherer(bot.retriever, bot.sentence_encoder, bot.tuning)

@@ -24,7 +24,7 @@ from bot.evaluation.thresholds import QUIZ_FLOOR, quiz_floor_failures
 from bot.models import Answer, Citation, DateRange
 from ingest.embedding.cache import CachingEncoder
 from ingest.errors import BadInputError
-from tests.core_fixtures import error_lines, make_settings, run_newsbot
+from tests.core_fixtures import error_lines, make_settings, run_newsbot, write_quiz_set
 
 REALTIMEQA = Path(__file__).resolve().parents[2].parent / "shared" / "bench" / "realtimeqa_dev"
 
@@ -103,8 +103,6 @@ def _write_quiz(root: Path) -> Path:
     """Two zoo articles a month apart that disagree, and three questions: one answered by
     the older article only (asked before the newer was written), one by the newer, one that
     no article covers."""
-    corpus = root / "corpus"
-    corpus.mkdir()
     articles = [
         {"id": "old", "title": "Harbor Zoo welcomes a lion", "published": "2025-04-10",
          "url": "https://zoo.example/lion", "source": "zoo.example",
@@ -115,8 +113,6 @@ def _write_quiz(root: Path) -> Path:
          "text": "The Harbor Zoo welcomed a cheetah named Swift on Monday, keepers said. "
                  "The cheetah came from a breeding programme in Namibia."},
     ]
-    (corpus / "articles.jsonl").write_text(
-        "".join(json.dumps(a) + "\n" for a in articles), encoding="utf-8")
     questions = [
         {"id": "before", "question": "Which animal did the Harbor Zoo welcome from Kenya?",
          "date": "2025-04-30", "choices": ["A lion", "A cheetah"], "gold": "A lion",
@@ -128,9 +124,7 @@ def _write_quiz(root: Path) -> Path:
          "date": "2025-04-30", "choices": ["A lion", "A cheetah"], "gold": "A cheetah",
          "kind": "refuse", "gold_urls": []},
     ]
-    path = root / "questions.json"
-    path.write_text(json.dumps(questions), encoding="utf-8")
-    return path
+    return write_quiz_set(root, articles, questions)
 
 
 def test_each_question_reads_only_articles_of_its_day_or_before(
