@@ -50,6 +50,7 @@ from bot.answering.retrieval import RetrievedChunk  # noqa: E402
 from bot.engine import NewsBot  # noqa: E402
 from bot.evaluation.news_quiz import QuizCase, QuizScore, load_quiz, names  # noqa: E402
 from bot.models import Answer, DateRange  # noqa: E402
+from ingest.errors import BadInputError  # noqa: E402
 from ingest.sentences import split_sentences  # noqa: E402
 
 REALTIMEQA = REPO.parent / "shared" / "bench" / "realtimeqa_dev" / "questions.json"
@@ -102,6 +103,15 @@ def with_gold_sentence(found: Candidate, chosen: Sequence[Candidate]) -> tuple[C
 def right(case: QuizCase, reply: str) -> bool:
     """``reply`` scored as the set scores an answer."""
     return QuizScore(case, Answer(question=case.question, text=reply)).right
+
+
+def evidence_rules(bot: NewsBot) -> EvidenceGatherer:
+    """The bot's own evidence rules, so the sentences measured are those its answers are made
+    from; a backend without them is bad input."""
+    synthesizer = bot.synthesizer
+    if not isinstance(synthesizer, LLMSynthesizer | ExtractiveSynthesizer):
+        raise BadInputError(f"backend {bot.backend} has no evidence rules to measure")
+    return synthesizer.rules
 
 
 def read_case(bot: NewsBot, rules: EvidenceGatherer, model: ChatModel | None,
@@ -168,17 +178,14 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     from bot.frontends.cli.console import load_settings
     from bot.frontends.cli.eval_commands import prepare_bot
-    from ingest.errors import BadInputError, NewsbotError
+    from ingest.errors import NewsbotError
 
     try:
         cases = [c for c in load_quiz(args.set) if not c.refuse][::max(args.every, 1)]
         bot = prepare_bot(load_settings(), args.corpus or args.set.parent / "corpus",
                           show_progress=True)
+        rules = evidence_rules(bot)
         synthesizer = bot.synthesizer
-        if not isinstance(synthesizer, LLMSynthesizer | ExtractiveSynthesizer):
-            raise BadInputError(f"backend {bot.backend} has no evidence rules to measure")
-        # The bot's own evidence rules, so the sentences are those its answers are made from.
-        rules = synthesizer.rules
         model = synthesizer.chat_model if isinstance(synthesizer, LLMSynthesizer) else None
         readings = []
         for number, case in enumerate(cases, 1):

@@ -14,13 +14,13 @@ from bench.reading_ceiling import (
     NOT_RETRIEVED,
     RULES_REFUSE,
     Reading,
+    evidence_rules,
     gold_sentence,
     main,
     read_case,
     table,
     with_gold_sentence,
 )
-from bot.answering.evidence.gatherer import EvidenceGatherer
 from bot.answering.evidence.selection import Candidate
 from bot.engine import NewsBot
 from bot.evaluation.news_quiz import load_quiz
@@ -100,7 +100,7 @@ def test_each_question_is_placed_and_the_model_scored(tmp_path: Path,
     questions = write_quiz_set(tmp_path, ARTICLES, QUESTIONS)
     bot = NewsBot(make_settings(tmp_path / "data", tmp_path / "corpus"), encoder=local_encoder)
     bot.ingest()
-    rules = EvidenceGatherer(bot.retriever, bot.sentence_encoder, bot.tuning)
+    rules = evidence_rules(bot)
     cases = {c.id: c for c in load_quiz(questions)}
     model = FirstSourceModel()
 
